@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh machine, and nothing twice:
+#   .venv/                     Python packages from requirements-dev.txt
+#   tools/azurite/node_modules Azurite, the Table Storage emulator (npm)
+# Safe to run again: each part is skipped when its inputs have not changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "bootstrap: creating .venv" >&2
+  "$python" -m venv .venv
+fi
+
+stamp=.venv/.requirements.sha256
+want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "bootstrap: installing Python packages" >&2
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+  echo "$want" > "$stamp"
+fi
+
+lock=tools/azurite/node_modules/.package-lock.json
+if [ ! -f "$lock" ] || ! cmp -s <(sed -n '/"node_modules\/azurite"/,/}/p' tools/azurite/package-lock.json) \
+                                <(sed -n '/"node_modules\/azurite"/,/}/p' "$lock"); then
+  echo "bootstrap: installing Azurite (npm)" >&2
+  (cd tools/azurite && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
