@@ -1,0 +1,165 @@
+"""`python -m monitor`: the same passes the Functions app runs, from a terminal.
+
+    scan      one pass against a tenant snapshot directory, served by the Graph simulator (SPEC §2)
+    run       one pass against the configured Graph and Table Storage (what the timer runs)
+    findings  the findings ledger kept in Table Storage
+    status    the health report (what GET /api/health returns)
+
+Exit codes: 0 the command ran (whatever it found); 1 it could not finish (Graph or storage failed);
+2 bad arguments, bad configuration or an unreadable snapshot, with a one-line error on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import orjson
+
+from monitor import report
+from monitor.settings import SettingsError
+
+log = logging.getLogger("monitor")
+
+
+class UsageError(Exception):
+    """Bad arguments or input: exit 2 with this one-line message."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def parse_now(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 time: {value!r} (example: 2026-11-20T12:00:00Z)"
+        ) from None
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)).replace(
+        microsecond=0
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m monitor", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def output_options(command: argparse.ArgumentParser, default: str) -> None:
+        command.add_argument(
+            "--format", choices=("json", "table"), default=default, help=f"default: {default}"
+        )
+        command.add_argument("--output", type=Path, help="write the result to this file instead of stdout")
+
+    scan = commands.add_parser("scan", help="one pass against a tenant snapshot directory (no Azure needed)")
+    scan.add_argument("--snapshot", type=Path, required=True, help="tenant snapshot directory (SPEC §1)")
+    scan.add_argument("--now", type=parse_now, help="fix the clock, e.g. 2026-11-20T12:00:00Z (default: now)")
+    output_options(scan, "json")
+
+    run = commands.add_parser("run", help="one pass against the configured Graph and Table Storage")
+    run.add_argument("--now", type=parse_now, help="fix the clock (default: now)")
+    output_options(run, "table")
+
+    findings = commands.add_parser("findings", help="the findings kept in Table Storage")
+    findings.add_argument("--tenant", help="tenant ID (default: every tenant with a recorded run)")
+    findings.add_argument("--status", choices=("open", "resolved", "all"), default="open")
+    output_options(findings, "table")
+
+    status = commands.add_parser("status", help="the health report (GET /api/health)")
+    output_options(status, "json")
+    return parser
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from exc
+
+
+def _json(document: Any) -> str:
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def _render(result: Any, fmt: str) -> str:
+    return _json(report.to_json(result)) if fmt == "json" else report.to_table(result)
+
+
+async def _scan(args: argparse.Namespace) -> str:
+    from monitor.service import scan_snapshot
+
+    result = await scan_snapshot(args.snapshot, now=args.now)
+    return _render(result, args.format)
+
+
+async def _run(args: argparse.Namespace) -> str:
+    from monitor.service import run_configured_pass
+
+    result = await run_configured_pass(now=args.now)
+    return _render(result, args.format)
+
+
+def _findings(args: argparse.Namespace) -> str:
+    from monitor.service import stored_findings
+
+    findings = stored_findings(args.tenant, args.status)
+    if args.format == "json":
+        return _json([report.stored_finding_json(f) for f in findings])
+    return report.stored_findings_table(findings)
+
+
+def _status(args: argparse.Namespace) -> str:
+    from monitor.service import health
+
+    return _json(health().to_json())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from monitor.collectors.directory import TenantUnreadable
+    from monitor.graph.errors import GraphReadError
+    from monitor.store.tables import StoreError
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        if args.command == "scan":
+            text = asyncio.run(_scan(args))
+        elif args.command == "run":
+            text = asyncio.run(_run(args))
+        elif args.command == "findings":
+            text = _findings(args)
+        else:
+            text = _status(args)
+        _emit(text, args.output)
+    except (UsageError, SettingsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (TenantUnreadable, GraphReadError, StoreError) as exc:
+        print(f"error: the pass could not finish: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,1 @@
+"""Collectors: the only code that reads Graph. Each maps what it reads into monitor.records."""

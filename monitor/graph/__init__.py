@@ -1,0 +1,1 @@
+"""Microsoft Graph access: the msgraph-sdk session, credentials, and error classification."""

@@ -1,0 +1,225 @@
+"""The msgraph-sdk client for one monitoring pass, and the fast page reader beside it.
+
+Every request goes through msgraph-sdk's request adapter, so authentication, retry (429/503/504 with
+Retry-After), redirects and telemetry headers apply to all of them. Two ways of reading:
+
+- `session.client`: the typed `GraphServiceClient`, for small collections (service principals,
+  policies). Its models never leave the collectors.
+- `session.pages(...)`: high-volume collections (sign-ins, audits) taken as bytes through the same
+  adapter (`send_primitive_async(..., "bytes", ...)`) and parsed with orjson. Deserializing a beta
+  sign-in into kiota's typed model costs about 10 ms; this path reads tens of thousands a second
+  (bench/signin_throughput.py measures both).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import quote, urlencode, urlsplit
+
+import httpx
+import orjson
+from azure.core.credentials_async import AsyncTokenCredential
+from kiota_abstractions.method import Method
+from kiota_abstractions.request_information import RequestInformation
+from kiota_authentication_azure.azure_identity_authentication_provider import (
+    AzureIdentityAuthenticationProvider,
+)
+from kiota_http.kiota_client_factory import KiotaClientFactory
+from kiota_http.middleware.middleware import BaseMiddleware
+from kiota_http.middleware.options import RetryHandlerOption
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.graph_request_adapter import GraphRequestAdapter
+from msgraph.graph_request_adapter import options as graph_default_options
+from msgraph.graph_service_client import GraphServiceClient
+from msgraph_core import GraphClientFactory
+from msgraph_core.middleware import GraphTelemetryHandler
+from msgraph_core.middleware.options import GraphTelemetryHandlerOption
+
+from monitor import telemetry
+from monitor.graph.credentials import GRAPH_SCOPE, graph_credential
+from monitor.graph.errors import GraphReadError, MalformedPage, from_odata_error
+from monitor.settings import Settings
+
+log = logging.getLogger(__name__)
+
+JSON = dict[str, Any]
+T = TypeVar("T")
+_ERRORS: dict[str, Any] = {"XXX": ODataError}
+# Connection drops and resets are not HTTP answers, so kiota's RetryHandler never sees them; GETs are
+# safe to repeat, so the reader retries them itself, this many times.
+TRANSPORT_RETRIES = 3
+
+
+@dataclass
+class GraphStats:
+    """What a pass cost in Graph: every HTTP attempt, retries included, as the server saw them."""
+
+    requests: int = 0
+    throttled: int = 0  # answers 429
+    unavailable: int = 0  # answers 503/504
+    transport_retries: int = 0  # dropped connections retried by the reader
+    malformed_retries: int = 0  # malformed pages fetched again
+    by_path: dict[str, int] = field(default_factory=dict)
+
+
+class _CountingMiddleware(BaseMiddleware):
+    """Last in the pipeline, after RetryHandler: sees each attempt that reaches the wire."""
+
+    def __init__(self, stats: GraphStats) -> None:
+        super().__init__()
+        self._stats = stats
+
+    async def send(self, request: httpx.Request, transport: httpx.AsyncBaseTransport) -> httpx.Response:
+        stats = self._stats
+        stats.requests += 1
+        path = request.url.path
+        stats.by_path[path] = stats.by_path.get(path, 0) + 1
+        telemetry.GRAPH_REQUESTS.add(1)
+        response = await super().send(request, transport)
+        if response.status_code == 429:
+            stats.throttled += 1
+            telemetry.GRAPH_THROTTLED.add(1)
+        elif response.status_code in (503, 504):
+            stats.unavailable += 1
+        return response
+
+
+def graph_url(endpoint: str, version: str, path: str, query: Mapping[str, str | int] | None = None) -> str:
+    url = f"{endpoint}/{version}/{path.lstrip('/')}"
+    if query:
+        url += "?" + urlencode({k: str(v) for k, v in query.items()}, quote_via=quote, safe="$'(),:")
+    return url
+
+
+class GraphSession:
+    """One pass's connection to Graph. Use as `async with GraphSession(settings) as graph:`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        credential: AsyncTokenCredential | None = None,
+        transport_retry_delay: float = 0.5,
+    ) -> None:
+        self.endpoint = settings.graph_endpoint.rstrip("/")
+        self.stats = GraphStats()
+        self._credential = credential or graph_credential(settings)
+        self._transport_retry_delay = transport_retry_delay
+
+        options = dict(graph_default_options)
+        options[RetryHandlerOption.get_key()] = RetryHandlerOption(
+            delay=settings.graph_retry_delay_seconds, max_retries=settings.graph_max_retries
+        )
+        telemetry_option = options[GraphTelemetryHandlerOption.get_key()]
+        assert isinstance(telemetry_option, GraphTelemetryHandlerOption)
+        middleware = KiotaClientFactory.get_default_middleware(options)
+        middleware.append(GraphTelemetryHandler(options=telemetry_option))
+        middleware.append(_CountingMiddleware(self.stats))
+        http = httpx.AsyncClient(
+            base_url=f"{self.endpoint}/v1.0",
+            timeout=httpx.Timeout(100.0, connect=30.0),
+            follow_redirects=False,
+        )
+        http = GraphClientFactory.create_with_custom_middleware(middleware, client=http)
+        host = urlsplit(self.endpoint).hostname or ""
+        # Tokens go to Graph's own host and nowhere else, whatever a nextLink says.
+        auth = AzureIdentityAuthenticationProvider(
+            self._credential, scopes=[GRAPH_SCOPE], allowed_hosts=[host]
+        )
+        self.adapter = GraphRequestAdapter(auth, client=http)
+        self.client = GraphServiceClient(request_adapter=self.adapter)
+        self._http = http
+
+    async def __aenter__(self) -> GraphSession:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._http.aclose()
+        close = getattr(self._credential, "close", None)
+        if close is not None:
+            await close()
+
+    async def call(self, request: Callable[[], Awaitable[T]], source: str, permission: str) -> T:
+        """Run one Graph request (typed or raw), classifying its failure for `source`.
+
+        `permission` is what reading `source` needs; a 403 names it so an admin knows what to grant.
+        """
+        for attempt in range(TRANSPORT_RETRIES + 1):
+            try:
+                return await request()
+            except ODataError as exc:
+                raise from_odata_error(exc, source, permission) from exc
+            except httpx.TransportError as exc:
+                if attempt == TRANSPORT_RETRIES:
+                    raise GraphReadError(
+                        "error",
+                        f"{source}: connection failed {attempt + 1} times ({type(exc).__name__})",
+                        source,
+                    ) from exc
+                self.stats.transport_retries += 1
+                log.warning("graph connection failed, retrying: path=%s error=%s", source, type(exc).__name__)
+                await asyncio.sleep(self._transport_retry_delay * 2**attempt)
+        raise AssertionError("unreachable")
+
+    async def _get_bytes(self, url: str, source: str, permission: str) -> bytes:
+        async def send() -> bytes:
+            request = RequestInformation(Method.GET)
+            request.url = url
+            request.headers.try_add("Accept", "application/json")
+            body = await self.adapter.send_primitive_async(request, "bytes", _ERRORS)
+            return body if isinstance(body, bytes) else b""
+
+        return await self.call(send, source, permission)
+
+    async def _get_json(self, url: str, source: str, permission: str, page: int) -> JSON:
+        """One page, parsed. A malformed page is fetched once more before it counts as an error."""
+        detail = ""
+        for attempt in range(2):
+            body = await self._get_bytes(url, source, permission)
+            try:
+                document = orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                detail = f"invalid JSON: {exc}"
+            else:
+                if isinstance(document, dict):
+                    return document
+                detail = f"expected a JSON object, got {type(document).__name__}"
+            if attempt == 0:
+                self.stats.malformed_retries += 1
+                log.warning("graph page malformed, fetching again: path=%s page=%d", source, page)
+        raise MalformedPage(source, page, detail)
+
+    async def pages(
+        self, version: str, path: str, query: Mapping[str, str | int] | None = None, *, permission: str
+    ) -> AsyncIterator[list[JSON]]:
+        """Yield a collection page by page, following @odata.nextLink; items are plain dicts.
+
+        Raises GraphReadError (or MalformedPage) with what was asked and why it failed.
+        """
+        url: str | None = graph_url(self.endpoint, version, path, query)
+        source = f"{version}/{path}"
+        page = 0
+        while url:
+            page += 1
+            document = await self._get_json(url, source, permission, page)
+            items = document.get("value")
+            if not isinstance(items, list):
+                raise MalformedPage(source, page, "no 'value' array")
+            yield items
+            next_link = document.get("@odata.nextLink")
+            if next_link is not None and not isinstance(next_link, str):
+                raise MalformedPage(source, page, "@odata.nextLink is not a string")
+            url = next_link
+
+    async def entity(
+        self, version: str, path: str, query: Mapping[str, str | int] | None = None, *, permission: str
+    ) -> JSON:
+        return await self._get_json(
+            graph_url(self.endpoint, version, path, query), f"{version}/{path}", permission, 1
+        )

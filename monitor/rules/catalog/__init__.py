@@ -1,0 +1,1 @@
+"""One module per rule; see monitor.rules for the convention the registry enforces."""

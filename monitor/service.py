@@ -1,0 +1,129 @@
+"""Entry points shared by `function_app.py` and the CLI: each builds its parts from settings and runs
+the same pipeline, so nothing the timer does is missing from `python -m monitor`, and the reverse."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from azure.core.exceptions import AzureError
+
+from monitor import telemetry
+from monitor.graph.session import GraphSession
+from monitor.pipeline import PassResult, run_pass, utcnow
+from monitor.rules.evidence import iso
+from monitor.settings import Settings, SettingsError
+from monitor.store import open_store
+from monitor.store.base import RunRecord, StoredFinding
+
+log = logging.getLogger(__name__)
+
+
+async def scan_snapshot(
+    snapshot: Path, now: datetime | None = None, environ: Mapping[str, str] | None = None
+) -> PassResult:
+    """One pass against a tenant snapshot served by the Graph simulator on loopback.
+
+    State lives in memory unless storage is configured. Raises SnapshotError for a directory that
+    is not a snapshot, TenantUnreadable when it holds no organization.
+    """
+    from monitor.simulator import GraphSimulator
+
+    settings = Settings.from_env(environ)
+    with GraphSimulator(snapshot) as simulator:
+        settings = settings.with_graph(simulator.url, "simulator")
+        store = open_store(settings)
+        try:
+            async with GraphSession(settings) as graph:
+                return await run_pass(graph, store, settings, now or utcnow())
+        finally:
+            store.close()
+
+
+async def run_configured_pass(
+    now: datetime | None = None, environ: Mapping[str, str] | None = None
+) -> PassResult:
+    """One pass against the configured Graph and Table Storage: what the timer trigger runs."""
+    settings = Settings.from_env(environ, require_storage=True)
+    telemetry.configure(settings.telemetry_console)
+    store = open_store(settings)
+    try:
+        async with GraphSession(settings) as graph:
+            return await run_pass(graph, store, settings, now or utcnow())
+    finally:
+        store.close()
+        telemetry.flush()
+
+
+def stored_findings(
+    tenant_id: str | None,
+    status: Literal["open", "resolved", "all"] = "open",
+    environ: Mapping[str, str] | None = None,
+) -> list[StoredFinding]:
+    settings = Settings.from_env(environ, require_storage=True)
+    store = open_store(settings)
+    try:
+        tenants = [tenant_id] if tenant_id else [run.tenant_id for run in store.latest_runs()]
+        return [f for t in tenants for f in store.findings(t) if status == "all" or f.status == status]
+    finally:
+        store.close()
+
+
+HealthStatus = Literal["ok", "degraded", "unhealthy"]
+
+
+@dataclass(frozen=True)
+class Health:
+    status: HealthStatus
+    checked_at: datetime
+    problems: tuple[str, ...] = ()
+    last_runs: tuple[RunRecord, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "checkedAt": iso(self.checked_at),
+            "problems": list(self.problems),
+            "lastRuns": [
+                {
+                    "tenantId": run.tenant_id,
+                    "runId": run.run_id,
+                    "finished": iso(run.finished),
+                    "outcome": run.outcome,
+                    "findings": run.summary.get("findings", 0),
+                    "problems": len(run.summary.get("problems", [])),
+                }
+                for run in self.last_runs
+            ],
+        }
+
+
+def health(environ: Mapping[str, str] | None = None, stale_after: timedelta = timedelta(hours=2)) -> Health:
+    """Is the monitor configured, can it reach its store, and did its last passes succeed recently?"""
+    checked = utcnow()
+    try:
+        settings = Settings.from_env(environ, require_storage=True)
+    except SettingsError as exc:
+        return Health("unhealthy", checked, tuple(exc.problems))
+    try:
+        store = open_store(settings)
+        try:
+            runs = tuple(store.latest_runs())
+        finally:
+            store.close()
+    except AzureError as exc:
+        log.warning("health: Table Storage check failed: %s", type(exc).__name__)
+        return Health("unhealthy", checked, (f"Table Storage unreachable: {type(exc).__name__}",))
+    problems = []
+    if not runs:
+        problems.append("no monitoring pass has been recorded yet")
+    for run in runs:
+        if run.outcome != "ok":
+            problems.append(f"last pass for tenant {run.tenant_id} was {run.outcome}")
+        if checked - run.finished > stale_after:
+            problems.append(f"no pass for tenant {run.tenant_id} since {iso(run.finished)}")
+    return Health("degraded" if problems else "ok", checked, tuple(problems), runs)

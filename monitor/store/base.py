@@ -1,0 +1,190 @@
+"""What the monitor keeps between passes, and the interface both stores implement.
+
+`TableStore` keeps it in Azure Table Storage; `MemoryStore` keeps it for the life of one process (a
+`scan` without storage configured). Both satisfy the same contract tests (tests/store/).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from monitor.records import ConsentState, PinResetSignIn, SignInHour
+from monitor.rules.base import Finding, RuleResult, Severity
+
+FindingStatus = Literal["open", "resolved"]
+FindingKey = tuple[str, str]  # (rule, subject)
+
+
+@dataclass(frozen=True)
+class StoredFinding:
+    rule: str
+    subject: str
+    severity: Severity
+    title: str
+    detail: str
+    evidence: Mapping[str, Any]
+    status: FindingStatus
+    first_seen: datetime
+    last_seen: datetime
+    resolved_at: datetime | None = None
+    times_seen: int = 1
+
+    @property
+    def key(self) -> FindingKey:
+        return (self.rule, self.subject)
+
+
+@dataclass(frozen=True)
+class StoredConsent:
+    app_id: str
+    consented: bool
+    enabled: bool
+    object_id: str
+    checked_at: datetime
+    changed_at: datetime  # when `consented` or `enabled` last changed (or first seen)
+
+    @classmethod
+    def of(cls, state: ConsentState, at: datetime, before: StoredConsent | None) -> StoredConsent:
+        principal = state.principal
+        now = cls(
+            app_id=state.app_id,
+            consented=principal is not None,
+            enabled=principal is not None and principal.account_enabled,
+            object_id=principal.object_id if principal else "",
+            checked_at=at,
+            changed_at=at,
+        )
+        if before is not None and (before.consented, before.enabled) == (now.consented, now.enabled):
+            return replace(now, changed_at=before.changed_at)
+        return now
+
+
+@dataclass(frozen=True)
+class FindingChanges:
+    """What a pass changed in the findings ledger: the input alerts are raised from."""
+
+    opened: tuple[StoredFinding, ...] = ()  # new, or back after being resolved
+    still_open: tuple[StoredFinding, ...] = ()
+    resolved: tuple[StoredFinding, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One monitoring pass, as the store remembers it (health and reports read these)."""
+
+    tenant_id: str
+    run_id: str
+    started: datetime
+    finished: datetime
+    now: datetime
+    outcome: Literal["ok", "partial", "failed"]
+    summary: Mapping[str, Any]
+
+
+def next_finding(
+    existing: StoredFinding | None, finding: Finding | None, at: datetime
+) -> StoredFinding | None:
+    """The ledger entry after a pass, or None if the pass leaves it as it was.
+
+    `finding` is what the rule found now (None: the rule ran and no longer finds it).
+    """
+    if finding is None:
+        if existing is None or existing.status == "resolved":
+            return None
+        return replace(existing, status="resolved", resolved_at=at)
+    if existing is None or existing.status == "resolved":
+        return StoredFinding(
+            rule=finding.rule,
+            subject=finding.subject,
+            severity=finding.severity,
+            title=finding.title,
+            detail=finding.detail,
+            evidence=finding.evidence,
+            status="open",
+            first_seen=at,
+            last_seen=at,
+            times_seen=1 if existing is None else existing.times_seen + 1,
+        )
+    return replace(
+        existing,
+        severity=finding.severity,
+        title=finding.title,
+        detail=finding.detail,
+        evidence=finding.evidence,
+        last_seen=max(existing.last_seen, at),
+    )
+
+
+def planned_findings(
+    existing: Mapping[FindingKey, StoredFinding], results: Sequence[RuleResult]
+) -> dict[FindingKey, Finding | None]:
+    """Which ledger entries a pass touches, and what the rules found for each.
+
+    A rule that was skipped or errored leaves its open findings alone: what could not be checked is
+    neither confirmed nor resolved.
+    """
+    found = {(f.rule, f.subject): f for r in results if r.status == "fail" for f in r.findings}
+    evaluated = {r.rule for r in results if r.status in ("pass", "fail")}
+    plan: dict[FindingKey, Finding | None] = dict(found)
+    for key, stored in existing.items():
+        if stored.status == "open" and key[0] in evaluated and key not in found:
+            plan[key] = None
+    return plan
+
+
+def sort_changes(
+    before: Mapping[FindingKey, StoredFinding], after: Sequence[StoredFinding]
+) -> FindingChanges:
+    opened, still_open, resolved = [], [], []
+    for entry in after:
+        previous = before.get(entry.key)
+        if entry.status == "resolved":
+            resolved.append(entry)
+        elif previous is None or previous.status == "resolved":
+            opened.append(entry)
+        else:
+            still_open.append(entry)
+    return FindingChanges(tuple(opened), tuple(still_open), tuple(resolved))
+
+
+class StateStore(Protocol):
+    """Everything a pass reads from or writes to its state. Writes are idempotent."""
+
+    def checkpoint(self, tenant_id: str, stream: str) -> datetime | None: ...
+
+    def save_checkpoint(self, tenant_id: str, stream: str, at: datetime) -> None: ...
+
+    def save_pin_reset_signins(self, tenant_id: str, signins: Sequence[PinResetSignIn]) -> None: ...
+
+    def pin_reset_signins(self, tenant_id: str, start: datetime, end: datetime) -> list[PinResetSignIn]: ...
+
+    def replace_signin_hours(
+        self, tenant_id: str, start: datetime, end: datetime, hours: Sequence[SignInHour]
+    ) -> None:
+        """Make the hours in [start, end) exactly `hours`: earlier counts for them are replaced."""
+        ...
+
+    def signin_hours(self, tenant_id: str, start: datetime, end: datetime) -> tuple[SignInHour, ...]: ...
+
+    def save_consent(self, tenant_id: str, states: Mapping[str, ConsentState], at: datetime) -> None: ...
+
+    def consent(self, tenant_id: str) -> dict[str, StoredConsent]: ...
+
+    def findings(self, tenant_id: str) -> list[StoredFinding]: ...
+
+    def save_findings(
+        self, tenant_id: str, results: Sequence[RuleResult], at: datetime
+    ) -> FindingChanges: ...
+
+    def save_run(self, run: RunRecord) -> None: ...
+
+    def runs(self, tenant_id: str, limit: int = 10) -> list[RunRecord]: ...
+
+    def latest_runs(self) -> list[RunRecord]:
+        """The newest run of each tenant this store knows."""
+        ...
+
+    def close(self) -> None: ...

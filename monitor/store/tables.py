@@ -1,0 +1,476 @@
+"""State in Azure Table Storage (Azurite locally), through azure-data-tables.
+
+Tables and keys, chosen for the queries the monitor makes:
+
+| table       | PartitionKey         | RowKey                  | read as                              |
+|-------------|----------------------|-------------------------|--------------------------------------|
+| checkpoints | tenant id            | stream name             | point read per stream                |
+| signins     | tenant id _ yyyymmdd | sign-in id              | a day's PIN reset sign-ins (reports) |
+| signinhours | tenant id            | yyyymmddTHH_app_code    | RowKey range = a time window         |
+| consent     | tenant id            | appId                   | the tenant's partition               |
+| findings    | tenant id            | rule _ subject          | the tenant's partition               |
+| runs        | tenant id            | inverted milliseconds   | newest first: the partition's top    |
+|             | "latest"             | tenant id               | health: every tenant's last run      |
+
+Writes are upserts keyed by what they record (a sign-in's id, an hour), so doing a write twice stores
+what doing it once stores; they go in entity group transactions of up to 100 operations per partition.
+Findings are written with ETags: a pass that races another gets ResourceModifiedError, re-reads the
+entry and applies its change again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from azure.core import MatchConditions
+from azure.core.exceptions import (
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+)
+from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
+
+from monitor.records import ConsentState, PinResetSignIn, SignInHour
+from monitor.rules.base import RuleResult
+from monitor.store.base import (
+    FindingChanges,
+    FindingKey,
+    RunRecord,
+    StoredConsent,
+    StoredFinding,
+    next_finding,
+    planned_findings,
+    sort_changes,
+)
+
+log = logging.getLogger(__name__)
+
+BATCH = 100  # the most operations an entity group transaction takes
+MAX_TEXT = 30_000  # a string property holds 32K UTF-16 characters; keep clear of it
+CONFLICT_RETRIES = 3
+_TABLES = ("checkpoints", "signins", "signinhours", "consent", "findings", "runs")
+_created: set[tuple[str, str]] = set()  # (account URL, table) created by this process
+
+
+class StoreError(Exception):
+    """Table Storage refused a write; the message says which table and what it said."""
+
+
+def safe_key(value: str) -> str:
+    """A key Table Storage accepts: '/', '\\', '#', '?' and control characters are percent-escaped."""
+    return "".join(
+        f"%{ord(c):02X}" if c in "/\\#?%" or ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F else c for c in value
+    )
+
+
+def _hour_key(hour: datetime) -> str:
+    return hour.astimezone(UTC).strftime("%Y%m%dT%H")
+
+
+def _utc(value: Any) -> datetime:
+    assert isinstance(value, datetime), value
+    return datetime.fromtimestamp(value.timestamp(), UTC)
+
+
+def _optional_utc(value: Any) -> datetime | None:
+    return _utc(value) if isinstance(value, datetime) else None
+
+
+def _json_text(value: Any) -> str:
+    text = orjson.dumps(value).decode()
+    if len(text) <= MAX_TEXT:
+        return text
+    return orjson.dumps(
+        {"truncated": True, "note": "evidence exceeded Table Storage's property size"}
+    ).decode()
+
+
+def open_table_store(connection_string: str = "", endpoint: str = "", prefix: str = "pinmon") -> TableStore:
+    if connection_string:
+        service = TableServiceClient.from_connection_string(connection_string)
+    else:
+        from azure.identity import DefaultAzureCredential
+
+        service = TableServiceClient(endpoint=endpoint, credential=DefaultAzureCredential())
+    return TableStore(service, prefix)
+
+
+class TableStore:
+    def __init__(self, service: TableServiceClient, prefix: str) -> None:
+        self._service = service
+        self._tables: dict[str, TableClient] = {}
+        for name in _TABLES:
+            table_name = f"{prefix}{name}"
+            marker = (service.url, table_name)
+            if marker not in _created:
+                with contextlib.suppress(ResourceExistsError):  # made by an earlier process: fine
+                    service.create_table(table_name)
+                _created.add(marker)
+            self._tables[name] = service.get_table_client(table_name)
+
+    def close(self) -> None:
+        for table in self._tables.values():
+            table.close()
+        self._service.close()
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _submit(self, table: str, operations: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
+        """Run operations grouped by partition, BATCH at a time."""
+        by_partition: dict[str, list[tuple[str, Mapping[str, Any]]]] = defaultdict(list)
+        for operation in operations:
+            by_partition[str(operation[1]["PartitionKey"])].append(operation)
+        client = self._tables[table]
+        for partition, ops in by_partition.items():
+            for start in range(0, len(ops), BATCH):
+                chunk = [
+                    (kind, entity, {"mode": UpdateMode.REPLACE}) if kind == "upsert" else (kind, entity)
+                    for kind, entity in ops[start : start + BATCH]
+                ]
+                try:
+                    client.submit_transaction(chunk)
+                except TableTransactionError as exc:
+                    said = exc.message.splitlines()[0] if exc.message else ""
+                    raise StoreError(
+                        f"table {client.table_name}, partition {partition}: transaction of {len(chunk)} "
+                        f"operations refused ({said})"
+                    ) from exc
+
+    def _query(self, table: str, query: str, **parameters: Any) -> Iterator[Any]:
+        return iter(self._tables[table].query_entities(query, parameters=parameters))
+
+    # -- checkpoints ---------------------------------------------------------------------------
+
+    def checkpoint(self, tenant_id: str, stream: str) -> datetime | None:
+        try:
+            entity = self._tables["checkpoints"].get_entity(tenant_id, safe_key(stream))
+        except ResourceNotFoundError:
+            return None
+        return _utc(entity["At"])
+
+    def save_checkpoint(self, tenant_id: str, stream: str, at: datetime) -> None:
+        self._tables["checkpoints"].upsert_entity(
+            {"PartitionKey": tenant_id, "RowKey": safe_key(stream), "At": at}, mode=UpdateMode.REPLACE
+        )
+
+    # -- PIN reset sign-ins --------------------------------------------------------------------
+
+    def save_pin_reset_signins(self, tenant_id: str, signins: Sequence[PinResetSignIn]) -> None:
+        self._submit("signins", (("upsert", _signin_entity(tenant_id, s)) for s in signins))
+
+    def pin_reset_signins(self, tenant_id: str, start: datetime, end: datetime) -> list[PinResetSignIn]:
+        found: list[PinResetSignIn] = []
+        day = start.astimezone(UTC).date()
+        while day <= end.astimezone(UTC).date():
+            partition = f"{tenant_id}_{day:%Y%m%d}"
+            found.extend(
+                s
+                for s in map(_signin_record, self._query("signins", "PartitionKey eq @pk", pk=partition))
+                if start <= s.created <= end
+            )
+            day = day.fromordinal(day.toordinal() + 1)
+        return sorted(found, key=lambda s: (s.created, s.id))
+
+    # -- hourly counts -------------------------------------------------------------------------
+
+    def replace_signin_hours(
+        self, tenant_id: str, start: datetime, end: datetime, hours: Sequence[SignInHour]
+    ) -> None:
+        new = {_hour_row(h): h for h in hours}
+        for attempt in range(CONFLICT_RETRIES):
+            stale = [
+                e["RowKey"]
+                for e in self._hour_rows(tenant_id, start, end, select=["RowKey"])
+                if e["RowKey"] not in new
+            ]
+            operations: list[tuple[str, Mapping[str, Any]]] = [
+                ("delete", {"PartitionKey": tenant_id, "RowKey": row}) for row in stale
+            ]
+            operations += [("upsert", _hour_entity(tenant_id, row, h)) for row, h in new.items()]
+            try:
+                self._submit("signinhours", operations)
+                return
+            except StoreError as exc:
+                # A delete of a row another pass removed first fails the transaction: read again.
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+                log.warning("replacing sign-in hours conflicted, retrying: %s", exc)
+
+    def _hour_rows(
+        self, tenant_id: str, start: datetime, end: datetime, select: list[str] | None = None
+    ) -> Iterator[Any]:
+        return iter(
+            self._tables["signinhours"].query_entities(
+                "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi",
+                parameters={"pk": tenant_id, "lo": _hour_key(start), "hi": _hour_key(end) + "~"},
+                select=select,
+            )
+        )
+
+    def signin_hours(self, tenant_id: str, start: datetime, end: datetime) -> tuple[SignInHour, ...]:
+        hours = (_hour_record(e) for e in self._hour_rows(tenant_id, start, end))
+        return tuple(
+            sorted(
+                (h for h in hours if start <= h.hour < end), key=lambda h: (h.hour, h.app_id, h.error_code)
+            )
+        )
+
+    # -- consent -------------------------------------------------------------------------------
+
+    def save_consent(self, tenant_id: str, states: Mapping[str, ConsentState], at: datetime) -> None:
+        before = self.consent(tenant_id)
+        entities = []
+        for app_id, state in states.items():
+            stored = StoredConsent.of(state, at, before.get(app_id))
+            entities.append(
+                (
+                    "upsert",
+                    {
+                        "PartitionKey": tenant_id,
+                        "RowKey": app_id,
+                        "Consented": stored.consented,
+                        "Enabled": stored.enabled,
+                        "ObjectId": stored.object_id,
+                        "CheckedAt": stored.checked_at,
+                        "ChangedAt": stored.changed_at,
+                    },
+                )
+            )
+        self._submit("consent", entities)
+
+    def consent(self, tenant_id: str) -> dict[str, StoredConsent]:
+        return {
+            e["RowKey"]: StoredConsent(
+                app_id=e["RowKey"],
+                consented=bool(e["Consented"]),
+                enabled=bool(e["Enabled"]),
+                object_id=e.get("ObjectId", ""),
+                checked_at=_utc(e["CheckedAt"]),
+                changed_at=_utc(e["ChangedAt"]),
+            )
+            for e in self._query("consent", "PartitionKey eq @pk", pk=tenant_id)
+        }
+
+    # -- findings ------------------------------------------------------------------------------
+
+    def _finding_entities(self, tenant_id: str) -> dict[FindingKey, tuple[StoredFinding, str]]:
+        entries = {}
+        for entity in self._query("findings", "PartitionKey eq @pk", pk=tenant_id):
+            finding = _finding_record(entity)
+            entries[finding.key] = (finding, str(entity.metadata["etag"]))
+        return entries
+
+    def findings(self, tenant_id: str) -> list[StoredFinding]:
+        return sorted((f for f, _ in self._finding_entities(tenant_id).values()), key=lambda f: f.key)
+
+    def save_findings(self, tenant_id: str, results: Sequence[RuleResult], at: datetime) -> FindingChanges:
+        current = self._finding_entities(tenant_id)
+        before = {key: finding for key, (finding, _) in current.items()}
+        written = []
+        for key, finding in planned_findings(before, results).items():
+            entry = self._write_finding(tenant_id, key, finding, current.get(key), at)
+            if entry is not None:
+                written.append(entry)
+        return sort_changes(before, written)
+
+    def _write_finding(
+        self,
+        tenant_id: str,
+        key: FindingKey,
+        finding: Any,
+        existing: tuple[StoredFinding, str] | None,
+        at: datetime,
+    ) -> StoredFinding | None:
+        table = self._tables["findings"]
+        row = safe_key(f"{key[0]}_{key[1]}")
+        for _ in range(CONFLICT_RETRIES):
+            entry = next_finding(existing[0] if existing else None, finding, at)
+            if entry is None:
+                return None
+            entity = _finding_entity(tenant_id, row, entry)
+            try:
+                if existing is None:
+                    table.create_entity(entity)
+                else:
+                    table.update_entity(
+                        entity,
+                        mode=UpdateMode.REPLACE,
+                        etag=existing[1],
+                        match_condition=MatchConditions.IfNotModified,
+                    )
+                return entry
+            except (ResourceExistsError, ResourceModifiedError):
+                # Another pass wrote this finding since we read it: read it again and reapply.
+                log.warning("finding changed underneath us, re-reading: rule=%s subject=%s", key[0], key[1])
+                try:
+                    fresh = table.get_entity(tenant_id, row)
+                except ResourceNotFoundError:
+                    existing = None
+                else:
+                    existing = (_finding_record(fresh), str(fresh.metadata["etag"]))
+        raise StoreError(f"finding {key[0]} / {key[1]} kept changing under concurrent passes; not written")
+
+    # -- runs ----------------------------------------------------------------------------------
+
+    def save_run(self, run: RunRecord) -> None:
+        inverted = f"{10**15 - int(run.started.timestamp() * 1000):015d}"
+        body = {
+            "RunId": run.run_id,
+            "TenantId": run.tenant_id,
+            "Started": run.started,
+            "Finished": run.finished,
+            "Now": run.now,
+            "Outcome": run.outcome,
+            "Summary": _json_text(run.summary),
+        }
+        table = self._tables["runs"]
+        table.upsert_entity(
+            {"PartitionKey": run.tenant_id, "RowKey": inverted, **body}, mode=UpdateMode.REPLACE
+        )
+        table.upsert_entity(
+            {"PartitionKey": "latest", "RowKey": run.tenant_id, **body}, mode=UpdateMode.REPLACE
+        )
+
+    def runs(self, tenant_id: str, limit: int = 10) -> list[RunRecord]:
+        pages = self._tables["runs"].query_entities(
+            "PartitionKey eq @pk", parameters={"pk": tenant_id}, results_per_page=limit
+        )
+        runs: list[RunRecord] = []
+        for entity in pages:
+            runs.append(_run_record(entity))
+            if len(runs) == limit:
+                break
+        return runs
+
+    def latest_runs(self) -> list[RunRecord]:
+        return [_run_record(e) for e in self._query("runs", "PartitionKey eq @pk", pk="latest")]
+
+
+# -- entity mapping ------------------------------------------------------------------------------
+
+
+def _signin_entity(tenant_id: str, s: PinResetSignIn) -> dict[str, Any]:
+    return {
+        "PartitionKey": f"{tenant_id}_{s.created.astimezone(UTC):%Y%m%d}",
+        "RowKey": safe_key(s.id),
+        "SignInId": s.id,
+        "Created": s.created,
+        "AppId": s.app_id,
+        "AppDisplayName": s.app_display_name,
+        "ResourceId": s.resource_id,
+        "ResourceDisplayName": s.resource_display_name,
+        "UserId": s.user_id,
+        "UserPrincipalName": s.user_principal_name,
+        "ErrorCode": s.error_code,
+        "FailureReason": s.failure_reason[:1000],
+        "DeviceId": s.device_id,
+        "DeviceName": s.device_name,
+        "OperatingSystem": s.operating_system,
+        "IpAddress": s.ip_address,
+        "Country": s.country,
+        "Interactive": s.interactive,
+        "CorrelationId": s.correlation_id,
+    }
+
+
+def _signin_record(e: Mapping[str, Any]) -> PinResetSignIn:
+    return PinResetSignIn(
+        id=e["SignInId"],
+        created=_utc(e["Created"]),
+        app_id=e.get("AppId", ""),
+        app_display_name=e.get("AppDisplayName", ""),
+        resource_id=e.get("ResourceId", ""),
+        resource_display_name=e.get("ResourceDisplayName", ""),
+        user_id=e.get("UserId", ""),
+        user_principal_name=e.get("UserPrincipalName", ""),
+        error_code=int(e["ErrorCode"]),
+        failure_reason=e.get("FailureReason", ""),
+        device_id=e.get("DeviceId", ""),
+        device_name=e.get("DeviceName", ""),
+        operating_system=e.get("OperatingSystem", ""),
+        ip_address=e.get("IpAddress", ""),
+        country=e.get("Country", ""),
+        interactive=bool(e.get("Interactive", True)),
+        correlation_id=e.get("CorrelationId", ""),
+    )
+
+
+def _hour_row(h: SignInHour) -> str:
+    return f"{_hour_key(h.hour)}_{h.app_id}_{h.error_code}"
+
+
+def _hour_entity(tenant_id: str, row: str, h: SignInHour) -> dict[str, Any]:
+    return {
+        "PartitionKey": tenant_id,
+        "RowKey": row,
+        "Hour": h.hour,
+        "AppId": h.app_id,
+        "ErrorCode": h.error_code,
+        "Count": h.count,
+        "First": h.first,
+        "Last": h.last,
+        "SampleUsers": _json_text(list(h.sample_users)),
+    }
+
+
+def _hour_record(e: Mapping[str, Any]) -> SignInHour:
+    return SignInHour(
+        hour=_utc(e["Hour"]),
+        app_id=e["AppId"],
+        error_code=int(e["ErrorCode"]),
+        count=int(e["Count"]),
+        first=_utc(e["First"]),
+        last=_utc(e["Last"]),
+        sample_users=tuple(orjson.loads(e.get("SampleUsers") or "[]")),
+    )
+
+
+def _finding_entity(tenant_id: str, row: str, f: StoredFinding) -> dict[str, Any]:
+    return {
+        "PartitionKey": tenant_id,
+        "RowKey": row,
+        "Rule": f.rule,
+        "Subject": f.subject,
+        "Severity": f.severity,
+        "Title": f.title,
+        "Detail": f.detail[:MAX_TEXT],
+        "Evidence": _json_text(f.evidence),
+        "Status": f.status,
+        "FirstSeen": f.first_seen,
+        "LastSeen": f.last_seen,
+        "TimesSeen": f.times_seen,
+    } | ({"ResolvedAt": f.resolved_at} if f.resolved_at else {})
+
+
+def _finding_record(e: Mapping[str, Any]) -> StoredFinding:
+    return StoredFinding(
+        rule=e["Rule"],
+        subject=e["Subject"],
+        severity=e["Severity"],
+        title=e["Title"],
+        detail=e["Detail"],
+        evidence=orjson.loads(e.get("Evidence") or "{}"),
+        status=e["Status"],
+        first_seen=_utc(e["FirstSeen"]),
+        last_seen=_utc(e["LastSeen"]),
+        resolved_at=_optional_utc(e.get("ResolvedAt")),
+        times_seen=int(e.get("TimesSeen", 1)),
+    )
+
+
+def _run_record(e: Mapping[str, Any]) -> RunRecord:
+    return RunRecord(
+        tenant_id=e["TenantId"],
+        run_id=e["RunId"],
+        started=_utc(e["Started"]),
+        finished=_utc(e["Finished"]),
+        now=_utc(e["Now"]),
+        outcome=e["Outcome"],
+        summary=orjson.loads(e.get("Summary") or "{}"),
+    )

@@ -1,0 +1,89 @@
+"""Shared fixtures: Azurite (the real Table Storage emulator) for the session, a fresh table prefix per
+test, and the Functions app indexed once."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+AZURITE = ROOT / "tools" / "azurite" / "node_modules" / ".bin" / "azurite-table"
+# Azurite's published development account (the same for every Azurite installation; not a secret).
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+_prefixes = itertools.count(1)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def azurite_connection_string(port: int) -> str:
+    return (
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
+        f"AccountKey={AZURITE_KEY};TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
+    )
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Azurite exited with code {process.returncode}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"Azurite did not listen on port {port} within {seconds} s")
+
+
+@pytest.fixture(scope="session")
+def azurite() -> Iterator[str]:
+    """A connection string to an Azurite table service that lives for the test session."""
+    if not AZURITE.exists():
+        pytest.fail(f"Azurite is not installed at {AZURITE}: run scripts/bootstrap.sh")
+    port = free_port()
+    # Azurite writes its debug/extent files to the working directory; keep them out of the checkout.
+    workspace = tempfile.mkdtemp(prefix="azurite-")
+    process = subprocess.Popen(
+        [
+            str(AZURITE),
+            "--tableHost",
+            "127.0.0.1",
+            "--tablePort",
+            str(port),
+            "--inMemoryPersistence",
+            "--disableTelemetry",
+            "--skipApiVersionCheck",
+            "--silent",
+        ],
+        cwd=workspace,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, process)
+        yield azurite_connection_string(port)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(workspace, ignore_errors=True)
+
+
+@pytest.fixture
+def table_prefix() -> str:
+    """A table prefix no other test uses, so tests never see each other's rows."""
+    return f"t{os.getpid()}n{next(_prefixes)}"

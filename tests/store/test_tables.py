@@ -1,0 +1,76 @@
+"""What only the Table Storage store has to get right: keys, ETag conflicts, refused transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from monitor.rules.base import Finding, RuleResult
+from monitor.store.tables import StoreError, TableStore, open_table_store, safe_key
+from tests.store.test_contract import TENANT, signin
+
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+RULE = "consent.pin-reset-service.missing"
+SUBJECT = "b8456c59-1230-44c7-a4a2-99b085333e84"
+
+
+@pytest.fixture
+def tables(azurite: str, table_prefix: str) -> Iterator[TableStore]:
+    store = open_table_store(azurite, prefix=table_prefix)
+    yield store
+    store.close()
+
+
+def fail(detail: str) -> list[RuleResult]:
+    found = Finding(RULE, "high", SUBJECT, "title", detail, {}, "fix", ())
+    return [RuleResult(RULE, "fail", "r", (found,))]
+
+
+def test_safe_key_escapes_what_table_storage_refuses_in_keys() -> None:
+    assert safe_key("tap.policy.disabled_TemporaryAccessPass") == "tap.policy.disabled_TemporaryAccessPass"
+    assert safe_key("a/b\\c#d?e%f\tg") == "a%2Fb%5Cc%23d%3Fe%25f%09g"
+
+
+def test_a_write_with_a_stale_etag_rereads_and_reapplies(
+    tables: TableStore, azurite: str, table_prefix: str
+) -> None:
+    tables.save_findings(TENANT, fail("first"), T0)
+    ((stale, stale_etag),) = tables._finding_entities(TENANT).values()
+    # Another pass (another process) updates the same finding in between.
+    other = open_table_store(azurite, prefix=table_prefix)
+    other.save_findings(TENANT, fail("from the other pass"), T0 + timedelta(minutes=5))
+    other.close()
+
+    written = tables._write_finding(
+        TENANT, stale.key, fail("ours")[0].findings[0], (stale, stale_etag), T0 + timedelta(minutes=10)
+    )
+
+    assert written is not None
+    (kept,) = tables.findings(TENANT)
+    assert (kept.detail, kept.first_seen, kept.last_seen) == ("ours", T0, T0 + timedelta(minutes=10))
+
+
+def test_creating_a_finding_another_pass_just_created_becomes_an_update(
+    tables: TableStore, azurite: str, table_prefix: str
+) -> None:
+    other = open_table_store(azurite, prefix=table_prefix)
+    other.save_findings(TENANT, fail("theirs"), T0)
+    other.close()
+
+    tables._write_finding(
+        TENANT, (RULE, SUBJECT), fail("ours")[0].findings[0], None, T0 + timedelta(minutes=1)
+    )
+
+    (kept,) = tables.findings(TENANT)
+    assert (kept.detail, kept.first_seen, kept.times_seen) == ("ours", T0, 1)
+
+
+def test_a_refused_transaction_is_a_store_error_naming_table_and_partition(tables: TableStore) -> None:
+    # A string property over 64 KiB: Table Storage refuses the whole transaction.
+    oversized = replace(signin(1, T0), user_principal_name="x" * 70_000)
+    with pytest.raises(StoreError, match=rf"table \w+signins, partition {TENANT}_20261120: transaction of 2"):
+        tables.save_pin_reset_signins(TENANT, [signin(2, T0), oversized])
+    assert tables.pin_reset_signins(TENANT, T0 - timedelta(hours=1), T0 + timedelta(hours=1)) == []
