@@ -1,0 +1,80 @@
+"""`python -m monitor.simulator --snapshot DIR [--host 127.0.0.1] [--port 8080] [--fault SPEC]...`
+
+Prints `listening on http://HOST:PORT` once it serves, and serves until SIGINT or SIGTERM.
+Exit codes: 0 after a signal, 2 for bad arguments or a bad snapshot directory, 1 when the port cannot
+be bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from monitor.simulator.errors import SnapshotError
+from monitor.simulator.faults import Fault
+from monitor.simulator.server import GraphSimulator
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m monitor.simulator",
+        description="Serve a tenant snapshot directory with Microsoft Graph's semantics on loopback.",
+    )
+    parser.add_argument("--snapshot", required=True, help="the tenant snapshot directory")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=int, default=8080, help="port to bind, 0 for any free one (default: 8080)"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help='inject a fault, e.g. "kind=429,path=/beta/auditLogs/signIns,times=2,retry_after=1" '
+        "(kinds: 429, 503, 504, drop, malformed; times=none for every request); repeatable",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        faults = [Fault.parse(spec) for spec in args.fault]
+    except ValueError as exc:
+        print(f"error: bad --fault: {exc}", file=sys.stderr)
+        return 2
+    try:
+        simulator = GraphSimulator(args.snapshot, host=args.host, port=args.port)
+    except SnapshotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for fault in faults:
+        simulator.add_fault(fault)
+    try:
+        simulator.start()
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    print(f"listening on {simulator.url}", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        simulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

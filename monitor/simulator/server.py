@@ -1,0 +1,393 @@
+"""The HTTP side of the simulator: a loopback `ThreadingHTTPServer` in a background thread.
+
+Per Graph request, in this order: control endpoints (`/_simulator/...`, no auth, not logged) are
+answered; `Authorization: Bearer <token>` is required (401 `InvalidAuthenticationToken` otherwise);
+an active fault may take the request; `_simulator.json` overrides and the snapshot answer the rest.
+Every Graph request is logged with its status and the fault it got.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from os import PathLike
+from typing import Any
+
+import orjson
+
+from monitor.simulator.engine import GraphEngine, Reply, parse_query
+from monitor.simulator.errors import GraphError, SnapshotError
+from monitor.simulator.faults import Fault, FaultPlan, normalize_path
+from monitor.simulator.snapshot import LARGE_FILE_BYTES, Snapshot
+
+GRAPH_CONTENT_TYPE = (
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+)
+ERROR_CONTENT_TYPE = "application/json"
+CONTROL_PREFIX = "/_simulator"
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One Graph request as the simulator saw it."""
+
+    method: str
+    path: str  # the request path as sent, without the query
+    query: Mapping[str, str]  # every query parameter, names and values percent-decoded
+    status: int | None  # None when the connection was dropped
+    fault: str | None  # the fault kind applied, if any
+    request_id: str
+    time: float = field(default_factory=time.time)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["query"] = dict(self.query)
+        return data
+
+
+class GraphSimulator:
+    """Serves a tenant snapshot directory over HTTP with Microsoft Graph's semantics.
+
+    >>> with GraphSimulator("examples/tenants/contoso") as sim:   # doctest: +SKIP
+    ...     sim.url                       # "http://127.0.0.1:54321"
+    ...     sim.add_fault(Fault("429", path="/beta/auditLogs/signIns", retry_after=1))
+    ...     sim.count(path_contains="auditLogs/signIns")
+    """
+
+    def __init__(
+        self,
+        snapshot_dir: str | PathLike[str],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        large_file_bytes: int = LARGE_FILE_BYTES,
+    ) -> None:
+        self.snapshot = Snapshot(snapshot_dir, large_file_bytes=large_file_bytes)
+        self.engine = GraphEngine(self.snapshot)
+        self.faults = FaultPlan()
+        self.host = host
+        self.port = port
+        self._records: list[RequestRecord] = []
+        self._records_lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifetime
+
+    def start(self) -> GraphSimulator:
+        if self._server is not None:
+            return self
+        server = _Server((self.host, self.port), _Handler, self)
+        self.port = server.server_address[1]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="graph-simulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        self._server = self._thread = None
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> GraphSimulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The root URL, without version: `http://127.0.0.1:54321`."""
+        if self._server is None:
+            raise RuntimeError("the simulator is not running: call start() or use it as a context manager")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    # --- faults and log
+
+    def add_fault(self, fault: Fault) -> None:
+        self.faults.add(fault)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        with self._records_lock:
+            return list(self._records)
+
+    def count(self, path_contains: str | None = None, status: int | None = None) -> int:
+        """Graph requests whose path contains `path_contains` (case-insensitive) and whose status is
+        `status`."""
+        needle = normalize_path(path_contains) if path_contains is not None else None
+        with self._records_lock:
+            return sum(
+                1
+                for record in self._records
+                if (needle is None or needle in normalize_path(record.path))
+                and (status is None or record.status == status)
+            )
+
+    def reset(self) -> None:
+        """Clear faults and the request log."""
+        self.faults.clear()
+        with self._records_lock:
+            self._records.clear()
+
+    def record(self, record: RequestRecord) -> None:
+        with self._records_lock:
+            self._records.append(record)
+
+
+# --- HTTP
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], sim: GraphSimulator
+    ) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.simulator = sim
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def track(self, connection: socket.socket, active: bool) -> None:
+        with self._connections_lock:
+            if active:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
+
+    def close_connections(self) -> None:
+        """End keep-alive connections, so that no request is answered after stop()."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.track(self.connection, False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the request log is `GraphSimulator.requests`."""
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    # --- dispatch
+
+    def _dispatch(self) -> None:
+        body = self._read_body()
+        if body is None:
+            return
+        path = self.path.partition("?")[0]
+        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+            self._control(path, body)
+        else:
+            self._graph()
+
+    def _read_body(self) -> bytes | None:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            self._send(411, b'{"error":"send a Content-Length"}', {"Content-Type": ERROR_CONTENT_TYPE})
+            self.close_connection = True
+            return None
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(self, status: int, body: bytes, headers: Mapping[str, str]) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    # --- Graph
+
+    def _graph(self) -> None:
+        sim = self.server.simulator
+        request_id = str(uuid.uuid4())
+        client_request_id = self.headers.get("client-request-id") or request_id
+        path, _, raw_query = self.path.partition("?")
+        version = path.strip("/").split("/", 1)[0].lower()
+        try:
+            _, query = parse_query(raw_query, version)
+        except GraphError:
+            query = {}
+        ids = {"request-id": request_id, "client-request-id": client_request_id}
+
+        def log(status: int | None, fault: str | None) -> None:
+            sim.record(RequestRecord(self.command, path, query, status, fault, request_id))
+
+        authorization = self.headers.get("Authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            message = "Access token is empty." if not authorization else "Invalid authentication token."
+            error = GraphError(
+                401, "InvalidAuthenticationToken", message, {"WWW-Authenticate": 'Bearer realm=""'}
+            )
+            self._send_error(error, ids)
+            log(401, None)
+            return
+
+        fault = sim.faults.pick(path)
+        if fault is not None and fault.kind == "drop":
+            log(None, "drop")
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if fault is not None and fault.kind in ("429", "503", "504"):
+            error = _fault_error(fault)
+            self._send_error(error, ids)
+            log(error.status, fault.kind)
+            return
+
+        try:
+            if self.command != "GET":
+                raise GraphError(
+                    405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."
+                )
+            host = (
+                self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
+            )
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            reply = sim.engine.get(self.path, headers, f"http://{host}")
+        except GraphError as error:
+            self._send_error(error, ids)
+            log(error.status, fault.kind if fault else None)
+            return
+        except SnapshotError as exc:
+            self._send_error(GraphError(500, "InternalServerError", str(exc)), ids)
+            log(500, fault.kind if fault else None)
+            return
+        self._send_reply(reply, ids, malformed=fault is not None and fault.kind == "malformed")
+        log(reply.status, fault.kind if fault else None)
+
+    def _send_reply(self, reply: Reply, ids: Mapping[str, str], malformed: bool) -> None:
+        body = reply.body
+        if malformed:
+            body = body[: max(1, len(body) // 2)]  # the page cut short: never valid JSON
+        headers = {"Content-Type": GRAPH_CONTENT_TYPE, "OData-Version": "4.0", **ids, **reply.headers}
+        self._send(reply.status, body, headers)
+
+    def _send_error(self, error: GraphError, ids: Mapping[str, str]) -> None:
+        body = orjson.dumps(
+            {
+                "error": {
+                    "code": error.code,
+                    "message": error.message,
+                    "innerError": {
+                        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                        "request-id": ids["request-id"],
+                        "client-request-id": ids["client-request-id"],
+                    },
+                }
+            }
+        )
+        self._send(error.status, body, {"Content-Type": ERROR_CONTENT_TYPE, **ids, **error.headers})
+
+    # --- control
+
+    def _control(self, path: str, body: bytes) -> None:
+        sim = self.server.simulator
+        route = (self.command, path.rstrip("/"))
+        try:
+            if route == ("GET", f"{CONTROL_PREFIX}/requests"):
+                records = sim.requests
+                result: Any = {
+                    "count": len(records),
+                    "by_status": {str(k): v for k, v in Counter(r.status for r in records).items()},
+                    "requests": [record.as_dict() for record in records],
+                }
+            elif route == ("GET", f"{CONTROL_PREFIX}/faults"):
+                result = {"faults": sim.faults.snapshot()}
+            elif route == ("POST", f"{CONTROL_PREFIX}/faults"):
+                payload = orjson.loads(body or b"[]")
+                entries = payload if isinstance(payload, list) else [payload]
+                faults = [Fault.from_dict(entry) for entry in entries if isinstance(entry, dict)]
+                if len(faults) != len(entries):
+                    raise ValueError("each fault must be a JSON object")
+                for fault in faults:
+                    sim.add_fault(fault)
+                result = {"faults": sim.faults.snapshot()}
+            elif route == ("DELETE", f"{CONTROL_PREFIX}/faults"):
+                sim.clear_faults()
+                result = {"faults": []}
+            elif route == ("POST", f"{CONTROL_PREFIX}/reset"):
+                sim.reset()
+                result = {"reset": True}
+            elif route == ("GET", f"{CONTROL_PREFIX}/health"):
+                result = {"status": "ok"}
+            else:
+                self._send(
+                    404,
+                    orjson.dumps({"error": f"no control endpoint {self.command} {path}"}),
+                    {"Content-Type": ERROR_CONTENT_TYPE},
+                )
+                return
+        except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
+            self._send(400, orjson.dumps({"error": str(exc)}), {"Content-Type": ERROR_CONTENT_TYPE})
+            return
+        self._send(200, orjson.dumps(result), {"Content-Type": "application/json"})
+
+
+def _fault_error(fault: Fault) -> GraphError:
+    headers: dict[str, str] = {}
+    if fault.kind == "429":
+        headers["Retry-After"] = str(fault.retry_after if fault.retry_after is not None else 1)
+        return GraphError(
+            429,
+            "TooManyRequests",
+            "Too many requests. Retry after the number of seconds in the Retry-After header.",
+            headers,
+        )
+    if fault.retry_after is not None:
+        headers["Retry-After"] = str(fault.retry_after)
+    if fault.kind == "503":
+        return GraphError(503, "ServiceUnavailable", "The service is temporarily unavailable.", headers)
+    return GraphError(504, "GatewayTimeout", "The gateway timed out waiting for the service.", headers)
