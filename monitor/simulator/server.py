@@ -88,7 +88,9 @@ class GraphSimulator:
         server = _Server((self.host, self.port), _Handler, self)
         self.port = server.server_address[1]
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="graph-simulator", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="graph-simulator", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -270,10 +272,12 @@ class _Handler(BaseHTTPRequestHandler):
             error = GraphError(
                 401, "InvalidAuthenticationToken", message, {"WWW-Authenticate": 'Bearer realm=""'}
             )
-            self._send_error(error, ids)
             log(401, None)
+            self._send_error(error, ids)
             return
 
+        # Each request is logged before its answer goes out, so a client that has its answer sees it
+        # in the log.
         fault = sim.faults.pick(path)
         if fault is not None and fault.kind == "drop":
             log(None, "drop")
@@ -283,10 +287,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.kind in ("429", "503", "504"):
             error = _fault_error(fault)
-            self._send_error(error, ids)
             log(error.status, fault.kind)
+            self._send_error(error, ids)
             return
 
+        fault_kind = fault.kind if fault is not None else None
         try:
             if self.command != "GET":
                 raise GraphError(
@@ -298,15 +303,15 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {name.lower(): value for name, value in self.headers.items()}
             reply = sim.engine.get(self.path, headers, f"http://{host}")
         except GraphError as error:
+            log(error.status, fault_kind)
             self._send_error(error, ids)
-            log(error.status, fault.kind if fault else None)
             return
         except SnapshotError as exc:
+            log(500, fault_kind)
             self._send_error(GraphError(500, "InternalServerError", str(exc)), ids)
-            log(500, fault.kind if fault else None)
             return
-        self._send_reply(reply, ids, malformed=fault is not None and fault.kind == "malformed")
-        log(reply.status, fault.kind if fault else None)
+        log(reply.status, fault_kind)
+        self._send_reply(reply, ids, malformed=fault_kind == "malformed")
 
     def _send_reply(self, reply: Reply, ids: Mapping[str, str], malformed: bool) -> None:
         body = reply.body
