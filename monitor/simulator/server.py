@@ -9,6 +9,7 @@ Every Graph request is logged with its status and the fault it got.
 from __future__ import annotations
 
 import contextlib
+import selectors
 import socket
 import threading
 import time
@@ -88,9 +89,7 @@ class GraphSimulator:
         server = _Server((self.host, self.port), _Handler, self)
         self.port = server.server_address[1]
         self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="graph-simulator", daemon=True
-        )
+        self._thread = threading.Thread(target=server.serve_until_woken, name="graph-simulator", daemon=True)
         self._thread.start()
         return self
 
@@ -99,11 +98,11 @@ class GraphSimulator:
         if server is None:
             return
         self._server = self._thread = None
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
+        server.wake()
         if thread is not None:
             thread.join(timeout=5)
+        server.close_connections()
+        server.server_close()
 
     def __enter__(self) -> GraphSimulator:
         return self.start()
@@ -169,7 +168,29 @@ class _Server(ThreadingHTTPServer):
         self.simulator = sim
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        self._wake_reader, self._wake_writer = socket.socketpair()
         super().__init__(address, handler)
+
+    def serve_until_woken(self) -> None:
+        """`serve_forever` without its polling: `wake()` ends the loop at once, so stop() takes no
+        poll interval (tests start and stop a simulator each)."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            while True:
+                for key, _ in selector.select():
+                    if key.fileobj is self._wake_reader:
+                        return
+                self._handle_request_noblock()
+
+    def wake(self) -> None:
+        with contextlib.suppress(OSError):
+            self._wake_writer.send(b"x")
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_reader.close()
+        self._wake_writer.close()
 
     def track(self, connection: socket.socket, active: bool) -> None:
         with self._connections_lock:
