@@ -472,18 +472,18 @@ def get_property(item: Mapping[str, Any], name: str) -> Any:
     return None
 
 
-_MISMATCH = object()
+_ABSENT = object()
 
 
-def _comparable(left: Any, right: Any) -> tuple[Any, Any] | object:
-    """The two values in a form Python can compare as Graph does, or _MISMATCH."""
+def _comparable(left: Any, right: Any) -> tuple[Any, Any] | None:
+    """The two values in a form Python can compare as Graph does, or None when their types differ."""
     if isinstance(left, bool) or isinstance(right, bool):
-        return (left, right) if isinstance(left, bool) and isinstance(right, bool) else _MISMATCH
+        return (left, right) if isinstance(left, bool) and isinstance(right, bool) else None
     if isinstance(left, int | float) and isinstance(right, int | float):
         return left, right
     if isinstance(left, str) and isinstance(right, str):
         return left.casefold(), right.casefold()
-    return _MISMATCH
+    return None
 
 
 def compare(op: str, left: Any, right: Any) -> bool:
@@ -495,9 +495,9 @@ def compare(op: str, left: Any, right: Any) -> bool:
             return not both_null
         return False
     pair = _comparable(left, right)
-    if pair is _MISMATCH:
+    if pair is None:
         return op == "ne"
-    a, b = pair  # type: ignore[misc]
+    a, b = pair
     if op == "eq":
         return bool(a == b)
     if op == "ne":
@@ -558,8 +558,8 @@ def _compile_path(path: Path) -> Getter:
         name = segments[0]
 
         def top(item: Mapping[str, Any], env: dict[str, Any]) -> Any:
-            value = item.get(name, _MISMATCH)
-            return get_property(item, name) if value is _MISMATCH else value
+            value = item.get(name, _ABSENT)
+            return get_property(item, name) if value is _ABSENT else value
 
         return top
 
@@ -607,7 +607,12 @@ def _compile_call(node: Call) -> Getter:
     (only,) = args
     if name == "length":
         return lambda item, env: _length(only(item, env))
-    transform: Callable[[str], str] = {"tolower": str.lower, "toupper": str.upper, "trim": str.strip}[name]
+    transforms: dict[str, Callable[[str], str]] = {
+        "tolower": str.lower,
+        "toupper": str.upper,
+        "trim": str.strip,
+    }
+    transform = transforms[name]
     return lambda item, env: _map_str(transform, only(item, env))
 
 

@@ -181,7 +181,7 @@ class _Server(ThreadingHTTPServer):
                 for key, _ in selector.select():
                     if key.fileobj is self._wake_reader:
                         return
-                self._handle_request_noblock()
+                self.handle_request()  # the socket is readable: accepts without waiting
 
     def wake(self) -> None:
         with contextlib.suppress(OSError):
@@ -318,9 +318,7 @@ class _Handler(BaseHTTPRequestHandler):
                 raise GraphError(
                     405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."
                 )
-            host = (
-                self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
-            )
+            host = self.headers.get("Host") or f"{sim.host}:{sim.port}"
             headers = {name.lower(): value for name, value in self.headers.items()}
             reply = sim.engine.get(self.path, headers, f"http://{host}")
         except GraphError as error:
