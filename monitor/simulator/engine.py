@@ -11,8 +11,9 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote, unquote_plus
 
@@ -548,17 +549,13 @@ class GraphEngine:
             names = set(shape.top_level_properties) if shape is not None else set()
             if interactive_only:
                 names.add("signInEventTypes")
-            rows = _rows(collection, sorted(names))
-            if interactive_only:
-                result = [
-                    index
-                    for index in order
-                    if _interactive(get_property(rows[index], "signInEventTypes"))
-                    and (predicate is None or predicate(rows[index]))
-                ]
-            else:
-                assert predicate is not None
-                result = [index for index in order if predicate(rows[index])]
+
+            def keep(row: Mapping[str, Any]) -> bool:
+                if interactive_only and not _interactive(get_property(row, "signInEventTypes")):
+                    return False
+                return predicate is None or predicate(row)
+
+            result = _select_indexes(collection, order, sorted(names), keep)
         with self._cache_lock:
             self.evaluations += 1
             self._cache[cache_key] = result
@@ -581,6 +578,8 @@ class GraphEngine:
         expand: set[str],
     ) -> dict[str, Any]:
         """The item as Graph returns it: navigation properties only when expanded, `$select` applied."""
+        if not spec.navigations and select is None:
+            return dict(item)
         shaped = dict(item)
         for name, navigation in spec.navigations.items():
             present = next((key for key in shaped if key.lower() == name), None)
@@ -590,10 +589,8 @@ class GraphEngine:
             elif present is not None:
                 del shaped[present]
         if select is not None:
-            wanted = {name.lower() for name in select} | expand
-            shaped = {
-                key: value for key, value in shaped.items() if key.lower() in wanted or key == "@odata.type"
-            }
+            keep = _selection(tuple(select), frozenset(expand))
+            shaped = {key: value for key, value in shaped.items() if keep(key)}
         return shaped
 
     def _resolve_navigation(self, version: str, navigation: Navigation, item: Mapping[str, Any]) -> Any:
@@ -620,19 +617,44 @@ class GraphEngine:
 # --- helpers
 
 
+@lru_cache(maxsize=256)
+def _selection(select: tuple[str, ...], expand: frozenset[str]) -> Callable[[str], bool]:
+    """Whether a property stays under `$select` (selected or expanded, or `@odata.type`), memoised per
+    property name: a page of 1,000 sign-ins asks about the same fifty names a thousand times."""
+    wanted = {name.lower() for name in select} | expand | {"@odata.type"}
+
+    @lru_cache(maxsize=1024)
+    def keep(key: str) -> bool:
+        return key.lower() in wanted
+
+    return keep
+
+
 def _path_key(parts: Sequence[Part]) -> str:
     return "/".join(part.key.value if part.key else part.name or "" for part in parts).lower()
 
 
-def _rows(collection: Collection, names: Sequence[str]) -> Sequence[Mapping[str, Any]]:
-    """Items (or, for a large collection, just the properties a filter reads) to evaluate it on."""
+def _select_indexes(
+    collection: Collection,
+    order: Sequence[int],
+    names: Sequence[str],
+    keep: Callable[[Mapping[str, Any]], bool],
+) -> list[int]:
+    """The indexes, in `order`, of the items `keep` accepts. A large collection is not parsed again: one
+    row dict, refilled from the columns of the properties the filter reads, stands for each item."""
     if isinstance(collection, ListCollection):
-        return collection.items
-    if not names:
-        return [{}] * len(collection)
+        items = collection.items
+        return [index for index in order if keep(items[index])]
     columns = collection.columns(names)
-    lists = [columns[name] for name in names]
-    return [dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)]
+    pairs = [(name, columns[name]) for name in names]
+    row: dict[str, Any] = {}
+    result: list[int] = []
+    for index in order:
+        for name, column in pairs:
+            row[name] = column[index]
+        if keep(row):
+            result.append(index)
+    return result
 
 
 def _interactive(event_types: Any) -> bool:

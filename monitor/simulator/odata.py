@@ -18,6 +18,7 @@ Semantics chosen where Graph leaves room (documented in README.md):
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -525,13 +526,10 @@ def _compile(node: Node) -> Getter:
     if isinstance(node, Path):
         return _compile_path(node)
     if isinstance(node, BoolOp):
-        left, right = _compile(node.left), _compile(node.right)
-        if node.op == "and":
-            return lambda item, env: _truthy(left(item, env)) and _truthy(right(item, env))
-        return lambda item, env: _truthy(left(item, env)) or _truthy(right(item, env))
+        return _compile_bool(node)
     if isinstance(node, Not):
         inner = _compile(node.operand)
-        return lambda item, env: not _truthy(inner(item, env))
+        return lambda item, env: inner(item, env) is not True
     if isinstance(node, Compare):
         return _compile_compare(node)
     if isinstance(node, In):
@@ -546,13 +544,40 @@ def _compile(node: Node) -> Getter:
     return _compile_lambda(node)
 
 
-def _truthy(value: Any) -> bool:
-    return value is True
+def _operands(node: Node, op: str) -> list[Node]:
+    """`a and (b and c)` as [a, b, c]."""
+    if isinstance(node, BoolOp) and node.op == op:
+        return _operands(node.left, op) + _operands(node.right, op)
+    return [node]
+
+
+def _compile_bool(node: BoolOp) -> Getter:
+    # Plain loops, not all()/any() over a generator: this runs once per item of a 100,000-item log.
+    operands = tuple(_compile(operand) for operand in _operands(node, node.op))
+    if node.op == "and":
+
+        def all_true(item: Mapping[str, Any], env: dict[str, Any]) -> bool:
+            for operand in operands:  # noqa: SIM110
+                if operand(item, env) is not True:
+                    return False
+            return True
+
+        return all_true
+
+    def any_true(item: Mapping[str, Any], env: dict[str, Any]) -> bool:
+        for operand in operands:  # noqa: SIM110
+            if operand(item, env) is True:
+                return True
+        return False
+
+    return any_true
 
 
 def _compile_path(path: Path) -> Getter:
     segments = path.segments
     var = path.var
+    if var is not None and not segments:
+        return lambda item, env: env.get(var)
 
     if var is None and len(segments) == 1:
         name = segments[0]
@@ -574,20 +599,58 @@ def _compile_path(path: Path) -> Getter:
     return getter
 
 
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+}
+
+
 def _compile_compare(node: Compare) -> Getter:
-    left, right = _compile(node.left), _compile(node.right)
     op = node.op
-    # A datetime literal makes the other side a timestamp: compare instants, not strings.
-    if isinstance(node.right, Literal) and node.right.kind == "datetime":
-        raw_left = left
-        left = lambda item, env: _as_datetime_key(raw_left(item, env))  # noqa: E731
-    elif isinstance(node.left, Literal) and node.left.kind == "datetime":
-        raw_right = right
-        right = lambda item, env: _as_datetime_key(raw_right(item, env))  # noqa: E731
+    # Put the literal on the right: `5 lt x` is `x gt 5`.
+    if isinstance(node.left, Literal) and not isinstance(node.right, Literal):
+        flipped = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}.get(op, op)
+        return _compile_compare(Compare(flipped, node.right, node.left))
+    left = _compile(node.left)
     if isinstance(node.right, Literal):
-        constant = node.right.value
-        return lambda item, env: compare(op, left(item, env), constant)
+        return _compare_with_literal(op, left, node.right)
+    right = _compile(node.right)
     return lambda item, env: compare(op, left(item, env), right(item, env))
+
+
+def _compare_with_literal(op: str, left: Getter, literal: Literal) -> Getter:
+    """`compare(op, value, literal)`, specialised on the literal's type: filters over 100,000 sign-ins
+    spend their time here."""
+    test = _OPERATORS[op]
+    constant = literal.value
+    if literal.kind == "null":
+        return lambda item, env: compare(op, left(item, env), None)
+    if literal.kind == "datetime":
+        # A datetime literal makes the other side a timestamp: compare instants, not strings.
+        if op == "ne":
+            return lambda item, env: not _datetime_test(operator.eq, left(item, env), constant)
+        return lambda item, env: _datetime_test(test, left(item, env), constant)
+    if isinstance(constant, str):
+        folded = constant.casefold()
+        if op == "ne":
+            return lambda item, env: not _string_test(operator.eq, left(item, env), folded)
+        return lambda item, env: _string_test(test, left(item, env), folded)
+    return lambda item, env: compare(op, left(item, env), constant)
+
+
+def _datetime_test(test: Callable[[Any, Any], bool], value: Any, constant: str) -> bool:
+    if not isinstance(value, str):
+        return False
+    key = datetime_key(value)
+    return key is not None and test(key, constant)
+
+
+def _string_test(test: Callable[[Any, Any], bool], value: Any, folded: str) -> bool:
+    return isinstance(value, str) and test(value.casefold(), folded)
 
 
 def _compile_call(node: Call) -> Getter:
@@ -632,14 +695,26 @@ def _compile_lambda(node: Lambda) -> Getter:
     body = _compile(node.body)
     assert var is not None
 
-    def each(item: Mapping[str, Any], env: dict[str, Any]) -> Iterator[bool]:
-        values = collection(item, env)
-        for element in values if isinstance(values, list) else ():
-            yield _truthy(body(item, {**env, var: element}))
+    wanted = node.kind == "any"  # any: stop at the first true; all: at the first false
 
-    if node.kind == "any":
-        return lambda item, env: any(each(item, env))
-    return lambda item, env: all(each(item, env))
+    def quantify(item: Mapping[str, Any], env: dict[str, Any]) -> bool:
+        values = collection(item, env)
+        if not isinstance(values, list):
+            return not wanted
+        outer = env.get(var, _ABSENT)
+        found = not wanted
+        for element in values:
+            env[var] = element  # the lambda variable, in scope for the body only
+            if (body(item, env) is True) is wanted:
+                found = wanted
+                break
+        if outer is _ABSENT:
+            env.pop(var, None)
+        else:
+            env[var] = outer  # an enclosing lambda's variable of the same name
+        return found
+
+    return quantify
 
 
 Predicate = Callable[[Mapping[str, Any]], bool]
