@@ -34,7 +34,7 @@ from monitor.simulator.odata import (
     parse_orderby,
     parse_select,
 )
-from monitor.simulator.snapshot import VERSIONS, Collection, ListCollection, Snapshot
+from monitor.simulator.snapshot import VERSIONS, Collection, ListCollection, Override, Snapshot
 
 # Query options Graph knows but the simulator does not implement: answered 400 rather than ignored.
 _UNIMPLEMENTED_OPTIONS = frozenset({"$search", "$apply", "$compute", "$levels", "$deltatoken", "$index"})
@@ -178,21 +178,19 @@ class GraphEngine:
             version, parts, target, options, headers, context, base_url + raw_path, raw_query
         )
 
-    def _override_reply(self, override: Any) -> Reply:
+    def _override_reply(self, override: Override) -> Reply:
+        """The fixed answer `_simulator.json` gives for the path."""
         headers = dict(override.headers)
         if override.body is not None:
-            body = orjson.dumps(override.body)
-        elif override.status >= 400:
-            return_error = GraphError(
+            return Reply(override.status, orjson.dumps(override.body), headers)
+        if override.status >= 400:
+            raise GraphError(
                 override.status,
                 override.code or "BadRequest",
                 override.message or "The snapshot's _simulator.json answers this request with an error.",
                 headers,
             )
-            raise return_error
-        else:
-            body = b'{"value":[]}'
-        return Reply(override.status, body, headers)
+        return Reply(override.status, b'{"value":[]}', headers)
 
     # --- paths
 

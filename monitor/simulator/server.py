@@ -9,6 +9,7 @@ Every Graph request is logged with its status and the fault it got.
 from __future__ import annotations
 
 import contextlib
+import logging
 import selectors
 import socket
 import threading
@@ -28,6 +29,8 @@ from monitor.simulator.engine import GraphEngine, Reply, parse_query
 from monitor.simulator.errors import GraphError, SnapshotError
 from monitor.simulator.faults import Fault, FaultPlan, normalize_path
 from monitor.simulator.snapshot import LARGE_FILE_BYTES, Snapshot
+
+log_ = logging.getLogger(__name__)
 
 GRAPH_CONTENT_TYPE = (
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
@@ -258,7 +261,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(411, b'{"error":"send a Content-Length"}', {"Content-Type": ERROR_CONTENT_TYPE})
             self.close_connection = True
             return None
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._send(400, b'{"error":"bad Content-Length"}', {"Content-Type": ERROR_CONTENT_TYPE})
+            self.close_connection = True
+            return None
         return self.rfile.read(length) if length > 0 else b""
 
     def _send(self, status: int, body: bytes, headers: Mapping[str, str]) -> None:
@@ -328,6 +338,11 @@ class _Handler(BaseHTTPRequestHandler):
         except SnapshotError as exc:
             log(500, fault_kind)
             self._send_error(GraphError(500, "InternalServerError", str(exc)), ids)
+            return
+        except Exception as exc:  # a bug in the simulator: answer 500 and say what it was
+            log_.exception("graph simulator failed on %s %s", self.command, path)
+            log(500, fault_kind)
+            self._send_error(GraphError(500, "InternalServerError", f"simulator error: {exc!r}"), ids)
             return
         log(reply.status, fault_kind)
         self._send_reply(reply, ids, malformed=fault_kind == "malformed")

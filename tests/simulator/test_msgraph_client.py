@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -13,13 +14,17 @@ from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
-from msgraph.generated.service_principals.service_principals_request_builder import (
-    ServicePrincipalsRequestBuilder,
-)
-from msgraph.generated.users.users_request_builder import UsersRequestBuilder
-from msgraph.graph_request_adapter import GraphRequestAdapter
-from msgraph.graph_service_client import GraphServiceClient
 from msgraph_core import GraphClientFactory
+
+with warnings.catch_warnings():
+    # msgraph's generated request builders define deprecated configuration classes at import time.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from msgraph.generated.service_principals.service_principals_request_builder import (
+        ServicePrincipalsRequestBuilder,
+    )
+    from msgraph.generated.users.users_request_builder import UsersRequestBuilder
+    from msgraph.graph_request_adapter import GraphRequestAdapter
+    from msgraph.graph_service_client import GraphServiceClient
 
 from monitor.simulator import Fault, GraphSimulator
 from tests.simulator.tenant import PIN_RESET_SERVICE
