@@ -1,10 +1,10 @@
-"""Tenant, domains and the PIN reset apps' service principals: small collections, typed SDK reads."""
+"""Tenant, domains and the PIN reset apps' service principals (v1.0, built by msgraph-sdk's builders)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph.generated.domains.domains_request_builder import DomainsRequestBuilder
@@ -14,7 +14,7 @@ from msgraph.generated.service_principals.service_principals_request_builder imp
 
 from monitor.domain import PIN_RESET_APPS
 from monitor.graph.errors import GraphReadError
-from monitor.graph.session import GraphSession
+from monitor.graph.session import JSON, GraphSession
 from monitor.records import ConsentState, Readout, ServicePrincipal, Tenant, TenantDomain
 
 log = logging.getLogger(__name__)
@@ -25,20 +25,17 @@ class TenantUnreadable(Exception):
     """The tenant itself (GET /organization) could not be read: a pass cannot go on without it."""
 
 
-async def read_tenant(graph: GraphSession) -> Tenant:
-    try:
-        answer = await graph.call(
-            lambda: graph.client.organization.get(),
-            "v1.0/organization",
-            "Organization.Read.All or Directory.Read.All",
-        )
-    except GraphReadError as exc:
-        raise TenantUnreadable(exc.reason) from exc
-    organizations = (answer.value if answer else None) or []
-    if not organizations or not organizations[0].id:
-        raise TenantUnreadable("v1.0/organization returned no organization")
-    org = organizations[0]
-    return Tenant(id=str(org.id), display_name=org.display_name or "")
+def text(item: Mapping[str, Any], key: str, default: str = "") -> str:
+    value = item.get(key)
+    return value if isinstance(value, str) else default
+
+
+async def collect_items(graph: GraphSession, target: Any, source: str, permission: str) -> list[JSON]:
+    """Every item of a small collection (all its pages); items that are not objects are dropped."""
+    items: list[JSON] = []
+    async for page in graph.pages(target, source=source, permission=permission):
+        items.extend(item for item in page if isinstance(item, dict))
+    return items
 
 
 async def readout(read: Callable[[], Awaitable[T]]) -> Readout[T]:
@@ -50,30 +47,37 @@ async def readout(read: Callable[[], Awaitable[T]]) -> Readout[T]:
         return Readout.missing(exc.problem())
 
 
+async def read_tenant(graph: GraphSession) -> Tenant:
+    try:
+        organizations = await collect_items(
+            graph,
+            graph.client.organization.to_get_request_information(),
+            "v1.0/organization",
+            "Organization.Read.All or Directory.Read.All",
+        )
+    except GraphReadError as exc:
+        raise TenantUnreadable(exc.reason) from exc
+    found = [org for org in organizations if text(org, "id")]
+    if not found:
+        raise TenantUnreadable("v1.0/organization returned no organization")
+    return Tenant(id=text(found[0], "id"), display_name=text(found[0], "displayName"))
+
+
 async def read_domains(graph: GraphSession) -> tuple[TenantDomain, ...]:
     query = DomainsRequestBuilder.DomainsRequestBuilderGetQueryParameters(
         select=["id", "authenticationType", "isVerified"]
     )
-    builder = graph.client.domains
-    answer = await graph.call(
-        lambda: builder.get(RequestConfiguration(query_parameters=query)), "v1.0/domains", "Domain.Read.All"
+    items = await collect_items(
+        graph,
+        graph.client.domains.to_get_request_information(RequestConfiguration(query_parameters=query)),
+        "v1.0/domains",
+        "Domain.Read.All",
     )
-    domains: list[TenantDomain] = []
-    while answer is not None:
-        domains.extend(
-            TenantDomain(d.id, d.authentication_type or "Managed", bool(d.is_verified))
-            for d in answer.value or []
-            if d.id
-        )
-        next_link = answer.odata_next_link
-        if not next_link:
-            break
-        answer = await graph.call(
-            lambda link=next_link: builder.with_url(link).get(),  # type: ignore[misc]
-            "v1.0/domains",
-            "Domain.Read.All",
-        )
-    return tuple(domains)
+    return tuple(
+        TenantDomain(text(d, "id"), text(d, "authenticationType", "Managed"), d.get("isVerified") is True)
+        for d in items
+        if text(d, "id")
+    )
 
 
 async def read_consent(graph: GraphSession) -> Mapping[str, ConsentState]:
@@ -83,21 +87,24 @@ async def read_consent(graph: GraphSession) -> Mapping[str, ConsentState]:
         query = ServicePrincipalsRequestBuilder.ServicePrincipalsRequestBuilderGetQueryParameters(
             filter=f"appId eq '{app_id}'", select=["id", "appId", "displayName", "accountEnabled"]
         )
-        answer = await graph.call(
-            lambda q=query: graph.client.service_principals.get(RequestConfiguration(query_parameters=q)),  # type: ignore[misc]
+        items = await collect_items(
+            graph,
+            graph.client.service_principals.to_get_request_information(
+                RequestConfiguration(query_parameters=query)
+            ),
             "v1.0/servicePrincipals",
             "Application.Read.All",
         )
-        principals = [sp for sp in (answer.value if answer else None) or [] if sp.app_id == app_id and sp.id]
+        principals = [sp for sp in items if text(sp, "appId") == app_id and text(sp, "id")]
         principal = None
         if principals:
             sp = principals[0]
             principal = ServicePrincipal(
-                object_id=str(sp.id),
+                object_id=text(sp, "id"),
                 app_id=app_id,
-                display_name=sp.display_name or PIN_RESET_APPS[app_id],
-                # Graph omits accountEnabled only if it was not selected; absent means enabled.
-                account_enabled=sp.account_enabled is not False,
+                display_name=text(sp, "displayName", PIN_RESET_APPS[app_id]),
+                # A service principal is enabled unless Graph says accountEnabled false.
+                account_enabled=sp.get("accountEnabled") is not False,
             )
         states[app_id] = ConsentState(app_id, principal)
     return states

@@ -166,7 +166,8 @@ async def read_pin_reset_signins(
     """
     read = SignInRead(start, end)
     for field_name, _app_id, query in signin_queries(start, end):
-        async for page in graph.pages("beta", "auditLogs/signIns", query, permission=SIGNIN_PERMISSION):
+        url = graph.url("beta", "auditLogs/signIns", query)
+        async for page in graph.pages(url, source="beta/auditLogs/signIns", permission=SIGNIN_PERMISSION):
             read.received += len(page)
             telemetry.SIGNINS_READ.add(len(page))
             signins: list[PinResetSignIn] = []

@@ -3,12 +3,14 @@
 Every request goes through msgraph-sdk's request adapter, so authentication, retry (429/503/504 with
 Retry-After), redirects and telemetry headers apply to all of them. Two ways of reading:
 
-- `session.client`: the typed `GraphServiceClient`, for small collections (service principals,
-  policies). Its models never leave the collectors.
-- `session.pages(...)`: high-volume collections (sign-ins, audits) taken as bytes through the same
-  adapter (`send_primitive_async(..., "bytes", ...)`) and parsed with orjson. Deserializing a beta
-  sign-in into kiota's typed model costs about 10 ms; this path reads tens of thousands a second
-  (bench/signin_throughput.py measures both).
+- v1.0 requests are built by the typed `GraphServiceClient`'s request builders
+  (`session.client.service_principals.to_get_request_information(...)`); beta ones, which
+  msgraph-sdk has no builders for, are URLs on the same adapter (`session.url("beta", ...)`).
+- Every answer is taken as bytes (`send_primitive_async(..., "bytes", ...)`) and parsed with orjson
+  into plain dicts that the collectors map into the monitor's records. Deserializing a beta sign-in
+  into kiota's typed model costs about 10 ms, and the first typed read of any directory object
+  imports about a thousand model modules (2.3 s measured on `GET /organization`): too slow for
+  sign-ins and for a Functions cold start. bench/signin_throughput.py measures both paths.
 """
 
 from __future__ import annotations
@@ -167,21 +169,26 @@ class GraphSession:
                 await asyncio.sleep(self._transport_retry_delay * 2**attempt)
         raise AssertionError("unreachable")
 
-    async def _get_bytes(self, url: str, source: str, permission: str) -> bytes:
+    async def _get_bytes(self, target: RequestInformation | str, source: str, permission: str) -> bytes:
         async def send() -> bytes:
-            request = RequestInformation(Method.GET)
-            request.url = url
+            if isinstance(target, RequestInformation):
+                request = target
+            else:
+                request = RequestInformation(Method.GET)
+                request.url = target
             request.headers.try_add("Accept", "application/json")
             body = await self.adapter.send_primitive_async(request, "bytes", _ERRORS)
             return body if isinstance(body, bytes) else b""
 
         return await self.call(send, source, permission)
 
-    async def _get_json(self, url: str, source: str, permission: str, page: int) -> JSON:
+    async def _get_json(
+        self, target: RequestInformation | str, source: str, permission: str, page: int
+    ) -> JSON:
         """One page, parsed. A malformed page is fetched once more before it counts as an error."""
         detail = ""
         for attempt in range(2):
-            body = await self._get_bytes(url, source, permission)
+            body = await self._get_bytes(target, source, permission)
             try:
                 document = orjson.loads(body)
             except orjson.JSONDecodeError as exc:
@@ -195,19 +202,24 @@ class GraphSession:
                 log.warning("graph page malformed, fetching again: path=%s page=%d", source, page)
         raise MalformedPage(source, page, detail)
 
+    def url(self, version: str, path: str, query: Mapping[str, str | int] | None = None) -> str:
+        return graph_url(self.endpoint, version, path, query)
+
     async def pages(
-        self, version: str, path: str, query: Mapping[str, str | int] | None = None, *, permission: str
+        self, target: RequestInformation | str, *, source: str, permission: str
     ) -> AsyncIterator[list[JSON]]:
         """Yield a collection page by page, following @odata.nextLink; items are plain dicts.
 
-        Raises GraphReadError (or MalformedPage) with what was asked and why it failed.
+        `target` is a request built by an msgraph-sdk request builder (`to_get_request_information`)
+        or a URL from `url()` (beta endpoints, which msgraph-sdk has no builders for). `source` names
+        the data in errors; `permission` is what reading it needs. Raises GraphReadError or
+        MalformedPage with what was asked and why it failed.
         """
-        url: str | None = graph_url(self.endpoint, version, path, query)
-        source = f"{version}/{path}"
+        next_target: RequestInformation | str | None = target
         page = 0
-        while url:
+        while next_target is not None:
             page += 1
-            document = await self._get_json(url, source, permission, page)
+            document = await self._get_json(next_target, source, permission, page)
             items = document.get("value")
             if not isinstance(items, list):
                 raise MalformedPage(source, page, "no 'value' array")
@@ -215,11 +227,7 @@ class GraphSession:
             next_link = document.get("@odata.nextLink")
             if next_link is not None and not isinstance(next_link, str):
                 raise MalformedPage(source, page, "@odata.nextLink is not a string")
-            url = next_link
+            next_target = next_link
 
-    async def entity(
-        self, version: str, path: str, query: Mapping[str, str | int] | None = None, *, permission: str
-    ) -> JSON:
-        return await self._get_json(
-            graph_url(self.endpoint, version, path, query), f"{version}/{path}", permission, 1
-        )
+    async def entity(self, target: RequestInformation | str, *, source: str, permission: str) -> JSON:
+        return await self._get_json(target, source, permission, 1)

@@ -1,0 +1,103 @@
+"""function_app.py through the azure-functions library: index the app once, call each trigger's user
+function as the host would (Core Tools cannot be installed here)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import azure.functions as func
+import orjson
+import pytest
+from azure.functions.timer import TimerRequest
+
+from monitor.domain import PIN_RESET_SERVICE_APP_ID
+from monitor.simulator import GraphSimulator
+from monitor.store.tables import open_table_store
+from tests.support import TENANT_ID, write_tenant
+
+
+@pytest.fixture(scope="session")
+def functions() -> dict[str, Any]:
+    """The app's functions by name, indexed once per session as the Functions host indexes them."""
+    import function_app
+
+    return {f.get_function_name(): f for f in function_app.app.get_functions()}
+
+
+@pytest.fixture
+def configured(
+    tmp_path: Path, azurite: str, table_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[GraphSimulator]:
+    with GraphSimulator(write_tenant(tmp_path, service="missing")) as sim:
+        for name, value in {
+            "MONITOR_GRAPH_ENDPOINT": sim.url,
+            "MONITOR_GRAPH_CREDENTIAL": "simulator",
+            "MONITOR_STORAGE_CONNECTION_STRING": azurite,
+            "MONITOR_TABLE_PREFIX": table_prefix,
+        }.items():
+            monkeypatch.setenv(name, value)
+        yield sim
+
+
+def test_the_app_indexes_a_timer_and_a_health_route(functions: dict[str, Any]) -> None:
+    assert sorted(functions) == ["health", "poll"]
+    poll = orjson.loads(functions["poll"].get_function_json())["bindings"][0]
+    assert (poll["type"], poll["schedule"], poll["runOnStartup"]) == (
+        "timerTrigger",
+        "%MONITOR_POLL_SCHEDULE%",
+        False,
+    )
+    route = orjson.loads(functions["health"].get_function_json())["bindings"][0]
+    assert (route["type"], route["route"], route["methods"], route["authLevel"]) == (
+        "httpTrigger",
+        "health",
+        ["GET"],
+        "FUNCTION",
+    )
+
+
+def test_the_timer_runs_a_pass_that_stores_findings(
+    functions: dict[str, Any], configured: GraphSimulator, azurite: str, table_prefix: str
+) -> None:
+    poll = functions["poll"].get_user_function()
+    asyncio.run(poll(TimerRequest(past_due=True)))
+
+    store = open_table_store(azurite, prefix=table_prefix)
+    assert [(f.rule, f.subject, f.status) for f in store.findings(TENANT_ID)] == [
+        ("consent.pin-reset-service.missing", PIN_RESET_SERVICE_APP_ID, "open")
+    ]
+    assert [run.outcome for run in store.runs(TENANT_ID)] == ["ok"]
+    assert configured.count(path_contains="servicePrincipals") == 2
+    store.close()
+
+
+def test_health_reports_the_last_pass(functions: dict[str, Any], configured: GraphSimulator) -> None:
+    asyncio.run(functions["poll"].get_user_function()(TimerRequest()))
+    health = functions["health"].get_user_function()
+
+    response = health(func.HttpRequest("GET", "/api/health", body=b""))
+
+    body = orjson.loads(response.get_body())
+    assert response.status_code == 200
+    assert body["status"] == "ok"
+    assert [(r["tenantId"], r["outcome"], r["findings"]) for r in body["lastRuns"]] == [(TENANT_ID, "ok", 1)]
+
+
+def test_health_is_unhealthy_and_lists_what_configuration_lacks(
+    functions: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("MONITOR_STORAGE_CONNECTION_STRING", "MONITOR_STORAGE_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MONITOR_GRAPH_CREDENTIAL", "certificate")
+
+    response = functions["health"].get_user_function()(func.HttpRequest("GET", "/api/health", body=b""))
+
+    body = orjson.loads(response.get_body())
+    assert (response.status_code, body["status"]) == (503, "unhealthy")
+    assert body["problems"] == [
+        "MONITOR_GRAPH_CREDENTIAL must be one of managed-identity, default, simulator, got 'certificate'",
+        "MONITOR_STORAGE_CONNECTION_STRING or MONITOR_STORAGE_ENDPOINT is required to keep state",
+    ]
