@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Generic, Literal, TypeVar
 
 from monitor.domain import PIN_RESET_APPS, ErrorClass, error_class
@@ -109,6 +109,131 @@ class SignInHour:
         return error_class(self.error_code)
 
 
+@dataclass(frozen=True, slots=True)
+class ManagedDevice:
+    """A Windows device enrolled in Intune (beta managedDevices)."""
+
+    id: str  # the Intune managed device ID: the subject of device findings
+    name: str
+    operating_system: str
+    os_version: str  # "10.0.19045.3693"
+    sku_family: str  # edition as Intune reports it ("Enterprise", "Professional", ...); "" if unknown
+    sku_number: int | None  # Windows SKU number (4 Enterprise, 48 Pro, 101 Home, ...), if reported
+    join_type: str  # azureADJoined, hybridAzureADJoined, azureADRegistered, ...
+    azure_ad_device_id: str
+    user_principal_name: str
+    user_id: str
+    last_sync: datetime | None
+
+
+PolicyKind = Literal["identity-protection", "custom", "settings-catalog", "endpoint-security", "other"]
+
+
+@dataclass(frozen=True, slots=True)
+class OmaSetting:
+    """One OMA-URI setting of a custom profile, as Graph gave it."""
+
+    oma_uri: str
+    odata_type: str  # "#microsoft.graph.omaSettingBoolean", "#microsoft.graph.omaSettingString", ...
+    value: object  # bool, str, int: whatever the profile holds
+    display_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogSetting:
+    """One setting of a settings catalog or endpoint security policy, children flattened."""
+
+    definition_id: str  # "device_vendor_msft_passportforwork_{tenantid}_policies_enablepinrecovery"
+    value: object  # a choice value id ("..._true"), a string, an integer; None for a group
+
+
+@dataclass(frozen=True, slots=True)
+class DevicePolicy:
+    """An Intune device configuration or configuration policy, reduced to what PIN reset needs."""
+
+    id: str
+    name: str
+    kind: PolicyKind
+    odata_type: str  # deviceConfigurations' @odata.type; "" for configurationPolicies
+    # Included targets ("all devices", "all users", "group <id>"); exclusions do not count.
+    targets: tuple[str, ...]
+    # Identity protection template: pinRecoveryEnabled (None when not set).
+    pin_recovery_enabled: bool | None = None
+    pin_minimum_length: int | None = None
+    oma_settings: tuple[OmaSetting, ...] = ()
+    catalog_settings: tuple[CatalogSetting, ...] = ()
+    template: str = ""  # templateReference.templateFamily of a configuration policy, if any
+
+    @property
+    def assigned(self) -> bool:
+        return bool(self.targets)
+
+
+@dataclass(frozen=True, slots=True)
+class TapPolicy:
+    """The Temporary Access Pass authentication method configuration."""
+
+    state: str  # "enabled" or "disabled"
+    default_lifetime_minutes: int | None
+    minimum_lifetime_minutes: int | None
+    maximum_lifetime_minutes: int | None
+    default_length: int | None
+    is_usable_once: bool | None
+    include_targets: tuple[str, ...] = ()  # target ids: "all_users" or group ids
+
+    @property
+    def enabled(self) -> bool:
+        return self.state.lower() == "enabled"
+
+
+@dataclass(frozen=True, slots=True)
+class TapIssuance:
+    """A Temporary Access Pass an admin issued: the audit event, and the pass as Graph still shows it."""
+
+    audit_id: str
+    user_id: str
+    user_principal_name: str
+    issued_at: datetime
+    issued_by: str  # the admin's UPN, or the app's name
+    issued_by_id: str
+    # From the user's temporaryAccessPassMethods, while the pass exists (None once deleted or expired).
+    start: datetime | None = None
+    lifetime_minutes: int | None = None
+    usable_once: bool | None = None
+    usability: str = ""  # methodUsabilityReason: EnabledByPolicy, Expired, OneTimeUsed, ...
+
+    def valid_until(self, fallback_lifetime_minutes: int) -> datetime:
+        """End of the pass's validity; unknown lifetimes use the fallback (the policy's maximum)."""
+        start = self.start or self.issued_at
+        return start + timedelta(minutes=self.lifetime_minutes or fallback_lifetime_minutes)
+
+
+@dataclass(frozen=True, slots=True)
+class TapSignIn:
+    """A sign-in made with a Temporary Access Pass: one record for the SOC."""
+
+    id: str
+    created: datetime
+    user_id: str
+    user_principal_name: str
+    succeeded: bool  # the TAP step succeeded and the sign-in did (errorCode 0)
+    error_code: int
+    failure_reason: str
+    app_display_name: str
+    ip_address: str
+    city: str
+    country: str
+    device_id: str
+    device_name: str
+    operating_system: str
+    risk_during_signin: str  # none, low, medium, high, hidden, unknownFutureValue
+    risk_aggregated: str
+    risk_state: str
+    # Countries of this user's other successful sign-ins before this one (None: no history read).
+    prior_countries: tuple[str, ...] | None
+    issuance: TapIssuance | None = None
+
+
 ProblemKind = Literal["skipped", "error"]
 
 
@@ -177,4 +302,23 @@ class TenantFacts:
     )
     pin_reset_hours: Readout[tuple[SignInHour, ...]] = field(
         default_factory=lambda: Readout.missing(_not_read("auditLogs/signIns"))
+    )
+    windows_devices: Readout[tuple[ManagedDevice, ...]] = field(
+        default_factory=lambda: Readout.missing(_not_read("deviceManagement/managedDevices"))
+    )
+    device_policies: Readout[tuple[DevicePolicy, ...]] = field(
+        default_factory=lambda: Readout.missing(_not_read("deviceManagement configurations"))
+    )
+    tap_policy: Readout[TapPolicy] = field(
+        default_factory=lambda: Readout.missing(_not_read("TemporaryAccessPass policy"))
+    )
+    tap_issuances: Readout[tuple[TapIssuance, ...]] = field(
+        default_factory=lambda: Readout.missing(_not_read("auditLogs/directoryAudits"))
+    )
+    # User ID -> names of the privileged directory roles the user holds (monitor.domain.PRIVILEGED_ROLES).
+    privileged_users: Readout[Mapping[str, tuple[str, ...]]] = field(
+        default_factory=lambda: Readout.missing(_not_read("roleManagement/directory/roleAssignments"))
+    )
+    tap_signins: Readout[tuple[TapSignIn, ...]] = field(
+        default_factory=lambda: Readout.missing(_not_read("TAP sign-ins"))
     )

@@ -132,6 +132,9 @@ class GraphSession:
             self._credential, scopes=[GRAPH_SCOPE], allowed_hosts=[host]
         )
         self.adapter = GraphRequestAdapter(auth, client=http)
+        # httpx keeps base URLs with a trailing slash, which kiota's "{+baseurl}/path" templates would
+        # double ("/v1.0//servicePrincipals"); give the adapter the exact root instead.
+        self.adapter.base_url = f"{self.endpoint}/v1.0"
         self.client = GraphServiceClient(request_adapter=self.adapter)
         self._http = http
 

@@ -13,11 +13,14 @@ from monitor.domain import PIN_RESET_APPS, PIN_RESET_CLIENT_APP_ID, PIN_RESET_SE
 from monitor.records import (
     ConsentState,
     DataProblem,
+    DevicePolicy,
+    ManagedDevice,
     ProblemKind,
     Readout,
     ServicePrincipal,
     SignInHour,
     Tenant,
+    TapPolicy,
     TenantDomain,
     TenantFacts,
 )
@@ -57,6 +60,58 @@ def unavailable(kind: ProblemKind, reason: str, source: str = "") -> Readout[Any
     return Readout.missing(DataProblem(kind, reason, source))
 
 
+def windows_device(
+    n: int = 1,
+    *,
+    os_version: str = "10.0.22631.4460",
+    sku_family: str = "Enterprise",
+    sku_number: int | None = 4,
+) -> ManagedDevice:
+    return ManagedDevice(
+        id=f"0d5e0000-0000-4000-8000-{n:012d}",
+        name=f"CONTOSO-PC{n:03d}",
+        operating_system="Windows",
+        os_version=os_version,
+        sku_family=sku_family,
+        sku_number=sku_number,
+        join_type="azureADJoined",
+        azure_ad_device_id=f"ad000000-0000-4000-8000-{n:012d}",
+        user_principal_name=f"user{n}@contoso.com",
+        user_id=f"u0000000-0000-4000-8000-{n:012d}",
+        last_sync=NOW - timedelta(hours=n),
+    )
+
+
+def identity_protection(
+    policy_id: str = "1d000000-0000-4000-8000-000000000001",
+    *,
+    enabled: bool = True,
+    targets: tuple[str, ...] = ("all devices",),
+) -> DevicePolicy:
+    return DevicePolicy(
+        id=policy_id,
+        name="Windows Hello for Business",
+        kind="identity-protection",
+        odata_type="#microsoft.graph.windowsIdentityProtectionConfiguration",
+        targets=targets,
+        pin_recovery_enabled=enabled,
+        pin_minimum_length=6,
+    )
+
+
+def tap_policy(**changes: Any) -> TapPolicy:
+    policy = TapPolicy(
+        state="enabled",
+        default_lifetime_minutes=60,
+        minimum_lifetime_minutes=60,
+        maximum_lifetime_minutes=480,
+        default_length=8,
+        is_usable_once=True,
+        include_targets=("all_users",),
+    )
+    return replace(policy, **changes)
+
+
 def healthy(**changes: Any) -> TenantFacts:
     facts = TenantFacts(
         tenant=TENANT,
@@ -64,5 +119,11 @@ def healthy(**changes: Any) -> TenantFacts:
         domains=Readout.of((TenantDomain("contoso.com", "Managed", True),)),
         consent=consent(),
         pin_reset_hours=activity(hour(30), hour(5, count=2), hour(50, error_code=50126)),
+        windows_devices=Readout.of((windows_device(1), windows_device(2, os_version="10.0.19045.5131"))),
+        device_policies=Readout.of((identity_protection(),)),
+        tap_policy=Readout.of(tap_policy()),
+        tap_issuances=Readout.of(()),
+        privileged_users=Readout.of({}),
+        tap_signins=Readout.of(()),
     )
     return replace(facts, **changes)

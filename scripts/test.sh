@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test command (README, CI): installs what it needs, then lint, types and the whole test suite.
+# Tests start their own Azurite and Graph simulators on loopback. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,56 @@
+"""Configuration: defaults, overrides, and every problem reported at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.settings import Settings, SettingsError
+from monitor.thresholds import Thresholds
+
+
+def test_defaults_need_nothing_for_a_scan() -> None:
+    settings = Settings.from_env({})
+    assert (settings.graph_endpoint, settings.graph_credential, settings.has_storage) == (
+        "https://graph.microsoft.com",
+        "managed-identity",
+        False,
+    )
+    assert settings.thresholds == Thresholds()
+
+
+def test_a_pass_that_keeps_state_requires_storage() -> None:
+    with pytest.raises(SettingsError) as failure:
+        Settings.from_env({}, require_storage=True)
+    assert failure.value.problems == [
+        "MONITOR_STORAGE_CONNECTION_STRING or MONITOR_STORAGE_ENDPOINT is required to keep state"
+    ]
+
+
+def test_thresholds_are_overridden_by_app_settings() -> None:
+    settings = Settings.from_env({"MONITOR_CONSENT_ERROR_WINDOW_HOURS": "48"})
+    assert settings.thresholds.consent_error_window_hours == 48
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(SettingsError) as failure:
+        Settings.from_env(
+            {
+                "MONITOR_GRAPH_ENDPOINT": "http://graph.example.com",
+                "MONITOR_GRAPH_CREDENTIAL": "simulator",
+                "MONITOR_TABLE_PREFIX": "pin-mon",
+                "MONITOR_CONSENT_ERROR_WINDOW_HOURS": "a day",
+                "MONITOR_SIGNIN_LOOKBACK_DAYS": "45",
+            }
+        )
+    assert failure.value.problems == [
+        "MONITOR_GRAPH_CREDENTIAL=simulator only works with a loopback MONITOR_GRAPH_ENDPOINT",
+        "MONITOR_GRAPH_ENDPOINT must use https unless it is on loopback",
+        "MONITOR_TABLE_PREFIX must be letters and digits, starting with a letter, got 'pin-mon'",
+        "MONITOR_CONSENT_ERROR_WINDOW_HOURS must be an integer, got 'a day'",
+        "MONITOR_SIGNIN_LOOKBACK_DAYS cannot exceed 30: Entra keeps sign-ins 30 days at most",
+    ]
+
+
+def test_the_connection_string_is_not_shown_in_repr() -> None:
+    settings = Settings.from_env({"MONITOR_STORAGE_CONNECTION_STRING": "AccountKey=secret"})
+    assert "secret" not in repr(settings)
