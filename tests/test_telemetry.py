@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 from opentelemetry import metrics, trace
@@ -17,7 +18,6 @@ from monitor.pipeline import PassResult, run_pass
 from monitor.simulator import GraphSimulator
 from monitor.store.memory import MemoryStore
 from tests.support import NOW, signin_series, simulator_settings, write_tenant
-from datetime import timedelta
 
 
 def test_a_pass_emits_a_span_per_stage_and_counts_requests_signins_and_findings(tmp_path: Path) -> None:

@@ -19,8 +19,8 @@ from monitor.records import (
     Readout,
     ServicePrincipal,
     SignInHour,
-    Tenant,
     TapPolicy,
+    Tenant,
     TenantDomain,
     TenantFacts,
 )
