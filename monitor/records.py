@@ -137,6 +137,9 @@ class OmaSetting:
     odata_type: str  # "#microsoft.graph.omaSettingBoolean", "#microsoft.graph.omaSettingString", ...
     value: object  # bool, str, int: whatever the profile holds
     display_name: str = ""
+    # Intune keeps string values encrypted and Graph returns a placeholder for them (the plain text needs
+    # getOmaSettingPlainTextValue, which requires a ReadWrite permission): the value is set but unreadable.
+    is_encrypted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
