@@ -1,0 +1,291 @@
+"""Intune: managed Windows devices and the device policies that can enable PIN recovery (Graph beta).
+
+- Devices: `GET /beta/deviceManagement/managedDevices?$filter=operatingSystem eq 'Windows'&$select=...`
+  (DeviceManagementManagedDevices.Read.All). Graph's managedDevice resource (beta) documents every
+  field read here; `skuNumber` is a GetProductInfo product type, `skuFamily` an undocumented string.
+- Policies (DeviceManagementConfiguration.Read.All):
+  `GET /beta/deviceManagement/deviceConfigurations?$expand=assignments` for the Identity protection
+  template and custom OMA-URI profiles, and
+  `GET /beta/deviceManagement/configurationPolicies?$expand=settings,assignments` for settings catalog
+  and endpoint security policies. configurationPolicies pages by 25 by default, so paging matters.
+
+Both reads raise GraphReadError when any page of any endpoint fails: a rule must never conclude "no
+policy enables PIN recovery" from half the policies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from monitor.collectors.signins import parse_time
+from monitor.graph.session import JSON, GraphSession
+from monitor.records import CatalogSetting, DevicePolicy, ManagedDevice, OmaSetting, PolicyKind
+
+log = logging.getLogger(__name__)
+
+DEVICES_PERMISSION = "DeviceManagementManagedDevices.Read.All"
+POLICIES_PERMISSION = "DeviceManagementConfiguration.Read.All"
+DEVICES = "beta/deviceManagement/managedDevices"
+DEVICE_CONFIGURATIONS = "beta/deviceManagement/deviceConfigurations"
+CONFIGURATION_POLICIES = "beta/deviceManagement/configurationPolicies"
+# Only what ManagedDevice holds.
+DEVICE_FIELDS = (
+    "id,deviceName,operatingSystem,osVersion,skuFamily,skuNumber,joinType,azureADDeviceId,"
+    "userPrincipalName,userId,lastSyncDateTime"
+)
+IDENTITY_PROTECTION_TYPE = "#microsoft.graph.windowsIdentityProtectionConfiguration"
+CUSTOM_TYPE = "#microsoft.graph.windows10CustomConfiguration"
+
+
+def _text(item: Mapping[str, Any], key: str) -> str:
+    value = item.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _integer(item: Mapping[str, Any], key: str) -> int | None:
+    value = item.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _object(item: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = item.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _objects(value: object) -> list[Mapping[str, Any]]:
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
+
+
+async def _collect(graph: GraphSession, url: str, source: str, permission: str) -> list[JSON]:
+    items: list[JSON] = []
+    async for page in graph.pages(url, source=source, permission=permission):
+        items.extend(item for item in page if isinstance(item, dict))
+    return items
+
+
+# --- devices ----------------------------------------------------------------------------------------
+
+
+def managed_device(item: Mapping[str, Any]) -> ManagedDevice | None:
+    """Map one managedDevice; None without an id (nothing could name it) or for another platform."""
+    device_id = _text(item, "id")
+    operating_system = _text(item, "operatingSystem")
+    if not device_id or (operating_system and operating_system.lower() != "windows"):
+        return None
+    last_sync = parse_time(item.get("lastSyncDateTime"))
+    # Graph writes 0001-01-01T00:00:00Z for "never".
+    if last_sync is not None and last_sync.year <= 1:
+        last_sync = None
+    return ManagedDevice(
+        id=device_id,
+        name=_text(item, "deviceName"),
+        operating_system=operating_system or "Windows",
+        os_version=_text(item, "osVersion"),
+        sku_family=_text(item, "skuFamily"),
+        sku_number=_integer(item, "skuNumber"),
+        join_type=_text(item, "joinType"),
+        azure_ad_device_id=_text(item, "azureADDeviceId"),
+        user_principal_name=_text(item, "userPrincipalName"),
+        user_id=_text(item, "userId"),
+        last_sync=last_sync,
+    )
+
+
+async def read_windows_devices(graph: GraphSession) -> tuple[ManagedDevice, ...]:
+    url = graph.url(
+        "beta",
+        "deviceManagement/managedDevices",
+        {"$filter": "operatingSystem eq 'Windows'", "$select": DEVICE_FIELDS},
+    )
+    items = await _collect(graph, url, DEVICES, DEVICES_PERMISSION)
+    devices = [device for device in (managed_device(item) for item in items) if device is not None]
+    if len(devices) != len(items):
+        log.warning("managed devices left out: read=%d kept=%d", len(items), len(devices))
+    return tuple(devices)
+
+
+# --- assignments ------------------------------------------------------------------------------------
+
+
+def assignment_target(assignment: Mapping[str, Any]) -> str | None:
+    """The included target of one assignment ("all devices", "all users", "group <id>"), or None.
+
+    Exclusion groups do not count, nor does a deviceConfigurationAssignment whose intent is "remove"
+    (it removes the profile from devices that had it). exclusionGroupAssignmentTarget derives from
+    groupAssignmentTarget, so the type is matched exactly rather than by the presence of a groupId.
+    """
+    if _text(assignment, "intent").lower() == "remove":
+        return None
+    target = _object(assignment, "target")
+    kind = _text(target, "@odata.type").lower().removeprefix("#").removeprefix("microsoft.graph.")
+    if kind == "exclusiongroupassignmenttarget":
+        return None
+    if kind == "alldevicesassignmenttarget":
+        return "all devices"
+    if kind == "alllicensedusersassignmenttarget":
+        return "all users"
+    if kind == "groupassignmenttarget":
+        group_id = _text(target, "groupId")
+        return f"group {group_id}" if group_id else None
+    if kind == "configurationmanagercollectionassignmenttarget":
+        collection_id = _text(target, "collectionId")
+        return f"collection {collection_id}" if collection_id else None
+    if not kind:
+        return None
+    # A target type this code does not know yet is still an assignment that is not an exclusion.
+    return f"other {kind}"
+
+
+def included_targets(assignments: object) -> tuple[str, ...]:
+    targets: list[str] = []
+    for assignment in _objects(assignments):
+        target = assignment_target(assignment)
+        if target is not None and target not in targets:
+            targets.append(target)
+    return tuple(targets)
+
+
+# --- device configurations (Identity protection template, custom OMA-URI profiles) ------------------
+
+
+def oma_setting(item: Mapping[str, Any]) -> OmaSetting:
+    return OmaSetting(
+        oma_uri=_text(item, "omaUri"),
+        odata_type=_text(item, "@odata.type"),
+        value=item.get("value"),
+        display_name=_text(item, "displayName"),
+        is_encrypted=item.get("isEncrypted") is True,
+    )
+
+
+def device_configuration(item: Mapping[str, Any]) -> DevicePolicy | None:
+    policy_id = _text(item, "id")
+    if not policy_id:
+        return None
+    odata_type = _text(item, "@odata.type")
+    kind: PolicyKind = "other"
+    if odata_type.lower() == IDENTITY_PROTECTION_TYPE.lower():
+        kind = "identity-protection"
+    elif odata_type.lower() == CUSTOM_TYPE.lower():
+        kind = "custom"
+    pin_recovery = item.get("pinRecoveryEnabled")
+    return DevicePolicy(
+        id=policy_id,
+        name=_text(item, "displayName"),
+        kind=kind,
+        odata_type=odata_type,
+        targets=included_targets(item.get("assignments")),
+        pin_recovery_enabled=pin_recovery if isinstance(pin_recovery, bool) else None,
+        pin_minimum_length=_integer(item, "pinMinimumLength"),
+        oma_settings=tuple(oma_setting(setting) for setting in _objects(item.get("omaSettings"))),
+    )
+
+
+# --- configuration policies (settings catalog, endpoint security) -----------------------------------
+
+
+def _instance_value(instance: Mapping[str, Any]) -> tuple[object, list[Mapping[str, Any]]]:
+    """The value of one setting instance and its child instances, whatever its kind.
+
+    choice: the chosen option id; simple: the value; collections: a tuple of values; groups: None.
+    The kind is read from which value property is present, which does not depend on @odata.type.
+    """
+    if isinstance(instance.get("choiceSettingValue"), dict):
+        choice = _object(instance, "choiceSettingValue")
+        return choice.get("value"), _objects(choice.get("children"))
+    if isinstance(instance.get("choiceSettingCollectionValue"), list):
+        choices = _objects(instance.get("choiceSettingCollectionValue"))
+        children = [child for choice in choices for child in _objects(choice.get("children"))]
+        return tuple(choice.get("value") for choice in choices), children
+    if isinstance(instance.get("simpleSettingValue"), dict):
+        return _object(instance, "simpleSettingValue").get("value"), []
+    if isinstance(instance.get("simpleSettingCollectionValue"), list):
+        values = _objects(instance.get("simpleSettingCollectionValue"))
+        return tuple(value.get("value") for value in values), []
+    if isinstance(instance.get("groupSettingValue"), dict):
+        return None, _objects(_object(instance, "groupSettingValue").get("children"))
+    if isinstance(instance.get("groupSettingCollectionValue"), list):
+        groups = _objects(instance.get("groupSettingCollectionValue"))
+        return None, [child for group in groups for child in _objects(group.get("children"))]
+    return None, []
+
+
+def flatten_settings(settings: Iterable[Mapping[str, Any]]) -> tuple[CatalogSetting, ...]:
+    """Every setting instance of a policy's settings, children after their parent, depth first.
+
+    Windows Hello for Business settings live as children of the group setting collection
+    `device_vendor_msft_passportforwork_{tenantid}`; a choice can carry children too.
+    """
+    flat: list[CatalogSetting] = []
+    stack: list[Mapping[str, Any]] = [
+        _object(setting, "settingInstance") for setting in reversed(list(settings))
+    ]
+    while stack:
+        instance = stack.pop()
+        if not instance:
+            continue
+        value, children = _instance_value(instance)
+        flat.append(CatalogSetting(_text(instance, "settingDefinitionId"), value))
+        stack.extend(reversed(children))
+    return tuple(flat)
+
+
+def configuration_policy(
+    item: Mapping[str, Any], settings: Iterable[Mapping[str, Any]]
+) -> DevicePolicy | None:
+    policy_id = _text(item, "id")
+    if not policy_id:
+        return None
+    family = _text(_object(item, "templateReference"), "templateFamily")
+    kind: PolicyKind = "endpoint-security" if family.startswith("endpointSecurity") else "settings-catalog"
+    return DevicePolicy(
+        id=policy_id,
+        name=_text(item, "name"),
+        kind=kind,
+        odata_type="",
+        targets=included_targets(item.get("assignments")),
+        catalog_settings=flatten_settings(settings),
+        template="" if family in ("", "none") else family,
+    )
+
+
+def _settings_incomplete(item: Mapping[str, Any], settings: list[Mapping[str, Any]]) -> bool:
+    """Whether the inline settings may be cut short: a nextLink on them, or fewer than settingCount."""
+    if isinstance(item.get("settings@odata.nextLink"), str):
+        return True
+    count = _integer(item, "settingCount")
+    return count is not None and count > len(settings)
+
+
+async def _policy_settings(graph: GraphSession, item: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
+    settings = _objects(item.get("settings"))
+    policy_id = _text(item, "id")
+    if policy_id and _settings_incomplete(item, settings):
+        # Expanded collections may be capped; the policy's own settings collection pages to the end.
+        url = graph.url("beta", f"deviceManagement/configurationPolicies/{policy_id}/settings")
+        return await _collect(graph, url, CONFIGURATION_POLICIES, POLICIES_PERMISSION)
+    return settings
+
+
+async def read_device_policies(graph: GraphSession) -> tuple[DevicePolicy, ...]:
+    configurations = await _collect(
+        graph,
+        graph.url("beta", "deviceManagement/deviceConfigurations", {"$expand": "assignments"}),
+        DEVICE_CONFIGURATIONS,
+        POLICIES_PERMISSION,
+    )
+    policies = await _collect(
+        graph,
+        graph.url("beta", "deviceManagement/configurationPolicies", {"$expand": "settings,assignments"}),
+        CONFIGURATION_POLICIES,
+        POLICIES_PERMISSION,
+    )
+    mapped: list[DevicePolicy | None] = [device_configuration(item) for item in configurations]
+    for item in policies:
+        mapped.append(configuration_policy(item, await _policy_settings(graph, item)))
+    found = tuple(policy for policy in mapped if policy is not None)
+    if len(found) != len(mapped):
+        log.warning("device policies without id left out: read=%d kept=%d", len(mapped), len(found))
+    return found
