@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from monitor import telemetry
 from monitor.collectors.directory import read_consent, read_domains, read_tenant, readout
+from monitor.collectors.intune import read_device_policies, read_windows_devices
 from monitor.collectors.signins import (
     HourlyTally,
     SignInRead,
@@ -21,9 +22,27 @@ from monitor.collectors.signins import (
     polling_window,
     read_pin_reset_signins,
 )
+from monitor.collectors.tap import (
+    full_scan_tap_signins,
+    read_privileged_users,
+    read_tap_issuances,
+    read_tap_policy,
+    targeted_tap_signins,
+    with_current_passes,
+)
 from monitor.graph.errors import GraphReadError
 from monitor.graph.session import GraphSession
-from monitor.records import DataProblem, PinResetSignIn, Readout, SignInHour, Tenant, TenantFacts
+from monitor.records import (
+    DataProblem,
+    PinResetSignIn,
+    Readout,
+    SignInHour,
+    TapIssuance,
+    TapPolicy,
+    TapSignIn,
+    Tenant,
+    TenantFacts,
+)
 from monitor.rules import evaluate_all
 from monitor.rules.base import SEVERITIES, Finding, RuleResult
 from monitor.settings import Settings
@@ -32,6 +51,10 @@ from monitor.store.base import FindingChanges, RunRecord, StateStore
 log = logging.getLogger(__name__)
 
 SIGNIN_STREAM = "signins.pin-reset"
+TAP_AUDIT_STREAM = "audits.tap"
+TAP_SIGNIN_STREAM = "signins.tap"
+# Graph's longest TAP lifetime (30 days): a pass whose lifetime is unknown may have been valid this long.
+LONGEST_TAP_MINUTES = 43_200
 
 
 @dataclass(frozen=True)
@@ -43,6 +66,7 @@ class PassResult:
     problems: tuple[DataProblem, ...]
     stats: dict[str, int]
     changes: FindingChanges = field(default_factory=FindingChanges)
+    tap_signins: tuple[TapSignIn, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -93,9 +117,91 @@ async def poll_pin_reset_signins(
     return Readout.of(history), read
 
 
+@dataclass
+class TapReadout:
+    issuances: Readout[tuple[TapIssuance, ...]]
+    signins: Readout[tuple[TapSignIn, ...]]
+    problems: list[DataProblem] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+async def poll_tap(
+    graph: GraphSession,
+    store: StateStore,
+    tenant_id: str,
+    now: datetime,
+    settings: Settings,
+    policy: Readout[TapPolicy],
+) -> TapReadout:
+    """Read TAP issuances from the audit log and the sign-ins made with them into the store; return
+    those of the lookback. Each checkpoint advances only once what it covers is stored."""
+    lookback = timedelta(days=settings.signin_lookback_days)
+    overlap = timedelta(minutes=settings.signin_overlap_minutes)
+    longest = (policy.value.maximum_lifetime_minutes if policy.value else None) or LONGEST_TAP_MINUTES
+    result = TapReadout(Readout.missing(_unread("tap issuances")), Readout.missing(_unread("tap sign-ins")))
+
+    with telemetry.tracer.start_as_current_span("collect.tap-issuances") as span:
+        start, end = polling_window(store.checkpoint(tenant_id, TAP_AUDIT_STREAM), now, overlap, lookback)
+        try:
+            issued = await read_tap_issuances(graph, start, end)
+        except GraphReadError as exc:
+            log.warning("tap issuances not read: %s", exc.reason)
+            result.issuances = Readout.missing(exc.problem())
+            result.signins = Readout.missing(exc.problem())
+            return result
+        store.save_tap_issuances(tenant_id, issued)
+        store.save_checkpoint(tenant_id, TAP_AUDIT_STREAM, end)
+        known = store.tap_issuances(tenant_id, now - lookback)
+        try:
+            known = await with_current_passes(graph, known)
+            store.save_tap_issuances(tenant_id, known)
+        except GraphReadError as exc:
+            # Without the users' passes, lifetimes fall back to the policy's longest; still useful.
+            log.warning("current passes not read: %s", exc.reason)
+            result.problems.append(exc.problem())
+        result.issuances = Readout.of(tuple(known))
+        span.set_attribute("tap.issuances", len(known))
+
+    with telemetry.tracer.start_as_current_span("collect.tap-signins") as span:
+        start, end = polling_window(store.checkpoint(tenant_id, TAP_SIGNIN_STREAM), now, overlap, lookback)
+        read_signins = (
+            targeted_tap_signins if settings.tap_signin_mode == "targeted" else full_scan_tap_signins
+        )
+        span.set_attribute("tap.mode", settings.tap_signin_mode)
+        try:
+            found, read = await read_signins(
+                graph, known, start, end, history_days=settings.tap_history_days, fallback_lifetime=longest
+            )
+        except GraphReadError as exc:
+            log.warning("tap sign-ins not read: %s", exc.reason)
+            result.signins = Readout.missing(exc.problem())
+            return result
+        store.save_tap_signins(tenant_id, found)
+        store.save_checkpoint(tenant_id, TAP_SIGNIN_STREAM, end)
+        span.set_attribute("signins.received", read.received)
+        span.set_attribute("tap.signins", read.tap_signins)
+        # Stored sign-ins carry the pass as it was when they were read; show it as it is now.
+        current = {i.audit_id: i for i in known}
+        signins = tuple(
+            replace(s, issuance=current.get(s.issuance.audit_id, s.issuance) if s.issuance else None)
+            for s in store.tap_signins(tenant_id, now - lookback, now)
+        )
+        result.signins = Readout.of(signins)
+        result.notes = {
+            "tapSigninMode": settings.tap_signin_mode,
+            "tapUsersRead": read.users,
+            "tapSigninsReceived": read.received,
+        }
+    return result
+
+
+def _unread(what: str) -> DataProblem:
+    return DataProblem("error", f"{what} were not read in this pass", what)
+
+
 async def collect(
     graph: GraphSession, store: StateStore, settings: Settings, now: datetime
-) -> tuple[TenantFacts, dict[str, Any]]:
+) -> tuple[TenantFacts, list[DataProblem], dict[str, Any]]:
     with telemetry.tracer.start_as_current_span("collect.tenant"):
         tenant = await read_tenant(graph)
     with telemetry.tracer.start_as_current_span("collect.domains"):
@@ -105,33 +211,64 @@ async def collect(
     if consent.available:
         store.save_consent(tenant.id, consent.get(), now)
     hours, read = await poll_pin_reset_signins(graph, store, tenant.id, now, settings)
-    facts = TenantFacts(tenant=tenant, now=now, domains=domains, consent=consent, pin_reset_hours=hours)
-    notes: dict[str, Any] = {}
+    with telemetry.tracer.start_as_current_span("collect.devices"):
+        devices = await readout(lambda: read_windows_devices(graph))
+    with telemetry.tracer.start_as_current_span("collect.device-policies"):
+        policies = await readout(lambda: read_device_policies(graph))
+    with telemetry.tracer.start_as_current_span("collect.tap-policy"):
+        tap_policy = await readout(lambda: read_tap_policy(graph))
+    with telemetry.tracer.start_as_current_span("collect.roles"):
+        privileged = await readout(lambda: read_privileged_users(graph))
+    tap = await poll_tap(graph, store, tenant.id, now, settings, tap_policy)
+    facts = TenantFacts(
+        tenant=tenant,
+        now=now,
+        domains=domains,
+        consent=consent,
+        pin_reset_hours=hours,
+        windows_devices=devices,
+        device_policies=policies,
+        tap_policy=tap_policy,
+        tap_issuances=tap.issuances,
+        privileged_users=privileged,
+        tap_signins=tap.signins,
+    )
+    notes: dict[str, Any] = dict(tap.notes)
+    problems = [
+        r.problem
+        for r in (
+            domains,
+            consent,
+            hours,
+            devices,
+            policies,
+            tap_policy,
+            privileged,
+            tap.issuances,
+            tap.signins,
+        )
+        if r.problem is not None
+    ]
+    problems += tap.problems
     if read is not None:
-        notes = {
+        notes |= {
             "signinWindow": {"start": read.start.isoformat(), "end": read.end.isoformat()},
             "signinsReceived": read.received,
             "signinsKept": read.kept,
             "signinsSkipped": read.skipped,
-            "skippedSignInIds": read.skipped_ids,
         }
-    return facts, notes
-
-
-def _problems(facts: TenantFacts, notes: dict[str, Any]) -> list[DataProblem]:
-    problems = [
-        r.problem for r in (facts.domains, facts.consent, facts.pin_reset_hours) if r.problem is not None
-    ]
-    if notes.get("signinsSkipped"):
-        problems.append(
-            DataProblem(
-                "error",
-                f"{notes['signinsSkipped']} sign-in item(s) lacked an id, time or result and were skipped "
-                f"(first ids: {', '.join(notes['skippedSignInIds'])})",
-                "beta/auditLogs/signIns",
+        if read.skipped:
+            problems.append(
+                DataProblem(
+                    "error",
+                    f"{read.skipped} sign-in item(s) lacked an id, time or result and were skipped "
+                    f"(first ids: {', '.join(read.skipped_ids)})",
+                    "beta/auditLogs/signIns",
+                )
             )
-        )
-    return problems
+    # One problem per source and reason: a failure that several readouts share is one thing to fix.
+    unique = list({(p.kind, p.source, p.reason): p for p in problems}.values())
+    return facts, unique, notes
 
 
 async def run_pass(graph: GraphSession, store: StateStore, settings: Settings, now: datetime) -> PassResult:
@@ -140,17 +277,16 @@ async def run_pass(graph: GraphSession, store: StateStore, settings: Settings, n
     started = utcnow()
     clock = time.monotonic()
     with telemetry.tracer.start_as_current_span("monitor.pass") as span:
-        facts, notes = await collect(graph, store, settings, now)
+        facts, problems, notes = await collect(graph, store, settings, now)
         span.set_attribute("tenant.id", facts.tenant.id)
         with telemetry.tracer.start_as_current_span("evaluate") as evaluate_span:
             results = evaluate_all(facts, settings.thresholds)
             evaluate_span.set_attribute("rules", len(results))
         findings = sum(len(r.findings) for r in results)
         telemetry.FINDINGS.add(findings)
-        problems = _problems(facts, notes)
         stats = {
             "graph_requests": graph.stats.requests,
-            "signins_read": int(notes.get("signinsReceived", 0)),
+            "signins_read": int(notes.get("signinsReceived", 0)) + int(notes.get("tapSigninsReceived", 0)),
             "graph_throttled": graph.stats.throttled,
             "records_skipped": int(notes.get("signinsSkipped", 0)),
         }
@@ -191,4 +327,5 @@ async def run_pass(graph: GraphSession, store: StateStore, settings: Settings, n
         len(problems),
         graph.stats.requests,
     )
-    return PassResult(facts.tenant, now, results, tuple(problems), stats, changes)
+    tap_signins = facts.tap_signins.value if facts.tap_signins.available else None
+    return PassResult(facts.tenant, now, results, tuple(problems), stats, changes, tap_signins or ())

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from monitor.thresholds import Thresholds
 
 GraphCredentialKind = Literal["managed-identity", "default", "simulator"]
+TapSigninMode = Literal["targeted", "full-scan"]
+_TAP_MODES: tuple[TapSigninMode, ...] = ("targeted", "full-scan")
 _CREDENTIALS: tuple[GraphCredentialKind, ...] = ("managed-identity", "default", "simulator")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -45,6 +47,11 @@ class Settings:
     # and on a first pass read this far back.
     signin_overlap_minutes: int = 180
     signin_lookback_days: int = 14
+    # TAP sign-ins: read only the sign-ins of users the audit log says got a pass (targeted), or every
+    # interactive sign-in of the window (full-scan). docs/tap.md compares their cost.
+    tap_signin_mode: TapSigninMode = "targeted"
+    # How far back a TAP user's sign-ins are read to learn the countries they usually sign in from.
+    tap_history_days: int = 14
     # Base delay of msgraph-sdk's RetryHandler when a 429/503/504 carries no Retry-After.
     graph_retry_delay_seconds: float = 3.0
     graph_max_retries: int = 3
@@ -107,6 +114,11 @@ class Settings:
             problems.append(
                 "MONITOR_STORAGE_CONNECTION_STRING or MONITOR_STORAGE_ENDPOINT is required to keep state"
             )
+        tap_mode = text("MONITOR_TAP_SIGNIN_MODE", cls.tap_signin_mode)
+        if tap_mode not in _TAP_MODES:
+            modes = ", ".join(_TAP_MODES)
+            problems.append(f"MONITOR_TAP_SIGNIN_MODE must be one of {modes}, got {tap_mode!r}")
+            tap_mode = cls.tap_signin_mode
         prefix = text("MONITOR_TABLE_PREFIX", cls.table_prefix)
         if not prefix.isalnum() or not prefix[0].isalpha() or len(prefix) > 40:
             problems.append(
@@ -130,6 +142,8 @@ class Settings:
             signin_overlap_minutes=int(
                 number("MONITOR_SIGNIN_OVERLAP_MINUTES", cls.signin_overlap_minutes, int, 0)
             ),
+            tap_signin_mode=tap_mode,
+            tap_history_days=int(number("MONITOR_TAP_HISTORY_DAYS", cls.tap_history_days, int, 1)),
             signin_lookback_days=int(
                 number("MONITOR_SIGNIN_LOOKBACK_DAYS", cls.signin_lookback_days, int, 1)
             ),

@@ -98,7 +98,70 @@ def write_tenant(
             )
     write(snapshot, "v1.0/servicePrincipals", {"value": principals})
     write(snapshot, "beta/auditLogs/signIns", {"value": signins or []})
+    write(snapshot, f"v1.0/{TAP_POLICY}", tap_policy())
+    write(
+        snapshot,
+        "beta/deviceManagement/managedDevices",
+        {
+            "value": [
+                {
+                    "id": "0d5e0000-0000-4000-8000-000000000001",
+                    "deviceName": "CONTOSO-PC001",
+                    "operatingSystem": "Windows",
+                    "osVersion": "10.0.22631.4460",
+                    "skuFamily": "Enterprise",
+                    "skuNumber": 4,
+                    "joinType": "azureADJoined",
+                    "azureADDeviceId": "ad000000-0000-4000-8000-000000000001",
+                    "userPrincipalName": "adelev@contoso.com",
+                    "userId": "u0000000-0000-4000-8000-000000000001",
+                    "lastSyncDateTime": stamp(NOW - timedelta(hours=2)),
+                }
+            ]
+        },
+    )
+    write(
+        snapshot,
+        "beta/deviceManagement/deviceConfigurations",
+        {
+            "value": [
+                {
+                    "@odata.type": "#microsoft.graph.windowsIdentityProtectionConfiguration",
+                    "id": "1d000000-0000-4000-8000-000000000001",
+                    "displayName": "Windows Hello for Business",
+                    "pinRecoveryEnabled": True,
+                    "pinMinimumLength": 6,
+                    "assignments": [
+                        {
+                            "id": "1d000000-0000-4000-8000-000000000001_adadadad-808e-44e2-905a-0b7873a8a531",
+                            "target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"},
+                        }
+                    ],
+                }
+            ]
+        },
+    )
     return snapshot
+
+
+TAP_POLICY = "policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass"
+
+
+def tap_policy(**changes: Any) -> dict[str, Any]:
+    policy: dict[str, Any] = {
+        "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
+        "id": "TemporaryAccessPass",
+        "state": "enabled",
+        "defaultLifetimeInMinutes": 60,
+        "defaultLength": 8,
+        "minimumLifetimeInMinutes": 60,
+        "maximumLifetimeInMinutes": 480,
+        "isUsableOnce": True,
+        "includeTargets": [{"targetType": "group", "id": "all_users", "isRegistrationRequired": False}],
+        "excludeTargets": [],
+    }
+    policy.update(changes)
+    return policy
 
 
 def signin_series(
@@ -115,3 +178,54 @@ def simulator_settings(url: str, **changes: Any) -> Settings:
     return replace(
         Settings(graph_endpoint=url, graph_credential="simulator", graph_retry_delay_seconds=0.0), **changes
     )
+
+
+def user_id_of(user: str) -> str:
+    """The userId graph_signin gives `user`."""
+    return str(graph_signin(0, NOW, user=user)["userId"])
+
+
+def tap_audit(n: int, user: str, issued: datetime, admin: str = "helpdesk") -> dict[str, Any]:
+    """An "Admin registered security info" audit for a Temporary Access Pass, as Graph returns it."""
+    return {
+        "id": f"Directory_TAP_{n:05d}",
+        "category": "UserManagement",
+        "correlationId": f"a0d17000-0000-4000-8000-{n:012d}",
+        "result": "success",
+        "resultReason": "Admin registered temporary access pass method for user",
+        "activityDisplayName": "Admin registered security info",
+        "activityDateTime": stamp(issued),
+        "loggedByService": "Authentication Methods",
+        "operationType": "Add",
+        "initiatedBy": {
+            "app": None,
+            "user": {
+                "id": user_id_of(admin),
+                "displayName": admin.title(),
+                "userPrincipalName": f"{admin}@contoso.com",
+                "ipAddress": "198.51.100.20",
+            },
+        },
+        "targetResources": [
+            {
+                "id": user_id_of(user),
+                "displayName": user.title(),
+                "type": "User",
+                "userPrincipalName": f"{user}@contoso.com",
+            }
+        ],
+        "additionalDetails": [],
+    }
+
+
+def tap_method(issued: datetime, lifetime: int = 60, once: bool = True) -> dict[str, Any]:
+    return {
+        "id": "6f1a2a5c-0000-4000-8000-000000000001",
+        "temporaryAccessPass": None,
+        "createdDateTime": stamp(issued),
+        "startDateTime": stamp(issued),
+        "lifetimeInMinutes": lifetime,
+        "isUsableOnce": once,
+        "isUsable": False,
+        "methodUsabilityReason": "OneTimeUsed" if once else "EnabledByPolicy",
+    }

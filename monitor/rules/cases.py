@@ -19,7 +19,9 @@ from monitor.records import (
     Readout,
     ServicePrincipal,
     SignInHour,
+    TapIssuance,
     TapPolicy,
+    TapSignIn,
     Tenant,
     TenantDomain,
     TenantFacts,
@@ -127,3 +129,73 @@ def healthy(**changes: Any) -> TenantFacts:
         tap_signins=Readout.of(()),
     )
     return replace(facts, **changes)
+
+
+ALICE = "a11ce000-0000-4000-8000-000000000001"
+BOB = "b0b00000-0000-4000-8000-000000000002"
+HELPDESK = "he1pde5k-0000-4000-8000-000000000009"
+
+
+def issuance(
+    user_id: str = ALICE,
+    hours_ago: float = 30,
+    *,
+    lifetime: int | None = 60,
+    once: bool | None = True,
+    n: int = 1,
+) -> TapIssuance:
+    """A TAP the helpdesk issued `hours_ago` before NOW."""
+    issued = NOW - timedelta(hours=hours_ago)
+    return TapIssuance(
+        audit_id=f"Directory_{n:04d}",
+        user_id=user_id,
+        user_principal_name=f"{user_id[:5]}@contoso.com",
+        issued_at=issued,
+        issued_by="helpdesk@contoso.com",
+        issued_by_id=HELPDESK,
+        start=issued if lifetime is not None else None,
+        lifetime_minutes=lifetime,
+        usable_once=once,
+        usability="EnabledByPolicy" if lifetime is not None else "",
+    )
+
+
+def tap_signin(
+    user_id: str = ALICE,
+    hours_ago: float = 29.5,
+    *,
+    n: int = 1,
+    error_code: int = 0,
+    country: str = "DE",
+    prior: tuple[str, ...] | None = ("DE",),
+    risk: str = "none",
+    aggregated: str = "none",
+    minutes_ago: float | None = None,
+) -> TapSignIn:
+    ago = timedelta(minutes=minutes_ago) if minutes_ago is not None else timedelta(hours=hours_ago)
+    created = NOW - ago
+    return TapSignIn(
+        id=f"7a900000-0000-4000-8000-{n:012d}",
+        created=created,
+        user_id=user_id,
+        user_principal_name=f"{user_id[:5]}@contoso.com",
+        succeeded=error_code == 0,
+        error_code=error_code,
+        failure_reason="" if error_code == 0 else "Temporary Access Pass is invalid.",
+        app_display_name="My Signins",
+        ip_address="203.0.113.7",
+        city="Berlin",
+        country=country,
+        device_id="ad000000-0000-4000-8000-000000000001",
+        device_name="CONTOSO-PC001",
+        operating_system="Windows10",
+        risk_during_signin=risk,
+        risk_aggregated=aggregated,
+        risk_state="atRisk" if risk in ("medium", "high") else "none",
+        prior_countries=prior,
+        issuance=issuance(user_id),
+    )
+
+
+def tap(*signins: TapSignIn) -> Readout[Any]:
+    return Readout.of(tuple(signins))

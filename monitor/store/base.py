@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from monitor.records import ConsentState, PinResetSignIn, SignInHour
+from monitor.records import ConsentState, PinResetSignIn, SignInHour, TapIssuance, TapSignIn
 from monitor.rules.base import Finding, RuleResult, Severity
 
 FindingStatus = Literal["open", "resolved"]
@@ -170,6 +170,20 @@ class StateStore(Protocol):
     def signin_hours(self, tenant_id: str, start: datetime, end: datetime) -> tuple[SignInHour, ...]: ...
 
     def save_consent(self, tenant_id: str, states: Mapping[str, ConsentState], at: datetime) -> None: ...
+
+    def save_tap_issuances(self, tenant_id: str, issuances: Sequence[TapIssuance]) -> None:
+        """Upsert by audit id: a later pass's view of a pass (usability, lifetime) replaces an earlier one."""
+        ...
+
+    def tap_issuances(self, tenant_id: str, since: datetime) -> list[TapIssuance]:
+        """Issuances at or after `since`, oldest first."""
+        ...
+
+    def save_tap_signins(self, tenant_id: str, signins: Sequence[TapSignIn]) -> None: ...
+
+    def tap_signins(self, tenant_id: str, start: datetime, end: datetime) -> list[TapSignIn]:
+        """TAP sign-ins created in [start, end], oldest first."""
+        ...
 
     def consent(self, tenant_id: str) -> dict[str, StoredConsent]: ...
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from monitor.records import ConsentState, PinResetSignIn, SignInHour
+from monitor.records import ConsentState, PinResetSignIn, SignInHour, TapIssuance, TapSignIn
 from monitor.rules.base import RuleResult
 from monitor.store.base import (
     FindingChanges,
@@ -27,6 +27,8 @@ class MemoryStore:
         self._consent: dict[str, dict[str, StoredConsent]] = {}
         self._findings: dict[str, dict[FindingKey, StoredFinding]] = {}
         self._runs: dict[str, list[RunRecord]] = {}
+        self._tap_issuances: dict[str, dict[str, TapIssuance]] = {}
+        self._tap_signins: dict[str, dict[str, TapSignIn]] = {}
 
     def checkpoint(self, tenant_id: str, stream: str) -> datetime | None:
         return self._checkpoints.get((tenant_id, stream))
@@ -63,6 +65,24 @@ class MemoryStore:
 
     def consent(self, tenant_id: str) -> dict[str, StoredConsent]:
         return dict(self._consent.get(tenant_id, {}))
+
+    def save_tap_issuances(self, tenant_id: str, issuances: Sequence[TapIssuance]) -> None:
+        kept = self._tap_issuances.setdefault(tenant_id, {})
+        for issuance in issuances:
+            kept[issuance.audit_id] = issuance
+
+    def tap_issuances(self, tenant_id: str, since: datetime) -> list[TapIssuance]:
+        kept = self._tap_issuances.get(tenant_id, {}).values()
+        return sorted((i for i in kept if i.issued_at >= since), key=lambda i: (i.issued_at, i.audit_id))
+
+    def save_tap_signins(self, tenant_id: str, signins: Sequence[TapSignIn]) -> None:
+        kept = self._tap_signins.setdefault(tenant_id, {})
+        for signin in signins:
+            kept[signin.id] = signin
+
+    def tap_signins(self, tenant_id: str, start: datetime, end: datetime) -> list[TapSignIn]:
+        kept = self._tap_signins.get(tenant_id, {}).values()
+        return sorted((s for s in kept if start <= s.created <= end), key=lambda s: (s.created, s.id))
 
     def findings(self, tenant_id: str) -> list[StoredFinding]:
         return sorted(self._findings.get(tenant_id, {}).values(), key=lambda f: f.key)

@@ -9,6 +9,8 @@ Tables and keys, chosen for the queries the monitor makes:
 | signinhours | tenant id            | yyyymmddTHH_app_code    | RowKey range = a time window         |
 | consent     | tenant id            | appId                   | the tenant's partition               |
 | findings    | tenant id            | rule _ subject          | the tenant's partition               |
+| tapissuances| tenant id            | audit id                | the tenant's partition, by time      |
+| tapsignins  | tenant id            | yyyymmddTHHMMSS_id      | RowKey range = a time window         |
 | runs        | tenant id            | inverted milliseconds   | newest first: the partition's top    |
 |             | "latest"             | tenant id               | health: every tenant's last run      |
 
@@ -36,7 +38,7 @@ from azure.core.exceptions import (
 )
 from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
-from monitor.records import ConsentState, PinResetSignIn, SignInHour
+from monitor.records import ConsentState, PinResetSignIn, SignInHour, TapIssuance, TapSignIn
 from monitor.rules.base import RuleResult
 from monitor.store.base import (
     FindingChanges,
@@ -54,7 +56,16 @@ log = logging.getLogger(__name__)
 BATCH = 100  # the most operations an entity group transaction takes
 MAX_TEXT = 30_000  # a string property holds 32K UTF-16 characters; keep clear of it
 CONFLICT_RETRIES = 3
-_TABLES = ("checkpoints", "signins", "signinhours", "consent", "findings", "runs")
+_TABLES = (
+    "checkpoints",
+    "signins",
+    "signinhours",
+    "consent",
+    "findings",
+    "runs",
+    "tapissuances",
+    "tapsignins",
+)
 _created: set[tuple[str, str]] = set()  # (account URL, table) created by this process
 
 
@@ -257,6 +268,28 @@ class TableStore:
             for e in self._query("consent", "PartitionKey eq @pk", pk=tenant_id)
         }
 
+    # -- Temporary Access Pass -----------------------------------------------------------------
+
+    def save_tap_issuances(self, tenant_id: str, issuances: Sequence[TapIssuance]) -> None:
+        self._submit("tapissuances", (("upsert", _issuance_entity(tenant_id, i)) for i in issuances))
+
+    def tap_issuances(self, tenant_id: str, since: datetime) -> list[TapIssuance]:
+        found = self._tables["tapissuances"].query_entities(
+            "PartitionKey eq @pk and IssuedAt ge @since", parameters={"pk": tenant_id, "since": since}
+        )
+        return sorted((_issuance_record(e) for e in found), key=lambda i: (i.issued_at, i.audit_id))
+
+    def save_tap_signins(self, tenant_id: str, signins: Sequence[TapSignIn]) -> None:
+        self._submit("tapsignins", (("upsert", _tap_signin_entity(tenant_id, s)) for s in signins))
+
+    def tap_signins(self, tenant_id: str, start: datetime, end: datetime) -> list[TapSignIn]:
+        found = self._tables["tapsignins"].query_entities(
+            "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi",
+            parameters={"pk": tenant_id, "lo": _second_key(start), "hi": _second_key(end) + "~"},
+        )
+        signins = (_tap_signin_record(e) for e in found)
+        return sorted((s for s in signins if start <= s.created <= end), key=lambda s: (s.created, s.id))
+
     # -- findings ------------------------------------------------------------------------------
 
     def _finding_entities(self, tenant_id: str) -> dict[FindingKey, tuple[StoredFinding, str]]:
@@ -428,6 +461,112 @@ def _hour_record(e: Mapping[str, Any]) -> SignInHour:
         first=_utc(e["First"]),
         last=_utc(e["Last"]),
         sample_users=tuple(orjson.loads(e.get("SampleUsers") or "[]")),
+    )
+
+
+def _second_key(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
+
+
+def _issuance_json(i: TapIssuance) -> dict[str, Any]:
+    return {
+        "AuditId": i.audit_id,
+        "UserId": i.user_id,
+        "UserPrincipalName": i.user_principal_name,
+        "IssuedAt": i.issued_at,
+        "IssuedBy": i.issued_by,
+        "IssuedById": i.issued_by_id,
+        "Usability": i.usability,
+    } | {
+        key: value
+        for key, value in (
+            ("Start", i.start),
+            ("LifetimeMinutes", i.lifetime_minutes),
+            ("UsableOnce", i.usable_once),
+        )
+        if value is not None
+    }
+
+
+def _issuance_entity(tenant_id: str, i: TapIssuance) -> dict[str, Any]:
+    return {"PartitionKey": tenant_id, "RowKey": safe_key(i.audit_id)} | _issuance_json(i)
+
+
+def _issuance_record(e: Mapping[str, Any]) -> TapIssuance:
+    return TapIssuance(
+        audit_id=e["AuditId"],
+        user_id=e["UserId"],
+        user_principal_name=e.get("UserPrincipalName", ""),
+        issued_at=_utc(e["IssuedAt"]),
+        issued_by=e.get("IssuedBy", ""),
+        issued_by_id=e.get("IssuedById", ""),
+        start=_optional_utc(e.get("Start")),
+        lifetime_minutes=int(e["LifetimeMinutes"]) if e.get("LifetimeMinutes") is not None else None,
+        usable_once=bool(e["UsableOnce"]) if e.get("UsableOnce") is not None else None,
+        usability=e.get("Usability", ""),
+    )
+
+
+def _tap_signin_entity(tenant_id: str, s: TapSignIn) -> dict[str, Any]:
+    return {
+        "PartitionKey": tenant_id,
+        "RowKey": f"{_second_key(s.created)}_{safe_key(s.id)}",
+        "SignInId": s.id,
+        "Created": s.created,
+        "UserId": s.user_id,
+        "UserPrincipalName": s.user_principal_name,
+        "Succeeded": s.succeeded,
+        "ErrorCode": s.error_code,
+        "FailureReason": s.failure_reason[:1000],
+        "AppDisplayName": s.app_display_name,
+        "IpAddress": s.ip_address,
+        "City": s.city,
+        "Country": s.country,
+        "DeviceId": s.device_id,
+        "DeviceName": s.device_name,
+        "OperatingSystem": s.operating_system,
+        "RiskDuringSignIn": s.risk_during_signin,
+        "RiskAggregated": s.risk_aggregated,
+        "RiskState": s.risk_state,
+        "PriorCountries": _json_text(s.prior_countries),
+        "Issuance": _json_text(
+            {
+                k: v.isoformat() if isinstance(v, datetime) else v
+                for k, v in _issuance_json(s.issuance).items()
+            }
+            if s.issuance
+            else None
+        ),
+    }
+
+
+def _tap_signin_record(e: Mapping[str, Any]) -> TapSignIn:
+    prior = orjson.loads(e.get("PriorCountries") or "null")
+    issuance = orjson.loads(e.get("Issuance") or "null")
+    if issuance is not None:
+        for key in ("IssuedAt", "Start"):
+            if key in issuance:
+                issuance[key] = datetime.fromisoformat(issuance[key])
+    return TapSignIn(
+        id=e["SignInId"],
+        created=_utc(e["Created"]),
+        user_id=e.get("UserId", ""),
+        user_principal_name=e.get("UserPrincipalName", ""),
+        succeeded=bool(e["Succeeded"]),
+        error_code=int(e["ErrorCode"]),
+        failure_reason=e.get("FailureReason", ""),
+        app_display_name=e.get("AppDisplayName", ""),
+        ip_address=e.get("IpAddress", ""),
+        city=e.get("City", ""),
+        country=e.get("Country", ""),
+        device_id=e.get("DeviceId", ""),
+        device_name=e.get("DeviceName", ""),
+        operating_system=e.get("OperatingSystem", ""),
+        risk_during_signin=e.get("RiskDuringSignIn", ""),
+        risk_aggregated=e.get("RiskAggregated", ""),
+        risk_state=e.get("RiskState", ""),
+        prior_countries=tuple(prior) if prior is not None else None,
+        issuance=_issuance_record(issuance) if issuance is not None else None,
     )
 
 

@@ -196,3 +196,31 @@ def test_runs_come_back_newest_first_and_latest_per_tenant(store: StateStore) ->
     assert [r.run_id for r in store.runs(TENANT, limit=2)] == ["run-2", "run-1"]
     (latest,) = store.latest_runs()
     assert (latest.run_id, latest.summary) == ("run-2", {"findings": 2})
+
+
+def test_tap_issuances_upsert_by_audit_id_and_come_back_oldest_first(store: StateStore) -> None:
+    from monitor.rules.cases import ALICE, BOB, issuance
+
+    older, newer = issuance(BOB, 40, n=2, lifetime=None, once=None), issuance(ALICE, 30)
+    store.save_tap_issuances(TENANT, [newer, older])
+    # A later pass sees the pass spent: the same audit id, new usability.
+    spent = replace(newer, usability="OneTimeUsed")
+    store.save_tap_issuances(TENANT, [spent])
+    assert store.tap_issuances(TENANT, T0 - timedelta(days=3)) == [older, spent]
+    assert store.tap_issuances(TENANT, newer.issued_at) == [spent]
+
+
+def test_tap_signins_round_trip_with_their_issuance_and_history(store: StateStore) -> None:
+    from monitor.rules.cases import ALICE, BOB, tap_signin
+
+    first = tap_signin(ALICE, 29, n=1, prior=())
+    second = tap_signin(BOB, 2, n=2, country="NG", prior=("DE", "FR"), risk="high")
+    no_history = replace(tap_signin(ALICE, 1, n=3), prior_countries=None, issuance=None)
+    store.save_tap_signins(TENANT, [second, first, no_history])
+    store.save_tap_signins(TENANT, [second])
+    assert store.tap_signins(TENANT, T0 - timedelta(days=2), T0 + timedelta(hours=3)) == [
+        first,
+        second,
+        no_history,
+    ]
+    assert store.tap_signins(TENANT, T0, T0 + timedelta(hours=3)) == [second, no_history]

@@ -1,0 +1,375 @@
+"""Temporary Access Pass: the policy, who was issued a pass, who holds a privileged role, and the
+sign-ins made with a pass.
+
+Finding TAP sign-ins without reading every sign-in (DOMAIN.md): a pass is only ever issued by an admin,
+and the directory audit log records each issuance. So the audit log says whose sign-ins to read, and
+only those users' sign-ins around each pass's validity are read (`targeted`). `full_scan` reads every
+interactive sign-in of the window instead, for tenants that want TAP sign-ins whose issuance fell
+outside the audit window; docs/tap.md compares what each costs in Graph requests.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from msgraph.generated.role_management.directory.role_assignments.role_assignments_request_builder import (
+    RoleAssignmentsRequestBuilder,
+)
+
+from monitor import telemetry
+from monitor.collectors.directory import collect_items, text
+from monitor.collectors.signins import SIGNIN_PERMISSION, odata_time, parse_time
+from monitor.domain import PRIVILEGED_ROLES, TAP_METHOD_NAME
+from monitor.graph.session import JSON, GraphSession
+from monitor.records import TapIssuance, TapPolicy, TapSignIn
+
+AUDIT_PERMISSION = "AuditLog.Read.All"
+TAP_ISSUED = "Admin registered security info"
+# resultReason of a TAP issuance: "Admin registered temporary access pass method for user".
+TAP_ISSUED_REASON = "temporary access pass"
+TAP_FIELDS = (
+    "id,createdDateTime,userId,userPrincipalName,appDisplayName,status,ipAddress,location,deviceDetail,"
+    "riskLevelDuringSignIn,riskLevelAggregated,riskState,authenticationDetails"
+)
+
+
+def _object(item: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = item.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _bool(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+# -- policy ----------------------------------------------------------------------------------------
+
+
+def tap_policy(item: Mapping[str, Any]) -> TapPolicy:
+    targets = item.get("includeTargets")
+    return TapPolicy(
+        state=text(item, "state", "disabled"),
+        default_lifetime_minutes=_int(item.get("defaultLifetimeInMinutes")),
+        minimum_lifetime_minutes=_int(item.get("minimumLifetimeInMinutes")),
+        maximum_lifetime_minutes=_int(item.get("maximumLifetimeInMinutes")),
+        default_length=_int(item.get("defaultLength")),
+        is_usable_once=_bool(item.get("isUsableOnce")),
+        include_targets=tuple(
+            text(t, "id") for t in (targets if isinstance(targets, list) else []) if isinstance(t, dict)
+        ),
+    )
+
+
+async def read_tap_policy(graph: GraphSession) -> TapPolicy:
+    configurations = graph.client.policies.authentication_methods_policy.authentication_method_configurations
+    request = configurations.by_authentication_method_configuration_id("TemporaryAccessPass")
+    item = await graph.entity(
+        request.to_get_request_information(),
+        source="v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass",
+        permission="Policy.Read.AuthenticationMethod",
+    )
+    return tap_policy(item)
+
+
+# -- issuances -------------------------------------------------------------------------------------
+
+
+def tap_issuance(audit: Mapping[str, Any]) -> TapIssuance | None:
+    """A TAP issuance from an "Admin registered security info" audit; None for other methods."""
+    reason = text(audit, "resultReason") or text(_object(audit, "result"), "reason")
+    if TAP_ISSUED_REASON not in reason.lower():
+        return None
+    issued_at = parse_time(audit.get("activityDateTime"))
+    targets = audit.get("targetResources")
+    user = next((t for t in targets if isinstance(t, dict)), None) if isinstance(targets, list) else None
+    if issued_at is None or user is None or not text(user, "id"):
+        return None
+    initiated = _object(audit, "initiatedBy")
+    admin = _object(initiated, "user")
+    app = _object(initiated, "app")
+    return TapIssuance(
+        audit_id=text(audit, "id"),
+        user_id=text(user, "id"),
+        user_principal_name=text(user, "userPrincipalName"),
+        issued_at=issued_at,
+        issued_by=text(admin, "userPrincipalName") or text(app, "displayName") or "unknown",
+        issued_by_id=text(admin, "id") or text(app, "servicePrincipalId"),
+    )
+
+
+async def read_tap_issuances(graph: GraphSession, start: datetime, end: datetime) -> list[TapIssuance]:
+    """Every TAP an admin issued in [start, end], oldest first, from the directory audit log."""
+    query = {
+        "$filter": (
+            f"activityDateTime ge {odata_time(start)} and activityDateTime le {odata_time(end)}"
+            f" and activityDisplayName eq '{TAP_ISSUED}'"
+        )
+    }
+    issuances: list[TapIssuance] = []
+    async for page in graph.pages(
+        graph.url("v1.0", "auditLogs/directoryAudits", query),
+        source="v1.0/auditLogs/directoryAudits",
+        permission=AUDIT_PERMISSION,
+    ):
+        found = (tap_issuance(audit) for audit in page if isinstance(audit, dict))
+        issuances.extend(i for i in found if i is not None and i.audit_id)
+    return sorted(issuances, key=lambda i: (i.issued_at, i.audit_id))
+
+
+async def with_current_passes(graph: GraphSession, issuances: Sequence[TapIssuance]) -> list[TapIssuance]:
+    """Add what Graph still shows of each user's pass (start, lifetime, one-time, usability).
+
+    A user holds at most one pass, so it belongs to that user's latest issuance, if it was created
+    then (an older issuance's pass was replaced or deleted).
+    """
+    latest: dict[str, TapIssuance] = {}
+    for issuance in issuances:
+        if issuance.user_id not in latest or issuance.issued_at >= latest[issuance.user_id].issued_at:
+            latest[issuance.user_id] = issuance
+    enriched: dict[str, TapIssuance] = {}
+    for user_id, issuance in latest.items():
+        request = graph.client.users.by_user_id(user_id).authentication.temporary_access_pass_methods
+        methods = await collect_items(
+            graph,
+            request.to_get_request_information(),
+            "v1.0/users/{id}/authentication/temporaryAccessPassMethods",
+            "UserAuthMethod-TAP.Read.All",
+        )
+        for method in methods:
+            created = parse_time(method.get("createdDateTime"))
+            if created is not None and created >= issuance.issued_at - timedelta(minutes=10):
+                enriched[issuance.audit_id] = replace(
+                    issuance,
+                    start=parse_time(method.get("startDateTime")) or created,
+                    lifetime_minutes=_int(method.get("lifetimeInMinutes")),
+                    usable_once=_bool(method.get("isUsableOnce")),
+                    usability=text(method, "methodUsabilityReason"),
+                )
+    return [enriched.get(i.audit_id, i) for i in issuances]
+
+
+# -- privileged roles ------------------------------------------------------------------------------
+
+
+async def read_privileged_users(graph: GraphSession) -> Mapping[str, tuple[str, ...]]:
+    """Principal ID -> the privileged directory roles assigned to it (active assignments)."""
+    query = RoleAssignmentsRequestBuilder.RoleAssignmentsRequestBuilderGetQueryParameters(
+        select=["id", "principalId", "roleDefinitionId", "directoryScopeId"]
+    )
+    assignments = await collect_items(
+        graph,
+        graph.client.role_management.directory.role_assignments.to_get_request_information(
+            RequestConfiguration(query_parameters=query)
+        ),
+        "v1.0/roleManagement/directory/roleAssignments",
+        "RoleManagement.Read.Directory",
+    )
+    roles: dict[str, set[str]] = defaultdict(set)
+    for assignment in assignments:
+        role = PRIVILEGED_ROLES.get(text(assignment, "roleDefinitionId"))
+        principal = text(assignment, "principalId")
+        if role and principal:
+            roles[principal].add(role)
+    return {principal: tuple(sorted(names)) for principal, names in roles.items()}
+
+
+# -- sign-ins --------------------------------------------------------------------------------------
+
+
+def tap_steps(item: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The authentication steps of a sign-in that used a Temporary Access Pass."""
+    details = item.get("authenticationDetails")
+    return [
+        d
+        for d in (details if isinstance(details, list) else [])
+        if isinstance(d, dict) and text(d, "authenticationMethod").lower() == TAP_METHOD_NAME.lower()
+    ]
+
+
+def uses_tap(item: Mapping[str, Any]) -> bool:
+    return bool(tap_steps(item))
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What the history of a user's sign-ins keeps: enough to know where they usually sign in from."""
+
+    created: datetime
+    country: str
+    succeeded: bool
+
+
+def tap_signin(item: Mapping[str, Any], prior_countries: tuple[str, ...] | None) -> TapSignIn | None:
+    created = parse_time(item.get("createdDateTime"))
+    error_code = _int(_object(item, "status").get("errorCode"))
+    if not text(item, "id") or created is None or error_code is None:
+        return None
+    steps = tap_steps(item)
+    device = _object(item, "deviceDetail")
+    location = _object(item, "location")
+    return TapSignIn(
+        id=text(item, "id"),
+        created=created,
+        user_id=text(item, "userId"),
+        user_principal_name=text(item, "userPrincipalName"),
+        succeeded=error_code == 0 and all(step.get("succeeded") is not False for step in steps),
+        error_code=error_code,
+        failure_reason=text(_object(item, "status"), "failureReason"),
+        app_display_name=text(item, "appDisplayName"),
+        ip_address=text(item, "ipAddress"),
+        city=text(location, "city"),
+        country=text(location, "countryOrRegion"),
+        device_id=text(device, "deviceId"),
+        device_name=text(device, "displayName"),
+        operating_system=text(device, "operatingSystem"),
+        risk_during_signin=text(item, "riskLevelDuringSignIn", "none"),
+        risk_aggregated=text(item, "riskLevelAggregated", "none"),
+        risk_state=text(item, "riskState", "none"),
+        prior_countries=prior_countries,
+    )
+
+
+def countries_before(history: Sequence[_Seen], moment: datetime, since: datetime) -> tuple[str, ...]:
+    """Countries of the successful sign-ins in [since, moment)."""
+    return tuple(
+        sorted({s.country for s in history if s.succeeded and s.country and since <= s.created < moment})
+    )
+
+
+def belonging_issuance(
+    signin: TapSignIn, issuances: Iterable[TapIssuance], fallback_lifetime: int
+) -> TapIssuance | None:
+    """The user's latest pass issued before this sign-in (and still valid then, if that is known)."""
+    candidates = [
+        i
+        for i in issuances
+        if i.user_id == signin.user_id and i.issued_at <= signin.created <= i.valid_until(fallback_lifetime)
+    ]
+    if not candidates:
+        candidates = [i for i in issuances if i.user_id == signin.user_id and i.issued_at <= signin.created]
+    return max(candidates, key=lambda i: i.issued_at, default=None)
+
+
+@dataclass
+class TapRead:
+    users: int = 0
+    received: int = 0  # sign-ins Graph returned
+    tap_signins: int = 0
+
+
+async def _signin_pages(
+    graph: GraphSession, start: datetime, end: datetime, condition: str = ""
+) -> AsyncIterator[list[JSON]]:
+    """Interactive sign-ins in [start, end] (TAP is always entered interactively, and beta returns
+    interactive sign-ins unless asked otherwise), page by page."""
+    window = f"createdDateTime ge {odata_time(start)} and createdDateTime le {odata_time(end)}"
+    query: dict[str, str | int] = {
+        "$filter": f"{condition} and {window}" if condition else window,
+        "$select": TAP_FIELDS,
+        "$top": 1000,
+    }
+    url = graph.url("beta", "auditLogs/signIns", query)
+    async for page in graph.pages(url, source="beta/auditLogs/signIns", permission=SIGNIN_PERMISSION):
+        telemetry.SIGNINS_READ.add(len(page))
+        yield [item for item in page if isinstance(item, dict)]
+
+
+async def _user_signins(graph: GraphSession, user_id: str, start: datetime, end: datetime) -> list[JSON]:
+    items: list[JSON] = []
+    async for page in _signin_pages(graph, start, end, f"userId eq '{user_id}'"):
+        items.extend(page)
+    return items
+
+
+def _classify(items: Sequence[JSON], history_days: int) -> list[TapSignIn]:
+    """TAP sign-ins among one user's sign-ins, each with the countries the user signed in from before."""
+    history = sorted(
+        (
+            _Seen(
+                created,
+                text(_object(i, "location"), "countryOrRegion"),
+                _int(_object(i, "status").get("errorCode")) == 0,
+            )
+            for i in items
+            if (created := parse_time(i.get("createdDateTime"))) is not None
+        ),
+        key=lambda seen: seen.created,
+    )
+    found = []
+    for item in items:
+        if not uses_tap(item):
+            continue
+        created = parse_time(item.get("createdDateTime"))
+        if created is None:
+            continue
+        signin = tap_signin(item, countries_before(history, created, created - timedelta(days=history_days)))
+        if signin is not None:
+            found.append(signin)
+    return found
+
+
+async def targeted_tap_signins(
+    graph: GraphSession,
+    issuances: Sequence[TapIssuance],
+    start: datetime,
+    end: datetime,
+    *,
+    history_days: int,
+    fallback_lifetime: int,
+) -> tuple[list[TapSignIn], TapRead]:
+    """TAP sign-ins in [start, end] of the users whose pass was valid then: one query per user,
+    reaching back `history_days` before their earliest pass for where they usually sign in from."""
+    windows: dict[str, tuple[datetime, datetime]] = {}
+    for issuance in issuances:
+        valid_from = issuance.start or issuance.issued_at
+        valid_until = issuance.valid_until(fallback_lifetime)
+        if valid_until < start or valid_from > end:
+            continue
+        low, high = windows.get(issuance.user_id, (valid_from, valid_until))
+        windows[issuance.user_id] = (min(low, valid_from, issuance.issued_at), max(high, valid_until))
+    read = TapRead(users=len(windows))
+    found: list[TapSignIn] = []
+    for user_id, (valid_from, valid_until) in sorted(windows.items()):
+        history_start = valid_from - timedelta(days=history_days)
+        items = await _user_signins(graph, user_id, history_start, min(valid_until, end))
+        read.received += len(items)
+        found.extend(s for s in _classify(items, history_days) if start <= s.created <= end)
+    found = [replace(s, issuance=belonging_issuance(s, issuances, fallback_lifetime)) for s in found]
+    read.tap_signins = len(found)
+    return sorted(found, key=lambda s: (s.created, s.id)), read
+
+
+async def full_scan_tap_signins(
+    graph: GraphSession,
+    issuances: Sequence[TapIssuance],
+    start: datetime,
+    end: datetime,
+    *,
+    history_days: int,
+    fallback_lifetime: int,
+) -> tuple[list[TapSignIn], TapRead]:
+    """Every interactive sign-in of [start, end], page by page; then, for each user found signing in
+    with a pass, that user's history. Finds TAP sign-ins whatever the audit log says."""
+    read = TapRead()
+    tap_users: set[str] = set()
+    async for page in _signin_pages(graph, start, end):
+        read.received += len(page)
+        tap_users.update(text(i, "userId") for i in page if uses_tap(i) and text(i, "userId"))
+    read.users = len(tap_users)
+    found: list[TapSignIn] = []
+    for user_id in sorted(tap_users):
+        items = await _user_signins(graph, user_id, start - timedelta(days=history_days), end)
+        read.received += len(items)
+        found.extend(s for s in _classify(items, history_days) if start <= s.created <= end)
+    found = [replace(s, issuance=belonging_issuance(s, issuances, fallback_lifetime)) for s in found]
+    read.tap_signins = len(found)
+    return sorted(found, key=lambda s: (s.created, s.id)), read
