@@ -17,7 +17,9 @@ app = func.FunctionApp()
 log = logging.getLogger("monitor.functions")
 
 
-@app.timer_trigger(schedule="%MONITOR_POLL_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+@app.timer_trigger(
+    schedule="%MONITOR_POLL_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True
+)
 async def poll(timer: func.TimerRequest) -> None:
     """The monitoring pass: read Graph, evaluate the rules, record findings (what `monitor run` does)."""
     if timer.past_due:
