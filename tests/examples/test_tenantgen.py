@@ -317,9 +317,10 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
     result["policy.web-signin-urls.missing"] = [tenant] if federated and not web else []
 
     policy = snapshot.read(TAP_POLICY_PATH)
-    result["tap.policy.disabled"] = [tenant] if policy["state"] != "enabled" else []
-    result["tap.policy.multi-use"] = [tenant] if policy["isUsableOnce"] is False else []
-    result["tap.policy.lifetime-too-long"] = [tenant] if policy["maximumLifetimeInMinutes"] > 480 else []
+    subject = [policy["id"]]  # a policy rule names the policy (SPEC §2)
+    result["tap.policy.disabled"] = subject if policy["state"] != "enabled" else []
+    result["tap.policy.multi-use"] = subject if policy["isUsableOnce"] is False else []
+    result["tap.policy.lifetime-too-long"] = subject if policy["maximumLifetimeInMinutes"] > 480 else []
     privileged = {
         r["principalId"]
         for r in snapshot.values("v1.0/roleManagement/directory/roleAssignments.json")
