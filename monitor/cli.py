@@ -4,6 +4,7 @@
     run       one pass against the configured Graph and Table Storage (what the timer runs)
     findings  the findings ledger kept in Table Storage
     status    the health report (what GET /api/health returns)
+    rules     the rule catalog (--format markdown writes docs/rules.md)
 
 Exit codes: 0 the command ran (whatever it found); 1 it could not finish (Graph or storage failed);
 2 bad arguments, bad configuration or an unreadable snapshot, with a one-line error on stderr.
@@ -78,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="the health report (GET /api/health)")
     output_options(status, "json")
+
+    rules = commands.add_parser("rules", help="the rule catalog (markdown: docs/rules.md)")
+    rules.add_argument("--format", choices=("table", "markdown"), default="table", help="default: table")
+    rules.add_argument("--output", type=Path, help="write to this file instead of stdout")
     return parser
 
 
@@ -102,9 +107,14 @@ def _render(result: Any, fmt: str) -> str:
 
 
 async def _scan(args: argparse.Namespace) -> str:
+    from monitor.collectors.directory import TenantUnreadable
     from monitor.service import scan_snapshot
+    from monitor.simulator import SnapshotError
 
-    result = await scan_snapshot(args.snapshot, now=args.now)
+    try:
+        result = await scan_snapshot(args.snapshot, now=args.now)
+    except (SnapshotError, TenantUnreadable) as exc:
+        raise UsageError(f"unreadable snapshot: {exc}") from exc
     return _render(result, args.format)
 
 
@@ -153,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             text = asyncio.run(_run(args))
         elif args.command == "findings":
             text = _findings(args)
+        elif args.command == "rules":
+            from monitor.rules.reference import render, render_table
+
+            text = render() if args.format == "markdown" else render_table()
         else:
             text = _status(args)
         _emit(text, args.output)
