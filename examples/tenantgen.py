@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 try:  # orjson only speeds up the load generator; the bundled tenants are written with json.
     import orjson
@@ -1734,6 +1734,18 @@ class TenantDescription:
     labels: dict[str, str] = field(default_factory=dict)  # subject ID -> what it is, for the README
 
 
+class SerializedSignIn(NamedTuple):
+    """A sign-in already rendered as its JSON line (load tenants), with what sorts it newest first."""
+
+    created: str
+    id: str
+    line: bytes
+
+
+class SerializedSignIns(list[SerializedSignIn]):
+    """The sign-in log of a load tenant, newest first, as rendered lines."""
+
+
 @dataclass
 class GeneratedTenant:
     description: TenantDescription
@@ -1802,8 +1814,11 @@ _USER_SIDE_FAILURES: Final = (50126, 50126, 50076, 50079)
 class TenantBuilder:
     """Builds one tenant: people, devices, apps, then the logs and policies a story asks for."""
 
-    def __init__(self, spec: TenantSpec, *, now: datetime = NOW, seed: int = 0) -> None:
+    def __init__(
+        self, spec: TenantSpec, *, now: datetime = NOW, seed: int = 0, compact_signins: bool = False
+    ) -> None:
         self.spec = spec
+        self.compact_signins = compact_signins
         self.now = now
         self.rng = random.Random(f"tenantgen/{spec.name}/{seed}")
         self.tenant_id = guid(spec.name, "tenant")
@@ -1811,7 +1826,7 @@ class TenantBuilder:
         self.latest = now - timedelta(minutes=2)
         self._counters: dict[str, int] = {}
         self._sessions: dict[tuple[str, Any], str] = {}
-        self.signins: list[Json] = []
+        self.signins: list[Any] = []  # sign-in dicts, or SerializedSignIn with compact_signins
         self.audits: list[Json] = []
         self.device_configurations: list[Json] = []
         self.configuration_policies: list[Json] = []
@@ -2412,7 +2427,11 @@ class TenantBuilder:
             },
             "privateLinkDetails": {"policyId": "", "policyName": "", "resourceId": "", "policyTenantId": ""},
         }
-        self.signins.append(item)
+        if self.compact_signins:
+            # Large load tenants keep each sign-in as its JSON line only: a dict per sign-in costs gigabytes.
+            self.signins.append(SerializedSignIn(item["createdDateTime"], signin_id, _compact(item)))
+        else:
+            self.signins.append(item)
         if pin_reset:
             self.pin_reset_signins += 1
         if tap:
@@ -3262,8 +3281,11 @@ class TenantBuilder:
             },
         }
         if spec.licence != "Free":
-            ordered = sorted(self.signins, key=lambda s: (s["createdDateTime"], s["id"]), reverse=True)
-            documents[SIGNINS_PATH] = {"value": ordered}
+            if self.compact_signins:
+                documents[SIGNINS_PATH] = SerializedSignIns(sorted(self.signins, reverse=True))
+            else:
+                ordered = sorted(self.signins, key=lambda s: (s["createdDateTime"], s["id"]), reverse=True)
+                documents[SIGNINS_PATH] = {"value": ordered}
         if spec.devices:
             documents["beta/deviceManagement/managedDevices.json"] = {
                 "value": [managed_device_object(d, spec.domain) for d in self.devices]
@@ -4216,34 +4238,51 @@ def _pretty(document: Any, *, fast: bool) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
 
 
-def _one_per_line(items: Sequence[Json], *, fast: bool) -> bytes:
-    """{"value": [ one sign-in per line ]}: compact, yet a diff shows which sign-ins changed."""
-    if not items:
+def _compact(item: Json) -> bytes:
+    if orjson is not None:
+        return orjson.dumps(item)
+    return json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _lines(lines: Sequence[bytes]) -> bytes:
+    """{"value": [ one item per line ]}: compact, yet a diff shows which sign-ins changed."""
+    if not lines:
         return b'{"value": []}\n'
-    if fast and orjson is not None:
-        lines = [orjson.dumps(item) for item in items]
-    else:
-        lines = [json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode() for item in items]
     return b'{"value": [\n' + b",\n".join(lines) + b"\n]}\n"
+
+
+def _one_per_line(items: Sequence[Json], *, fast: bool) -> bytes:
+    if fast:
+        return _lines([_compact(item) for item in items])
+    return _lines([json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode() for item in items])
 
 
 def render(documents: dict[str, Any], *, fast: bool = False) -> dict[str, bytes]:
     """The bytes of every file of a snapshot, by snapshot-relative path."""
-    return {
-        path: _one_per_line(document["value"], fast=fast)
-        if path == SIGNINS_PATH
-        else _pretty(document, fast=fast)
-        for path, document in sorted(documents.items())
-    }
+    files = {}
+    for path, document in sorted(documents.items()):
+        if isinstance(document, SerializedSignIns):
+            files[path] = _lines([signin.line for signin in document])
+        elif path == SIGNINS_PATH:
+            files[path] = _one_per_line(document["value"], fast=fast)
+        else:
+            files[path] = _pretty(document, fast=fast)
+    return files
 
 
 def write_tenant(directory: Path, tenant: GeneratedTenant, *, fast: bool = False) -> list[Path]:
     """Write a generated tenant's snapshot files under `directory` (created if needed, files overwritten)."""
     written = []
-    for relative, content in render(tenant.documents, fast=fast).items():
+    for relative, document in sorted(tenant.documents.items()):
         path = directory / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
+        if isinstance(document, SerializedSignIns):  # stream: a load tenant's log can be hundreds of MB
+            with path.open("wb") as file:
+                file.write(b'{"value": [\n' if document else b'{"value": []}\n')
+                for n, signin in enumerate(document):
+                    file.write(signin.line + (b",\n" if n + 1 < len(document) else b"\n]}\n"))
+        else:
+            path.write_bytes(render({relative: document}, fast=fast)[relative])
         written.append(path)
     return written
 
@@ -4451,7 +4490,7 @@ def load_tenant(
         noise_audits=min(500, 20 + users // 10),
         windows_share=0.9,
     )
-    b = TenantBuilder(spec, now=now, seed=seed)
+    b = TenantBuilder(spec, now=now, seed=seed, compact_signins=True)
     # The portal's defaults (DOMAIN.md): passes may be used more than once, so one pass can sign in 1-3 times.
     b.tap_policy = tap_policy_object(usable_once=False)
     rng = b.rng
