@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from monitor import telemetry
+from monitor import inventory, telemetry
 from monitor.collectors.directory import read_consent, read_domains, read_tenant, readout
 from monitor.collectors.intune import read_device_policies, read_windows_devices
 from monitor.collectors.signins import (
@@ -266,9 +267,32 @@ async def collect(
                     "beta/auditLogs/signIns",
                 )
             )
+    notes["inventoryChanges"] = record_inventory(store, facts)
     # One problem per source and reason: a failure that several readouts share is one thing to fix.
     unique = list({(p.kind, p.source, p.reason): p for p in problems}.values())
     return facts, unique, notes
+
+
+def record_inventory(store: StateStore, facts: TenantFacts) -> dict[str, dict[str, int]]:
+    """Keep what the pass read of the tenant's configuration, and count what changed since the last."""
+    kinds: list[tuple[str, Readout[Any], Callable[[Any], dict[str, inventory.State]]]] = [
+        ("domain", facts.domains, inventory.domains),
+        ("device", facts.windows_devices, inventory.devices),
+        ("policy", facts.device_policies, inventory.policies),
+        ("tap-policy", facts.tap_policy, inventory.tap_policy),
+    ]
+    counts: dict[str, dict[str, int]] = {}
+    with telemetry.tracer.start_as_current_span("store.inventory"):
+        for kind, read, states in kinds:
+            if read.value is None:
+                continue  # not read: what is stored stays as it was
+            changes = store.save_inventory(facts.tenant.id, kind, states(read.value), facts.now)
+            counts[kind] = {
+                "added": len(changes.added),
+                "changed": len(changes.changed),
+                "removed": len(changes.removed),
+            }
+    return counts
 
 
 async def run_pass(graph: GraphSession, store: StateStore, settings: Settings, now: datetime) -> PassResult:

@@ -163,6 +163,23 @@ def test_a_second_pass_rereads_only_the_overlap_and_keeps_the_history(
     assert all(f.startswith(f"createdDateTime ge {window_start} and ") for f in filters)
     assert second.stats["signins_read"] < first.stats["signins_read"]
     assert [(f.rule, f.subject) for f in second.findings] == [(f.rule, f.subject) for f in first.findings]
+    latest, earlier = store.runs(TENANT_ID)
+    nothing = {"added": 0, "changed": 0, "removed": 0}
+    assert earlier.summary["inventoryChanges"] == {
+        "domain": {"added": 1, "changed": 0, "removed": 0},
+        "device": {"added": 1, "changed": 0, "removed": 0},
+        "policy": {"added": 1, "changed": 0, "removed": 0},
+        "tap-policy": {"added": 1, "changed": 0, "removed": 0},
+    }
+    assert latest.summary["inventoryChanges"] == dict.fromkeys(
+        ("domain", "device", "policy", "tap-policy"), nothing
+    )
+    (device,) = store.inventory(TENANT_ID, "device").values()
+    assert (device.state["release"], device.state["edition"], device.state["nonDestructiveReset"]) == (
+        "Windows 11 23H2",
+        "Enterprise",
+        True,
+    )
 
 
 def test_findings_of_a_pass_match_the_broken_tenant_and_are_recorded_with_the_run(

@@ -47,24 +47,28 @@ def floor_hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+# The two helpers below run ~15 times per sign-in; `type(x) is` keeps them cheap (JSON gives exact types).
 def _text(container: Mapping[str, Any], key: str) -> str:
     value = container.get(key)
-    return value if isinstance(value, str) else ""
+    return value if type(value) is str else ""
 
 
 def _object(container: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = container.get(key)
-    return value if isinstance(value, dict) else {}
+    return value if type(value) is dict else _EMPTY
+
+
+_EMPTY: Mapping[str, Any] = {}
 
 
 def pin_reset_signin(item: Mapping[str, Any]) -> PinResetSignIn | None:
     """Map one Graph sign-in; None if it lacks what every sign-in has (id, time, result)."""
     signin_id = _text(item, "id")
     created = parse_time(item.get("createdDateTime"))
-    error_code = _object(item, "status").get("errorCode")
-    if not signin_id or created is None or not isinstance(error_code, int) or isinstance(error_code, bool):
-        return None
     status = _object(item, "status")
+    error_code = status.get("errorCode")
+    if not signin_id or created is None or type(error_code) is not int:
+        return None
     device = _object(item, "deviceDetail")
     location = _object(item, "location")
     event_types = item.get("signInEventTypes")
@@ -166,20 +170,21 @@ async def read_pin_reset_signins(
     """
     read = SignInRead(start, end)
     for field_name, _app_id, query in signin_queries(start, end):
+        by_resource = field_name == "resourceId"
         url = graph.url("beta", "auditLogs/signIns", query)
         async for page in graph.pages(url, source="beta/auditLogs/signIns", permission=SIGNIN_PERMISSION):
             read.received += len(page)
             telemetry.SIGNINS_READ.add(len(page))
             signins: list[PinResetSignIn] = []
             for item in page:
+                if by_resource and isinstance(item, dict) and item.get("appId") in PIN_RESET_APPS:
+                    continue  # already read by the appId query of its own app
                 signin = pin_reset_signin(item) if isinstance(item, dict) else None
                 if signin is None:
                     read.skipped += 1
                     if len(read.skipped_ids) < 10:
                         read.skipped_ids.append(str(item.get("id", "?")) if isinstance(item, dict) else "?")
                     continue
-                if field_name == "resourceId" and signin.app_id in PIN_RESET_APPS:
-                    continue  # already read by the appId query of its own app
                 signins.append(signin)
             read.kept += len(signins)
             on_page(signins)

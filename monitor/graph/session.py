@@ -16,6 +16,7 @@ Retry-After), redirects and telemetry headers apply to all of them. Two ways of 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -218,19 +219,31 @@ class GraphSession:
         the data in errors; `permission` is what reading it needs. Raises GraphReadError or
         MalformedPage with what was asked and why it failed.
         """
-        next_target: RequestInformation | str | None = target
-        page = 0
-        while next_target is not None:
-            page += 1
-            document = await self._get_json(next_target, source, permission, page)
-            items = document.get("value")
-            if not isinstance(items, list):
-                raise MalformedPage(source, page, "no 'value' array")
-            yield items
-            next_link = document.get("@odata.nextLink")
-            if next_link is not None and not isinstance(next_link, str):
-                raise MalformedPage(source, page, "@odata.nextLink is not a string")
-            next_target = next_link
+        # The next page is requested as soon as this one's nextLink is known, so Graph prepares it
+        # while the caller processes this one; at most two pages are held at a time.
+        page = 1
+        pending: asyncio.Future[JSON] | None = asyncio.ensure_future(
+            self._get_json(target, source, permission, page)
+        )
+        try:
+            while pending is not None:
+                document = await pending
+                pending = None
+                items = document.get("value")
+                if not isinstance(items, list):
+                    raise MalformedPage(source, page, "no 'value' array")
+                next_link = document.get("@odata.nextLink")
+                if next_link is not None and not isinstance(next_link, str):
+                    raise MalformedPage(source, page, "@odata.nextLink is not a string")
+                if next_link:
+                    page += 1
+                    pending = asyncio.ensure_future(self._get_json(next_link, source, permission, page))
+                yield items
+        finally:
+            if pending is not None:
+                pending.cancel()
+                with contextlib.suppress(asyncio.CancelledError, GraphReadError):
+                    await pending
 
     async def entity(self, target: RequestInformation | str, *, source: str, permission: str) -> JSON:
         return await self._get_json(target, source, permission, 1)

@@ -63,6 +63,52 @@ class StoredConsent:
 
 
 @dataclass(frozen=True)
+class InventoryItem:
+    """One thing of the tenant as the monitor last saw it (a device, a policy, a domain...)."""
+
+    kind: str
+    key: str
+    state: Mapping[str, Any]
+    first_seen: datetime
+    changed_at: datetime  # when `state` (or `present`) last changed
+    present: bool = True  # False once a pass no longer finds it
+
+
+@dataclass(frozen=True)
+class InventoryChanges:
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+def inventory_updates(
+    kind: str, before: Mapping[str, InventoryItem], items: Mapping[str, Mapping[str, Any]], at: datetime
+) -> tuple[list[InventoryItem], InventoryChanges]:
+    """The entries to write so the inventory matches `items`, and what changed.
+
+    Only new, changed and vanished entries are written: a pass over thousands of unchanged devices
+    writes nothing.
+    """
+    writes: list[InventoryItem] = []
+    added: list[str] = []
+    changed: list[str] = []
+    removed: list[str] = []
+    for key, state in items.items():
+        old = before.get(key)
+        if old is None:
+            writes.append(InventoryItem(kind, key, dict(state), at, at))
+            added.append(key)
+        elif not old.present or dict(old.state) != dict(state):
+            writes.append(replace(old, state=dict(state), changed_at=at, present=True))
+            (added if not old.present else changed).append(key)
+    for key, old in before.items():
+        if key not in items and old.present:
+            writes.append(replace(old, present=False, changed_at=at))
+            removed.append(key)
+    return writes, InventoryChanges(tuple(sorted(added)), tuple(sorted(changed)), tuple(sorted(removed)))
+
+
+@dataclass(frozen=True)
 class FindingChanges:
     """What a pass changed in the findings ledger: the input alerts are raised from."""
 
@@ -170,6 +216,14 @@ class StateStore(Protocol):
     def signin_hours(self, tenant_id: str, start: datetime, end: datetime) -> tuple[SignInHour, ...]: ...
 
     def save_consent(self, tenant_id: str, states: Mapping[str, ConsentState], at: datetime) -> None: ...
+
+    def save_inventory(
+        self, tenant_id: str, kind: str, items: Mapping[str, Mapping[str, Any]], at: datetime
+    ) -> InventoryChanges:
+        """Make the inventory of `kind` match `items` (key -> state), recording what changed when."""
+        ...
+
+    def inventory(self, tenant_id: str, kind: str) -> dict[str, InventoryItem]: ...
 
     def save_tap_issuances(self, tenant_id: str, issuances: Sequence[TapIssuance]) -> None:
         """Upsert by audit id: a later pass's view of a pass (usability, lifetime) replaces an earlier one."""

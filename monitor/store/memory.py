@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from monitor.records import ConsentState, PinResetSignIn, SignInHour, TapIssuance, TapSignIn
 from monitor.rules.base import RuleResult
 from monitor.store.base import (
     FindingChanges,
     FindingKey,
+    InventoryChanges,
+    InventoryItem,
     RunRecord,
     StoredConsent,
     StoredFinding,
+    inventory_updates,
     next_finding,
     planned_findings,
     sort_changes,
@@ -28,6 +32,7 @@ class MemoryStore:
         self._findings: dict[str, dict[FindingKey, StoredFinding]] = {}
         self._runs: dict[str, list[RunRecord]] = {}
         self._tap_issuances: dict[str, dict[str, TapIssuance]] = {}
+        self._inventory: dict[tuple[str, str], dict[str, InventoryItem]] = {}
         self._tap_signins: dict[str, dict[str, TapSignIn]] = {}
 
     def checkpoint(self, tenant_id: str, stream: str) -> datetime | None:
@@ -65,6 +70,18 @@ class MemoryStore:
 
     def consent(self, tenant_id: str) -> dict[str, StoredConsent]:
         return dict(self._consent.get(tenant_id, {}))
+
+    def save_inventory(
+        self, tenant_id: str, kind: str, items: Mapping[str, Mapping[str, Any]], at: datetime
+    ) -> InventoryChanges:
+        kept = self._inventory.setdefault((tenant_id, kind), {})
+        writes, changes = inventory_updates(kind, kept, items, at)
+        for item in writes:
+            kept[item.key] = item
+        return changes
+
+    def inventory(self, tenant_id: str, kind: str) -> dict[str, InventoryItem]:
+        return dict(self._inventory.get((tenant_id, kind), {}))
 
     def save_tap_issuances(self, tenant_id: str, issuances: Sequence[TapIssuance]) -> None:
         kept = self._tap_issuances.setdefault(tenant_id, {})

@@ -9,6 +9,7 @@ Tables and keys, chosen for the queries the monitor makes:
 | signinhours | tenant id            | yyyymmddTHH_app_code    | RowKey range = a time window         |
 | consent     | tenant id            | appId                   | the tenant's partition               |
 | findings    | tenant id            | rule _ subject          | the tenant's partition               |
+| inventory   | tenant id            | kind _ key              | RowKey range = one kind (devices...) |
 | tapissuances| tenant id            | audit id                | the tenant's partition, by time      |
 | tapsignins  | tenant id            | yyyymmddTHHMMSS_id      | RowKey range = a time window         |
 | runs        | tenant id            | inverted milliseconds   | newest first: the partition's top    |
@@ -43,9 +44,12 @@ from monitor.rules.base import RuleResult
 from monitor.store.base import (
     FindingChanges,
     FindingKey,
+    InventoryChanges,
+    InventoryItem,
     RunRecord,
     StoredConsent,
     StoredFinding,
+    inventory_updates,
     next_finding,
     planned_findings,
     sort_changes,
@@ -63,6 +67,7 @@ _TABLES = (
     "consent",
     "findings",
     "runs",
+    "inventory",
     "tapissuances",
     "tapsignins",
 )
@@ -268,6 +273,23 @@ class TableStore:
             for e in self._query("consent", "PartitionKey eq @pk", pk=tenant_id)
         }
 
+    # -- inventory ------------------------------------------------------------------------------
+
+    def save_inventory(
+        self, tenant_id: str, kind: str, items: Mapping[str, Mapping[str, Any]], at: datetime
+    ) -> InventoryChanges:
+        writes, changes = inventory_updates(kind, self.inventory(tenant_id, kind), items, at)
+        self._submit("inventory", (("upsert", _inventory_entity(tenant_id, item)) for item in writes))
+        return changes
+
+    def inventory(self, tenant_id: str, kind: str) -> dict[str, InventoryItem]:
+        found = self._tables["inventory"].query_entities(
+            "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi",
+            parameters={"pk": tenant_id, "lo": f"{kind}_", "hi": f"{kind}_~"},
+        )
+        items = (_inventory_record(e) for e in found)
+        return {item.key: item for item in items if item.kind == kind}
+
     # -- Temporary Access Pass -----------------------------------------------------------------
 
     def save_tap_issuances(self, tenant_id: str, issuances: Sequence[TapIssuance]) -> None:
@@ -461,6 +483,30 @@ def _hour_record(e: Mapping[str, Any]) -> SignInHour:
         first=_utc(e["First"]),
         last=_utc(e["Last"]),
         sample_users=tuple(orjson.loads(e.get("SampleUsers") or "[]")),
+    )
+
+
+def _inventory_entity(tenant_id: str, item: InventoryItem) -> dict[str, Any]:
+    return {
+        "PartitionKey": tenant_id,
+        "RowKey": safe_key(f"{item.kind}_{item.key}"),
+        "Kind": item.kind,
+        "Key": item.key,
+        "State": _json_text(item.state),
+        "FirstSeen": item.first_seen,
+        "ChangedAt": item.changed_at,
+        "Present": item.present,
+    }
+
+
+def _inventory_record(e: Mapping[str, Any]) -> InventoryItem:
+    return InventoryItem(
+        kind=e["Kind"],
+        key=e["Key"],
+        state=orjson.loads(e.get("State") or "{}"),
+        first_seen=_utc(e["FirstSeen"]),
+        changed_at=_utc(e["ChangedAt"]),
+        present=bool(e.get("Present", True)),
     )
 
 

@@ -224,3 +224,32 @@ def test_tap_signins_round_trip_with_their_issuance_and_history(store: StateStor
         no_history,
     ]
     assert store.tap_signins(TENANT, T0, T0 + timedelta(hours=3)) == [second, no_history]
+
+
+def test_inventory_records_what_changed_and_when(store: StateStore) -> None:
+    first = store.save_inventory(
+        TENANT, "device", {"d1": {"edition": "Pro"}, "d2": {"edition": "Enterprise"}}, T0
+    )
+    assert (first.added, first.changed, first.removed) == (("d1", "d2"), (), ())
+
+    later = T0 + timedelta(hours=1)
+    second = store.save_inventory(
+        TENANT, "device", {"d1": {"edition": "Enterprise"}, "d3": {"edition": "Pro"}}, later
+    )
+    assert (second.added, second.changed, second.removed) == (("d3",), ("d1",), ("d2",))
+
+    kept = store.inventory(TENANT, "device")
+    assert {k: (v.state, v.first_seen, v.changed_at, v.present) for k, v in kept.items()} == {
+        "d1": ({"edition": "Enterprise"}, T0, later, True),
+        "d2": ({"edition": "Enterprise"}, T0, later, False),
+        "d3": ({"edition": "Pro"}, later, later, True),
+    }
+    assert store.inventory(TENANT, "policy") == {}
+
+
+def test_an_unchanged_inventory_changes_nothing(store: StateStore) -> None:
+    items = {"TemporaryAccessPass": {"state": "enabled", "includeTargets": ["all_users"]}}
+    store.save_inventory(TENANT, "tap-policy", items, T0)
+    again = store.save_inventory(TENANT, "tap-policy", items, T0 + timedelta(hours=1))
+    assert (again.added, again.changed, again.removed) == ((), (), ())
+    assert store.inventory(TENANT, "tap-policy")["TemporaryAccessPass"].changed_at == T0
