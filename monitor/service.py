@@ -34,6 +34,7 @@ async def scan_snapshot(
     from monitor.simulator import GraphSimulator
 
     settings = Settings.from_env(environ)
+    telemetry.configure(settings.telemetry_console)
     with GraphSimulator(snapshot) as simulator:
         settings = settings.with_graph(simulator.url, "simulator")
         store = open_store(settings)
@@ -42,6 +43,7 @@ async def scan_snapshot(
                 return await run_pass(graph, store, settings, now or utcnow())
         finally:
             store.close()
+            telemetry.flush()
 
 
 async def run_configured_pass(

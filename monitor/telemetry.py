@@ -7,6 +7,7 @@ importing this module costs nothing at cold start and tests can install their ow
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 
 from opentelemetry import metrics, trace
@@ -34,7 +35,7 @@ _done = False
 
 
 def configure(console: bool) -> None:
-    """Install the OpenTelemetry SDK once per process; export to the console when `console` is set.
+    """Install the OpenTelemetry SDK once per process; export to stderr when `console` is set.
 
     Without `console`, spans and metrics still flow to whatever the host configured (or nowhere).
     """
@@ -50,9 +51,12 @@ def configure(console: bool) -> None:
 
         resource = Resource.create({"service.name": "pin-reset-monitor"})
         provider = TracerProvider(resource=resource)
-        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+        # stderr: stdout carries scan's JSON.
+        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=sys.stderr)))
         trace.set_tracer_provider(provider)
-        reader = PeriodicExportingMetricReader(ConsoleMetricExporter(), export_interval_millis=60_000)
+        reader = PeriodicExportingMetricReader(
+            ConsoleMetricExporter(out=sys.stderr), export_interval_millis=60_000
+        )
         metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[reader]))
         _done = True
         log.info("telemetry exported to the console")
