@@ -61,6 +61,7 @@ async def measure_monitor(url: str, days: float) -> dict[str, Any]:
         await read_pin_reset_signins(graph, NOW - timedelta(minutes=1), NOW, lambda page: None)
         before = rss_mb()
         clock = time.perf_counter()
+
         def keep(page: list[PinResetSignIn]) -> None:
             for signin in page:
                 tally.add(signin)
