@@ -35,6 +35,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._simulator import serve  # noqa: E402 - after the path is set
+
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 TARGET = 100.0
 
@@ -173,21 +175,10 @@ def main() -> int:
         write_load_tenant(tenant, signins=args.signins)
         took = time.perf_counter() - clock
         print(f"load tenant: {args.signins:,} PIN reset sign-ins written to {tenant} in {took:.1f} s")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "monitor.simulator", "--snapshot", str(tenant), "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        url = server.stdout.readline().split()[-1]
+    with serve(tenant) as url:
         monitor = run_child(url, "--measure", "monitor", "--days", "14")
         eighth = run_child(url, "--measure", "monitor", "--days", "1.75")
         typed = run_child(url, "--measure", "typed", "--typed-pages", str(args.typed_pages))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     rows = [
         ("monitor (bytes + orjson)", monitor),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +21,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._simulator import serve  # noqa: E402 - after the path is set
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -70,18 +71,8 @@ def main() -> int:
     tenant = args.tenant or Path(tempfile.mkdtemp(prefix="bench-tap-"))
     if not (tenant / "beta").exists():
         write_load_tenant(tenant, signins=args.signins, tap_users=args.tap_users, pin_reset_share=0.05)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "monitor.simulator", "--snapshot", str(tenant), "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        rows = asyncio.run(measure(server.stdout.readline().split()[-1]))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serve(tenant) as url:
+        rows = asyncio.run(measure(url))
 
     line = "{:<10} {:>15} {:>14} {:>20} {:>23} {:>13}"
     print(f"tenant: {args.signins:,} sign-ins over 14 days, {args.tap_users} users issued a pass")

@@ -54,18 +54,21 @@ def policies(found: Iterable[DevicePolicy]) -> dict[str, State]:
     }
 
 
-def tap_policy(policy: TapPolicy) -> dict[str, State]:
+def tap_policy_state(policy: TapPolicy) -> dict[str, Any]:
+    """The TAP policy in Graph's property names (also the evidence of the tap.policy rules)."""
     return {
-        "TemporaryAccessPass": {
-            "state": policy.state,
-            "isUsableOnce": policy.is_usable_once,
-            "defaultLifetimeInMinutes": policy.default_lifetime_minutes,
-            "minimumLifetimeInMinutes": policy.minimum_lifetime_minutes,
-            "maximumLifetimeInMinutes": policy.maximum_lifetime_minutes,
-            "defaultLength": policy.default_length,
-            "includeTargets": list(policy.include_targets),
-        }
+        "state": policy.state,
+        "isUsableOnce": policy.is_usable_once,
+        "defaultLifetimeInMinutes": policy.default_lifetime_minutes,
+        "minimumLifetimeInMinutes": policy.minimum_lifetime_minutes,
+        "maximumLifetimeInMinutes": policy.maximum_lifetime_minutes,
+        "defaultLength": policy.default_length,
+        "includeTargets": list(policy.include_targets),
     }
+
+
+def tap_policy(policy: TapPolicy) -> dict[str, State]:
+    return {"TemporaryAccessPass": tap_policy_state(policy)}
 
 
 def domains(found: Iterable[TenantDomain]) -> dict[str, State]:

@@ -34,23 +34,18 @@ async def scan_snapshot(
     from monitor.simulator import GraphSimulator
 
     settings = Settings.from_env(environ)
-    telemetry.configure(settings.telemetry_console)
     with GraphSimulator(snapshot) as simulator:
-        settings = settings.with_graph(simulator.url, "simulator")
-        store = open_store(settings)
-        try:
-            async with GraphSession(settings) as graph:
-                return await run_pass(graph, store, settings, now or utcnow())
-        finally:
-            store.close()
-            telemetry.flush()
+        return await _one_pass(settings.with_graph(simulator.url, "simulator"), now)
 
 
 async def run_configured_pass(
     now: datetime | None = None, environ: Mapping[str, str] | None = None
 ) -> PassResult:
     """One pass against the configured Graph and Table Storage: what the timer trigger runs."""
-    settings = Settings.from_env(environ, require_storage=True)
+    return await _one_pass(Settings.from_env(environ, require_storage=True), now)
+
+
+async def _one_pass(settings: Settings, now: datetime | None) -> PassResult:
     telemetry.configure(settings.telemetry_console)
     store = open_store(settings)
     try:

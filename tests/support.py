@@ -229,3 +229,14 @@ def tap_method(issued: datetime, lifetime: int = 60, once: bool = True) -> dict[
         "isUsable": False,
         "methodUsabilityReason": "OneTimeUsed" if once else "EnabledByPolicy",
     }
+
+
+def configure_monitor(monkeypatch: Any, graph_url: str, storage: str, prefix: str) -> None:
+    """App settings for a pass against the simulator at `graph_url` with state in Azurite."""
+    for name, value in {
+        "MONITOR_GRAPH_ENDPOINT": graph_url,
+        "MONITOR_GRAPH_CREDENTIAL": "simulator",
+        "MONITOR_STORAGE_CONNECTION_STRING": storage,
+        "MONITOR_TABLE_PREFIX": prefix,
+    }.items():
+        monkeypatch.setenv(name, value)

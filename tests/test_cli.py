@@ -16,6 +16,7 @@ from monitor.cli import main
 from monitor.rules import load_catalog
 from monitor.simulator import GraphSimulator
 from tests.conftest import ROOT
+from tests.support import configure_monitor
 
 TENANTS = ROOT / "examples" / "tenants"
 NOW = "2026-11-20T12:00:00Z"
@@ -227,13 +228,7 @@ def test_run_stores_findings_that_the_findings_command_reads_back(
     azurite: str, table_prefix: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with GraphSimulator(TENANTS / "consent-missing") as sim:
-        for name, value in {
-            "MONITOR_GRAPH_ENDPOINT": sim.url,
-            "MONITOR_GRAPH_CREDENTIAL": "simulator",
-            "MONITOR_STORAGE_CONNECTION_STRING": azurite,
-            "MONITOR_TABLE_PREFIX": table_prefix,
-        }.items():
-            monkeypatch.setenv(name, value)
+        configure_monitor(monkeypatch, sim.url, azurite, table_prefix)
         assert main(["run", "--now", NOW]) == 0
         assert "2 finding(s):" in capsys.readouterr().out
 

@@ -16,7 +16,7 @@ from azure.functions.timer import TimerRequest
 from monitor.domain import PIN_RESET_SERVICE_APP_ID
 from monitor.simulator import GraphSimulator
 from monitor.store.tables import open_table_store
-from tests.support import TENANT_ID, write_tenant
+from tests.support import TENANT_ID, configure_monitor, write_tenant
 
 
 @pytest.fixture(scope="session")
@@ -32,13 +32,7 @@ def configured(
     tmp_path: Path, azurite: str, table_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[GraphSimulator]:
     with GraphSimulator(write_tenant(tmp_path, service="missing")) as sim:
-        for name, value in {
-            "MONITOR_GRAPH_ENDPOINT": sim.url,
-            "MONITOR_GRAPH_CREDENTIAL": "simulator",
-            "MONITOR_STORAGE_CONNECTION_STRING": azurite,
-            "MONITOR_TABLE_PREFIX": table_prefix,
-        }.items():
-            monkeypatch.setenv(name, value)
+        configure_monitor(monkeypatch, sim.url, azurite, table_prefix)
         yield sim
 
 

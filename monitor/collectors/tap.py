@@ -336,16 +336,9 @@ async def targeted_tap_signins(
             continue
         low, high = windows.get(issuance.user_id, (valid_from, valid_until))
         windows[issuance.user_id] = (min(low, valid_from, issuance.issued_at), max(high, valid_until))
-    read = TapRead(users=len(windows))
-    found: list[TapSignIn] = []
-    for user_id, (valid_from, valid_until) in sorted(windows.items()):
-        history_start = valid_from - timedelta(days=history_days)
-        items = await _user_signins(graph, user_id, history_start, min(valid_until, end))
-        read.received += len(items)
-        found.extend(s for s in _classify(items, history_days) if start <= s.created <= end)
-    found = [replace(s, issuance=belonging_issuance(s, issuances, fallback_lifetime)) for s in found]
-    read.tap_signins = len(found)
-    return sorted(found, key=lambda s: (s.created, s.id)), read
+    return await _tap_signins_of_users(
+        graph, windows, issuances, start, end, TapRead(), history_days, fallback_lifetime
+    )
 
 
 async def full_scan_tap_signins(
@@ -364,10 +357,29 @@ async def full_scan_tap_signins(
     async for page in _signin_pages(graph, start, end):
         read.received += len(page)
         tap_users.update(text(i, "userId") for i in page if uses_tap(i) and text(i, "userId"))
-    read.users = len(tap_users)
+    windows = dict.fromkeys(tap_users, (start, end))
+    return await _tap_signins_of_users(
+        graph, windows, issuances, start, end, read, history_days, fallback_lifetime
+    )
+
+
+async def _tap_signins_of_users(
+    graph: GraphSession,
+    windows: Mapping[str, tuple[datetime, datetime]],
+    issuances: Sequence[TapIssuance],
+    start: datetime,
+    end: datetime,
+    read: TapRead,
+    history_days: int,
+    fallback_lifetime: int,
+) -> tuple[list[TapSignIn], TapRead]:
+    """Each user's TAP sign-ins in [start, end], read with `history_days` of sign-ins before their
+    window (where they usually sign in from), each tied to the pass it was made with."""
+    read.users = len(windows)
     found: list[TapSignIn] = []
-    for user_id in sorted(tap_users):
-        items = await _user_signins(graph, user_id, start - timedelta(days=history_days), end)
+    for user_id, (valid_from, valid_until) in sorted(windows.items()):
+        history_start = valid_from - timedelta(days=history_days)
+        items = await _user_signins(graph, user_id, history_start, min(valid_until, end))
         read.received += len(items)
         found.extend(s for s in _classify(items, history_days) if start <= s.created <= end)
     found = [replace(s, issuance=belonging_issuance(s, issuances, fallback_lifetime)) for s in found]

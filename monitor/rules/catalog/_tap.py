@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from monitor.inventory import tap_policy_state
 from monitor.records import TapIssuance, TapPolicy, TapSignIn
 from monitor.rules.evidence import iso
 
@@ -19,16 +20,7 @@ POLICY_PORTAL = "Entra admin center > Protection > Authentication methods > Poli
 
 
 def policy_evidence(policy: TapPolicy) -> dict[str, Any]:
-    return {
-        "policyId": TAP_POLICY_ID,
-        "state": policy.state,
-        "isUsableOnce": policy.is_usable_once,
-        "defaultLifetimeInMinutes": policy.default_lifetime_minutes,
-        "minimumLifetimeInMinutes": policy.minimum_lifetime_minutes,
-        "maximumLifetimeInMinutes": policy.maximum_lifetime_minutes,
-        "defaultLength": policy.default_length,
-        "includeTargets": list(policy.include_targets),
-    }
+    return {"policyId": TAP_POLICY_ID, **tap_policy_state(policy)}
 
 
 def issuance_json(issuance: TapIssuance | None) -> dict[str, Any] | None:
