@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph.generated.domains.domains_request_builder import DomainsRequestBuilder
@@ -12,9 +12,10 @@ from msgraph.generated.service_principals.service_principals_request_builder imp
     ServicePrincipalsRequestBuilder,
 )
 
+from monitor.collectors.fields import collect_items, text
 from monitor.domain import PIN_RESET_APPS
 from monitor.graph.errors import GraphReadError
-from monitor.graph.session import JSON, GraphSession
+from monitor.graph.session import GraphSession
 from monitor.records import ConsentState, Readout, ServicePrincipal, Tenant, TenantDomain
 
 log = logging.getLogger(__name__)
@@ -23,19 +24,6 @@ T = TypeVar("T")
 
 class TenantUnreadable(Exception):
     """The tenant itself (GET /organization) could not be read: a pass cannot go on without it."""
-
-
-def text(item: Mapping[str, Any], key: str, default: str = "") -> str:
-    value = item.get(key)
-    return value if isinstance(value, str) else default
-
-
-async def collect_items(graph: GraphSession, target: Any, source: str, permission: str) -> list[JSON]:
-    """Every item of a small collection (all its pages); items that are not objects are dropped."""
-    items: list[JSON] = []
-    async for page in graph.pages(target, source=source, permission=permission):
-        items.extend(item for item in page if isinstance(item, dict))
-    return items
 
 
 async def readout(read: Callable[[], Awaitable[T]]) -> Readout[T]:

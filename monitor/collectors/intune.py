@@ -19,8 +19,8 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from monitor.collectors.signins import parse_time
-from monitor.graph.session import JSON, GraphSession
+from monitor.collectors.fields import collect_items, integer, obj, objects, parse_time, text
+from monitor.graph.session import GraphSession
 from monitor.records import CatalogSetting, DevicePolicy, ManagedDevice, OmaSetting, PolicyKind
 
 log = logging.getLogger(__name__)
@@ -39,39 +39,13 @@ IDENTITY_PROTECTION_TYPE = "#microsoft.graph.windowsIdentityProtectionConfigurat
 CUSTOM_TYPE = "#microsoft.graph.windows10CustomConfiguration"
 
 
-def _text(item: Mapping[str, Any], key: str) -> str:
-    value = item.get(key)
-    return value if isinstance(value, str) else ""
-
-
-def _integer(item: Mapping[str, Any], key: str) -> int | None:
-    value = item.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _object(item: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = item.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-def _objects(value: object) -> list[Mapping[str, Any]]:
-    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
-
-
-async def _collect(graph: GraphSession, url: str, source: str, permission: str) -> list[JSON]:
-    items: list[JSON] = []
-    async for page in graph.pages(url, source=source, permission=permission):
-        items.extend(item for item in page if isinstance(item, dict))
-    return items
-
-
 # --- devices ----------------------------------------------------------------------------------------
 
 
 def managed_device(item: Mapping[str, Any]) -> ManagedDevice | None:
     """Map one managedDevice; None without an id (nothing could name it) or for another platform."""
-    device_id = _text(item, "id")
-    operating_system = _text(item, "operatingSystem")
+    device_id = text(item, "id")
+    operating_system = text(item, "operatingSystem")
     if not device_id or (operating_system and operating_system.lower() != "windows"):
         return None
     last_sync = parse_time(item.get("lastSyncDateTime"))
@@ -80,15 +54,15 @@ def managed_device(item: Mapping[str, Any]) -> ManagedDevice | None:
         last_sync = None
     return ManagedDevice(
         id=device_id,
-        name=_text(item, "deviceName"),
+        name=text(item, "deviceName"),
         operating_system=operating_system or "Windows",
-        os_version=_text(item, "osVersion"),
-        sku_family=_text(item, "skuFamily"),
-        sku_number=_integer(item, "skuNumber"),
-        join_type=_text(item, "joinType"),
-        azure_ad_device_id=_text(item, "azureADDeviceId"),
-        user_principal_name=_text(item, "userPrincipalName"),
-        user_id=_text(item, "userId"),
+        os_version=text(item, "osVersion"),
+        sku_family=text(item, "skuFamily"),
+        sku_number=integer(item.get("skuNumber")),
+        join_type=text(item, "joinType"),
+        azure_ad_device_id=text(item, "azureADDeviceId"),
+        user_principal_name=text(item, "userPrincipalName"),
+        user_id=text(item, "userId"),
         last_sync=last_sync,
     )
 
@@ -99,7 +73,7 @@ async def read_windows_devices(graph: GraphSession) -> tuple[ManagedDevice, ...]
         "deviceManagement/managedDevices",
         {"$filter": "operatingSystem eq 'Windows'", "$select": DEVICE_FIELDS},
     )
-    items = await _collect(graph, url, DEVICES, DEVICES_PERMISSION)
+    items = await collect_items(graph, url, DEVICES, DEVICES_PERMISSION)
     devices = [device for device in (managed_device(item) for item in items) if device is not None]
     if len(devices) != len(items):
         log.warning("managed devices left out: read=%d kept=%d", len(items), len(devices))
@@ -116,10 +90,10 @@ def assignment_target(assignment: Mapping[str, Any]) -> str | None:
     (it removes the profile from devices that had it). exclusionGroupAssignmentTarget derives from
     groupAssignmentTarget, so the type is matched exactly rather than by the presence of a groupId.
     """
-    if _text(assignment, "intent").lower() == "remove":
+    if text(assignment, "intent").lower() == "remove":
         return None
-    target = _object(assignment, "target")
-    kind = _text(target, "@odata.type").lower().removeprefix("#").removeprefix("microsoft.graph.")
+    target = obj(assignment, "target")
+    kind = text(target, "@odata.type").lower().removeprefix("#").removeprefix("microsoft.graph.")
     if kind == "exclusiongroupassignmenttarget":
         return None
     if kind == "alldevicesassignmenttarget":
@@ -127,10 +101,10 @@ def assignment_target(assignment: Mapping[str, Any]) -> str | None:
     if kind == "alllicensedusersassignmenttarget":
         return "all users"
     if kind == "groupassignmenttarget":
-        group_id = _text(target, "groupId")
+        group_id = text(target, "groupId")
         return f"group {group_id}" if group_id else None
     if kind == "configurationmanagercollectionassignmenttarget":
-        collection_id = _text(target, "collectionId")
+        collection_id = text(target, "collectionId")
         return f"collection {collection_id}" if collection_id else None
     if not kind:
         return None
@@ -140,7 +114,7 @@ def assignment_target(assignment: Mapping[str, Any]) -> str | None:
 
 def included_targets(assignments: object) -> tuple[str, ...]:
     targets: list[str] = []
-    for assignment in _objects(assignments):
+    for assignment in objects(assignments):
         target = assignment_target(assignment)
         if target is not None and target not in targets:
             targets.append(target)
@@ -152,19 +126,19 @@ def included_targets(assignments: object) -> tuple[str, ...]:
 
 def oma_setting(item: Mapping[str, Any]) -> OmaSetting:
     return OmaSetting(
-        oma_uri=_text(item, "omaUri"),
-        odata_type=_text(item, "@odata.type"),
+        oma_uri=text(item, "omaUri"),
+        odata_type=text(item, "@odata.type"),
         value=item.get("value"),
-        display_name=_text(item, "displayName"),
+        display_name=text(item, "displayName"),
         is_encrypted=item.get("isEncrypted") is True,
     )
 
 
 def device_configuration(item: Mapping[str, Any]) -> DevicePolicy | None:
-    policy_id = _text(item, "id")
+    policy_id = text(item, "id")
     if not policy_id:
         return None
-    odata_type = _text(item, "@odata.type")
+    odata_type = text(item, "@odata.type")
     kind: PolicyKind = "other"
     if odata_type.lower() == IDENTITY_PROTECTION_TYPE.lower():
         kind = "identity-protection"
@@ -173,13 +147,13 @@ def device_configuration(item: Mapping[str, Any]) -> DevicePolicy | None:
     pin_recovery = item.get("pinRecoveryEnabled")
     return DevicePolicy(
         id=policy_id,
-        name=_text(item, "displayName"),
+        name=text(item, "displayName"),
         kind=kind,
         odata_type=odata_type,
         targets=included_targets(item.get("assignments")),
         pin_recovery_enabled=pin_recovery if isinstance(pin_recovery, bool) else None,
-        pin_minimum_length=_integer(item, "pinMinimumLength"),
-        oma_settings=tuple(oma_setting(setting) for setting in _objects(item.get("omaSettings"))),
+        pin_minimum_length=integer(item.get("pinMinimumLength")),
+        oma_settings=tuple(oma_setting(setting) for setting in objects(item.get("omaSettings"))),
     )
 
 
@@ -193,22 +167,22 @@ def _instance_value(instance: Mapping[str, Any]) -> tuple[object, list[Mapping[s
     The kind is read from which value property is present, which does not depend on @odata.type.
     """
     if isinstance(instance.get("choiceSettingValue"), dict):
-        choice = _object(instance, "choiceSettingValue")
-        return choice.get("value"), _objects(choice.get("children"))
+        choice = obj(instance, "choiceSettingValue")
+        return choice.get("value"), objects(choice.get("children"))
     if isinstance(instance.get("choiceSettingCollectionValue"), list):
-        choices = _objects(instance.get("choiceSettingCollectionValue"))
-        children = [child for choice in choices for child in _objects(choice.get("children"))]
+        choices = objects(instance.get("choiceSettingCollectionValue"))
+        children = [child for choice in choices for child in objects(choice.get("children"))]
         return tuple(choice.get("value") for choice in choices), children
     if isinstance(instance.get("simpleSettingValue"), dict):
-        return _object(instance, "simpleSettingValue").get("value"), []
+        return obj(instance, "simpleSettingValue").get("value"), []
     if isinstance(instance.get("simpleSettingCollectionValue"), list):
-        values = _objects(instance.get("simpleSettingCollectionValue"))
+        values = objects(instance.get("simpleSettingCollectionValue"))
         return tuple(value.get("value") for value in values), []
     if isinstance(instance.get("groupSettingValue"), dict):
-        return None, _objects(_object(instance, "groupSettingValue").get("children"))
+        return None, objects(obj(instance, "groupSettingValue").get("children"))
     if isinstance(instance.get("groupSettingCollectionValue"), list):
-        groups = _objects(instance.get("groupSettingCollectionValue"))
-        return None, [child for group in groups for child in _objects(group.get("children"))]
+        groups = objects(instance.get("groupSettingCollectionValue"))
+        return None, [child for group in groups for child in objects(group.get("children"))]
     return None, []
 
 
@@ -219,15 +193,13 @@ def flatten_settings(settings: Iterable[Mapping[str, Any]]) -> tuple[CatalogSett
     `device_vendor_msft_passportforwork_{tenantid}`; a choice can carry children too.
     """
     flat: list[CatalogSetting] = []
-    stack: list[Mapping[str, Any]] = [
-        _object(setting, "settingInstance") for setting in reversed(list(settings))
-    ]
+    stack: list[Mapping[str, Any]] = [obj(setting, "settingInstance") for setting in reversed(list(settings))]
     while stack:
         instance = stack.pop()
         if not instance:
             continue
         value, children = _instance_value(instance)
-        flat.append(CatalogSetting(_text(instance, "settingDefinitionId"), value))
+        flat.append(CatalogSetting(text(instance, "settingDefinitionId"), value))
         stack.extend(reversed(children))
     return tuple(flat)
 
@@ -235,14 +207,14 @@ def flatten_settings(settings: Iterable[Mapping[str, Any]]) -> tuple[CatalogSett
 def configuration_policy(
     item: Mapping[str, Any], settings: Iterable[Mapping[str, Any]]
 ) -> DevicePolicy | None:
-    policy_id = _text(item, "id")
+    policy_id = text(item, "id")
     if not policy_id:
         return None
-    family = _text(_object(item, "templateReference"), "templateFamily")
+    family = text(obj(item, "templateReference"), "templateFamily")
     kind: PolicyKind = "endpoint-security" if family.startswith("endpointSecurity") else "settings-catalog"
     return DevicePolicy(
         id=policy_id,
-        name=_text(item, "name"),
+        name=text(item, "name"),
         kind=kind,
         odata_type="",
         targets=included_targets(item.get("assignments")),
@@ -255,28 +227,28 @@ def _settings_incomplete(item: Mapping[str, Any], settings: list[Mapping[str, An
     """Whether the inline settings may be cut short: a nextLink on them, or fewer than settingCount."""
     if isinstance(item.get("settings@odata.nextLink"), str):
         return True
-    count = _integer(item, "settingCount")
+    count = integer(item.get("settingCount"))
     return count is not None and count > len(settings)
 
 
 async def _policy_settings(graph: GraphSession, item: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
-    settings = _objects(item.get("settings"))
-    policy_id = _text(item, "id")
+    settings = objects(item.get("settings"))
+    policy_id = text(item, "id")
     if policy_id and _settings_incomplete(item, settings):
         # Expanded collections may be capped; the policy's own settings collection pages to the end.
         url = graph.url("beta", f"deviceManagement/configurationPolicies/{policy_id}/settings")
-        return await _collect(graph, url, CONFIGURATION_POLICIES, POLICIES_PERMISSION)
+        return await collect_items(graph, url, CONFIGURATION_POLICIES, POLICIES_PERMISSION)
     return settings
 
 
 async def read_device_policies(graph: GraphSession) -> tuple[DevicePolicy, ...]:
-    configurations = await _collect(
+    configurations = await collect_items(
         graph,
         graph.url("beta", "deviceManagement/deviceConfigurations", {"$expand": "assignments"}),
         DEVICE_CONFIGURATIONS,
         POLICIES_PERMISSION,
     )
-    policies = await _collect(
+    policies = await collect_items(
         graph,
         graph.url("beta", "deviceManagement/configurationPolicies", {"$expand": "settings,assignments"}),
         CONFIGURATION_POLICIES,

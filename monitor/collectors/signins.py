@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from monitor import telemetry
+from monitor.collectors.fields import obj, odata_time, parse_time, text
 from monitor.domain import PIN_RESET_APPS
 from monitor.graph.session import GraphSession
 from monitor.records import PinResetSignIn, SignInHour
@@ -29,48 +30,20 @@ PAGE_SIZE = 1000  # Graph's maximum for sign-ins
 SAMPLE_USERS = 5
 
 
-def parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def odata_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def floor_hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-# The two helpers below run ~15 times per sign-in; `type(x) is` keeps them cheap (JSON gives exact types).
-def _text(container: Mapping[str, Any], key: str) -> str:
-    value = container.get(key)
-    return value if type(value) is str else ""
-
-
-def _object(container: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = container.get(key)
-    return value if type(value) is dict else _EMPTY
-
-
-_EMPTY: Mapping[str, Any] = {}
-
-
 def pin_reset_signin(item: Mapping[str, Any]) -> PinResetSignIn | None:
     """Map one Graph sign-in; None if it lacks what every sign-in has (id, time, result)."""
-    signin_id = _text(item, "id")
+    signin_id = text(item, "id")
     created = parse_time(item.get("createdDateTime"))
-    status = _object(item, "status")
+    status = obj(item, "status")
     error_code = status.get("errorCode")
     if not signin_id or created is None or type(error_code) is not int:
         return None
-    device = _object(item, "deviceDetail")
-    location = _object(item, "location")
+    device = obj(item, "deviceDetail")
+    location = obj(item, "location")
     event_types = item.get("signInEventTypes")
     interactive = (
         "interactiveUser" in event_types
@@ -80,21 +53,21 @@ def pin_reset_signin(item: Mapping[str, Any]) -> PinResetSignIn | None:
     return PinResetSignIn(
         id=signin_id,
         created=created,
-        app_id=_text(item, "appId"),
-        app_display_name=_text(item, "appDisplayName"),
-        resource_id=_text(item, "resourceId"),
-        resource_display_name=_text(item, "resourceDisplayName"),
-        user_id=_text(item, "userId"),
-        user_principal_name=_text(item, "userPrincipalName"),
+        app_id=text(item, "appId"),
+        app_display_name=text(item, "appDisplayName"),
+        resource_id=text(item, "resourceId"),
+        resource_display_name=text(item, "resourceDisplayName"),
+        user_id=text(item, "userId"),
+        user_principal_name=text(item, "userPrincipalName"),
         error_code=error_code,
-        failure_reason=_text(status, "failureReason"),
-        device_id=_text(device, "deviceId"),
-        device_name=_text(device, "displayName"),
-        operating_system=_text(device, "operatingSystem"),
-        ip_address=_text(item, "ipAddress"),
-        country=_text(location, "countryOrRegion"),
+        failure_reason=text(status, "failureReason"),
+        device_id=text(device, "deviceId"),
+        device_name=text(device, "displayName"),
+        operating_system=text(device, "operatingSystem"),
+        ip_address=text(item, "ipAddress"),
+        country=text(location, "countryOrRegion"),
         interactive=interactive,
-        correlation_id=_text(item, "correlationId"),
+        correlation_id=text(item, "correlationId"),
     )
 
 

@@ -22,8 +22,8 @@ from msgraph.generated.role_management.directory.role_assignments.role_assignmen
 )
 
 from monitor import telemetry
-from monitor.collectors.directory import collect_items, text
-from monitor.collectors.signins import SIGNIN_PERMISSION, odata_time, parse_time
+from monitor.collectors.fields import boolean, collect_items, integer, obj, odata_time, parse_time, text
+from monitor.collectors.signins import SIGNIN_PERMISSION
 from monitor.domain import PRIVILEGED_ROLES, TAP_METHOD_NAME
 from monitor.graph.session import JSON, GraphSession
 from monitor.records import TapIssuance, TapPolicy, TapSignIn
@@ -38,19 +38,6 @@ TAP_FIELDS = (
 )
 
 
-def _object(item: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = item.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _bool(value: object) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
 # -- policy ----------------------------------------------------------------------------------------
 
 
@@ -58,11 +45,11 @@ def tap_policy(item: Mapping[str, Any]) -> TapPolicy:
     targets = item.get("includeTargets")
     return TapPolicy(
         state=text(item, "state", "disabled"),
-        default_lifetime_minutes=_int(item.get("defaultLifetimeInMinutes")),
-        minimum_lifetime_minutes=_int(item.get("minimumLifetimeInMinutes")),
-        maximum_lifetime_minutes=_int(item.get("maximumLifetimeInMinutes")),
-        default_length=_int(item.get("defaultLength")),
-        is_usable_once=_bool(item.get("isUsableOnce")),
+        default_lifetime_minutes=integer(item.get("defaultLifetimeInMinutes")),
+        minimum_lifetime_minutes=integer(item.get("minimumLifetimeInMinutes")),
+        maximum_lifetime_minutes=integer(item.get("maximumLifetimeInMinutes")),
+        default_length=integer(item.get("defaultLength")),
+        is_usable_once=boolean(item.get("isUsableOnce")),
         include_targets=tuple(
             text(t, "id") for t in (targets if isinstance(targets, list) else []) if isinstance(t, dict)
         ),
@@ -85,7 +72,7 @@ async def read_tap_policy(graph: GraphSession) -> TapPolicy:
 
 def tap_issuance(audit: Mapping[str, Any]) -> TapIssuance | None:
     """A TAP issuance from an "Admin registered security info" audit; None for other methods."""
-    reason = text(audit, "resultReason") or text(_object(audit, "result"), "reason")
+    reason = text(audit, "resultReason") or text(obj(audit, "result"), "reason")
     if TAP_ISSUED_REASON not in reason.lower():
         return None
     issued_at = parse_time(audit.get("activityDateTime"))
@@ -93,9 +80,9 @@ def tap_issuance(audit: Mapping[str, Any]) -> TapIssuance | None:
     user = next((t for t in targets if isinstance(t, dict)), None) if isinstance(targets, list) else None
     if issued_at is None or user is None or not text(user, "id"):
         return None
-    initiated = _object(audit, "initiatedBy")
-    admin = _object(initiated, "user")
-    app = _object(initiated, "app")
+    initiated = obj(audit, "initiatedBy")
+    admin = obj(initiated, "user")
+    app = obj(initiated, "app")
     return TapIssuance(
         audit_id=text(audit, "id"),
         user_id=text(user, "id"),
@@ -150,8 +137,8 @@ async def with_current_passes(graph: GraphSession, issuances: Sequence[TapIssuan
                 enriched[issuance.audit_id] = replace(
                     issuance,
                     start=parse_time(method.get("startDateTime")) or created,
-                    lifetime_minutes=_int(method.get("lifetimeInMinutes")),
-                    usable_once=_bool(method.get("isUsableOnce")),
+                    lifetime_minutes=integer(method.get("lifetimeInMinutes")),
+                    usable_once=boolean(method.get("isUsableOnce")),
                     usability=text(method, "methodUsabilityReason"),
                 )
     return [enriched.get(i.audit_id, i) for i in issuances]
@@ -210,12 +197,12 @@ class _Seen:
 
 def tap_signin(item: Mapping[str, Any], prior_countries: tuple[str, ...] | None) -> TapSignIn | None:
     created = parse_time(item.get("createdDateTime"))
-    error_code = _int(_object(item, "status").get("errorCode"))
+    error_code = integer(obj(item, "status").get("errorCode"))
     if not text(item, "id") or created is None or error_code is None:
         return None
     steps = tap_steps(item)
-    device = _object(item, "deviceDetail")
-    location = _object(item, "location")
+    device = obj(item, "deviceDetail")
+    location = obj(item, "location")
     return TapSignIn(
         id=text(item, "id"),
         created=created,
@@ -223,7 +210,7 @@ def tap_signin(item: Mapping[str, Any], prior_countries: tuple[str, ...] | None)
         user_principal_name=text(item, "userPrincipalName"),
         succeeded=error_code == 0 and all(step.get("succeeded") is not False for step in steps),
         error_code=error_code,
-        failure_reason=text(_object(item, "status"), "failureReason"),
+        failure_reason=text(obj(item, "status"), "failureReason"),
         app_display_name=text(item, "appDisplayName"),
         ip_address=text(item, "ipAddress"),
         city=text(location, "city"),
@@ -296,8 +283,8 @@ def _classify(items: Sequence[JSON], history_days: int) -> list[TapSignIn]:
         (
             _Seen(
                 created,
-                text(_object(i, "location"), "countryOrRegion"),
-                _int(_object(i, "status").get("errorCode")) == 0,
+                text(obj(i, "location"), "countryOrRegion"),
+                integer(obj(i, "status").get("errorCode")) == 0,
             )
             for i in items
             if (created := parse_time(i.get("createdDateTime"))) is not None
