@@ -147,6 +147,9 @@ class GraphEngine:
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
         self.evaluations = 0  # how many times a query was evaluated (not served from the cache)
+        # Items of large (raw) collections as served under one $select, so that paging the same log
+        # again costs a join, not a parse per item: keyed by (collection identity, selected names).
+        self._projections: OrderedDict[tuple[Any, ...], dict[int, bytes]] = OrderedDict()
 
     # --- entry
 
@@ -358,6 +361,8 @@ class GraphEngine:
             next_link = _next_link(request_url, raw_query, _skiptoken(offset + page_size, digest))
         if select is None and not spec.navigations and collection.serves_raw:
             values = b",".join(collection.raw(index) for index in page)
+        elif collection.serves_raw and select is not None and not expand:
+            values = b",".join(self._projected(version, spec, collection, page, select))
         else:
             values = b",".join(
                 orjson.dumps(self._shape(version, spec, collection.item(index), select, expand))
@@ -564,6 +569,28 @@ class GraphEngine:
     def clear_cache(self) -> None:
         with self._cache_lock:
             self._cache.clear()
+            self._projections.clear()
+
+    def _projected(
+        self, version: str, spec: EndpointSpec, collection: Collection, page: Sequence[int], select: list[str]
+    ) -> list[bytes]:
+        key = (collection.identity, tuple(select))
+        with self._cache_lock:
+            cache = self._projections.get(key)
+            if cache is None:
+                cache = self._projections[key] = {}
+                while len(self._projections) > PROJECTION_CACHES:
+                    self._projections.popitem(last=False)
+            else:
+                self._projections.move_to_end(key)
+        served = []
+        for index in page:
+            item = cache.get(index)
+            if item is None:
+                item = orjson.dumps(self._shape(version, spec, collection.item(index), select, set()))
+                cache[index] = item
+            served.append(item)
+        return served
 
     # --- items
 
@@ -621,6 +648,8 @@ class GraphEngine:
 
 
 # --- helpers
+
+PROJECTION_CACHES = 4  # (file, $select) pairs whose projected items are kept
 
 
 @lru_cache(maxsize=256)
