@@ -91,8 +91,6 @@ async def poll_pin_reset_signins(
     """
     lookback = timedelta(days=settings.signin_lookback_days)
     checkpoint = store.checkpoint(tenant_id, SIGNIN_STREAM)
-    if checkpoint is not None and checkpoint > now:
-        checkpoint = now  # a replay with an earlier --now: read the overlap before it
     start, end = polling_window(checkpoint, now, timedelta(minutes=settings.signin_overlap_minutes), lookback)
     tally = HourlyTally()
 

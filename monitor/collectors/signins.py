@@ -173,5 +173,7 @@ def polling_window(
     replace what the store had for that hour: re-reading the overlap never counts a sign-in twice.
     """
     earliest = now - lookback
+    if checkpoint is not None:
+        checkpoint = min(checkpoint, now)  # a replay with an earlier --now reads the overlap before it
     start = earliest if checkpoint is None else max(earliest, checkpoint - overlap)
     return floor_hour(start), now

@@ -156,3 +156,10 @@ def test_four_queries_one_per_app_and_field_each_asking_for_both_signin_kinds() 
         " and signInEventTypes/any(t: t eq 'interactiveUser' or t eq 'nonInteractiveUser')"
     )
     assert queries[1][2]["$top"] == 1000
+
+
+def test_a_checkpoint_after_now_reads_the_overlap_before_now() -> None:
+    assert polling_window(NOW + timedelta(days=2), NOW, timedelta(hours=3), timedelta(days=14)) == (
+        datetime(2026, 11, 20, 9, tzinfo=UTC),
+        NOW,
+    )
