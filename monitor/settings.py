@@ -62,10 +62,6 @@ class Settings:
     def has_storage(self) -> bool:
         return bool(self.storage_connection_string or self.storage_endpoint)
 
-    @property
-    def graph_is_loopback(self) -> bool:
-        return (urlsplit(self.graph_endpoint).hostname or "") in LOOPBACK_HOSTS
-
     def with_graph(self, endpoint: str, credential: GraphCredentialKind) -> Settings:
         return replace(self, graph_endpoint=endpoint, graph_credential=credential)
 

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -66,7 +66,6 @@ class GraphStats:
     unavailable: int = 0  # answers 503/504
     transport_retries: int = 0  # dropped connections retried by the reader
     malformed_retries: int = 0  # malformed pages fetched again
-    by_path: dict[str, int] = field(default_factory=dict)
 
 
 class _CountingMiddleware(BaseMiddleware):
@@ -79,8 +78,6 @@ class _CountingMiddleware(BaseMiddleware):
     async def send(self, request: httpx.Request, transport: httpx.AsyncBaseTransport) -> httpx.Response:
         stats = self._stats
         stats.requests += 1
-        path = request.url.path
-        stats.by_path[path] = stats.by_path.get(path, 0) + 1
         telemetry.GRAPH_REQUESTS.add(1)
         response = await super().send(request, transport)
         if response.status_code == 429:
