@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def serve(snapshot: Path) -> Iterator[str]:
     """Serve `snapshot` on loopback; yields the simulator's root URL."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "monitor.simulator", "--snapshot", str(snapshot), "--port", "0"],
+        [sys.executable, "-m", "graphsim", "--snapshot", str(snapshot), "--port", "0"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -107,9 +107,9 @@ def _render(result: Any, fmt: str) -> str:
 
 
 async def _scan(args: argparse.Namespace) -> str:
+    from graphsim import SnapshotError
     from monitor.collectors.directory import TenantUnreadable
     from monitor.service import scan_snapshot
-    from monitor.simulator import SnapshotError
 
     try:
         result = await scan_snapshot(args.snapshot, now=args.now)

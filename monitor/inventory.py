@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from monitor.records import DevicePolicy, ManagedDevice, TapPolicy, TenantDomain
-from monitor.windows import non_destructive_reset
+from monitor.windows_editions import non_destructive_reset
 
 State = Mapping[str, Any]
 

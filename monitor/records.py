@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Generic, Literal, TypeVar
 
-from monitor.domain import PIN_RESET_APPS, ErrorClass, error_class
+from monitor.entra import PIN_RESET_APPS, ErrorClass, error_class
 
 T = TypeVar("T")
 
@@ -318,7 +318,7 @@ class TenantFacts:
     tap_issuances: Readout[tuple[TapIssuance, ...]] = field(
         default_factory=lambda: Readout.missing(_not_read("auditLogs/directoryAudits"))
     )
-    # User ID -> names of the privileged directory roles the user holds (monitor.domain.PRIVILEGED_ROLES).
+    # User ID -> names of the privileged directory roles the user holds (monitor.entra.PRIVILEGED_ROLES).
     privileged_users: Readout[Mapping[str, tuple[str, ...]]] = field(
         default_factory=lambda: Readout.missing(_not_read("roleManagement/directory/roleAssignments"))
     )

@@ -31,7 +31,7 @@ async def scan_snapshot(
     State lives in memory unless storage is configured. Raises SnapshotError for a directory that
     is not a snapshot, TenantUnreadable when it holds no organization.
     """
-    from monitor.simulator import GraphSimulator
+    from graphsim import GraphSimulator
 
     settings = Settings.from_env(environ)
     with GraphSimulator(snapshot) as simulator:

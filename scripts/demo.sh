@@ -23,7 +23,7 @@ table_port=$(port)
   > "$run/azurite.log" 2>&1 &
 pids+=($!)
 
-"$py" -m monitor.simulator --snapshot "examples/tenants/$tenant" --port 0 > "$run/simulator.log" 2>&1 &
+"$py" -m graphsim --snapshot "examples/tenants/$tenant" --port 0 > "$run/simulator.log" 2>&1 &
 pids+=($!)
 
 for _ in $(seq 1 100); do

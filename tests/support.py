@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from monitor.domain import PIN_RESET_CLIENT_APP_ID, PIN_RESET_SERVICE_APP_ID
+from monitor.entra import PIN_RESET_CLIENT_APP_ID, PIN_RESET_SERVICE_APP_ID
 from monitor.settings import Settings
 
 TENANT_ID = "4b1c5b67-3f1e-4e38-9d5e-2a2f3c1d0e9a"

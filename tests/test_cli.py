@@ -12,9 +12,9 @@ from typing import Any
 import orjson
 import pytest
 
+from graphsim import GraphSimulator
 from monitor.cli import main
 from monitor.rules import load_catalog
-from monitor.simulator import GraphSimulator
 from tests.conftest import ROOT
 from tests.support import configure_monitor
 

@@ -13,8 +13,8 @@ import orjson
 import pytest
 from azure.functions.timer import TimerRequest
 
-from monitor.domain import PIN_RESET_SERVICE_APP_ID
-from monitor.simulator import GraphSimulator
+from graphsim import GraphSimulator
+from monitor.entra import PIN_RESET_SERVICE_APP_ID
 from monitor.store.tables import open_table_store
 from tests.support import TENANT_ID, configure_monitor, write_tenant
 

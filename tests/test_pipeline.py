@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
+from graphsim import Fault, GraphSimulator
 from monitor.collectors.signins import floor_hour, polling_window, read_pin_reset_signins
-from monitor.domain import PIN_RESET_SERVICE_APP_ID as SERVICE
+from monitor.entra import PIN_RESET_SERVICE_APP_ID as SERVICE
 from monitor.graph.session import GraphSession
 from monitor.pipeline import SIGNIN_STREAM, PassResult, run_pass
 from monitor.records import PinResetSignIn
 from monitor.rules import load_catalog
 from monitor.settings import Settings
-from monitor.simulator import Fault, GraphSimulator
 from monitor.store.base import StateStore
 from monitor.store.memory import MemoryStore
 from monitor.store.tables import open_table_store

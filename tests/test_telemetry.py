@@ -13,9 +13,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from graphsim import GraphSimulator
 from monitor.graph.session import GraphSession
 from monitor.pipeline import PassResult, run_pass
-from monitor.simulator import GraphSimulator
 from monitor.store.memory import MemoryStore
 from tests.support import NOW, signin_series, simulator_settings, write_tenant
 

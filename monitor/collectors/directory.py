@@ -13,7 +13,7 @@ from msgraph.generated.service_principals.service_principals_request_builder imp
 )
 
 from monitor.collectors.fields import collect_items, text
-from monitor.domain import PIN_RESET_APPS
+from monitor.entra import PIN_RESET_APPS
 from monitor.graph.errors import GraphReadError
 from monitor.graph.session import GraphSession
 from monitor.records import ConsentState, Readout, ServicePrincipal, Tenant, TenantDomain

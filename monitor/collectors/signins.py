@@ -15,7 +15,7 @@ from typing import Any
 
 from monitor import telemetry
 from monitor.collectors.fields import obj, odata_time, parse_time, text
-from monitor.domain import PIN_RESET_APPS
+from monitor.entra import PIN_RESET_APPS
 from monitor.graph.session import GraphSession
 from monitor.records import PinResetSignIn, SignInHour
 

@@ -24,7 +24,7 @@ from msgraph.generated.role_management.directory.role_assignments.role_assignmen
 from monitor import telemetry
 from monitor.collectors.fields import boolean, collect_items, integer, obj, odata_time, parse_time, text
 from monitor.collectors.signins import SIGNIN_PERMISSION
-from monitor.domain import PRIVILEGED_ROLES, TAP_METHOD_NAME
+from monitor.entra import PRIVILEGED_ROLES, TAP_METHOD_NAME
 from monitor.graph.session import JSON, GraphSession
 from monitor.records import TapIssuance, TapPolicy, TapSignIn
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from monitor.domain import PIN_RESET_APPS, PIN_RESET_CLIENT_APP_ID, PIN_RESET_SERVICE_APP_ID
+from monitor.entra import PIN_RESET_APPS, PIN_RESET_CLIENT_APP_ID, PIN_RESET_SERVICE_APP_ID
 from monitor.records import (
     ConsentState,
     DataProblem,

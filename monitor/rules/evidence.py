@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from monitor.domain import CONSENT_ERROR_CODES
+from monitor.entra import CONSENT_ERROR_CODES
 from monitor.records import SignInHour
 
 

@@ -11,11 +11,11 @@ from typing import Any, TypeVar
 import orjson
 import pytest
 
+from graphsim import GraphSimulator
 from monitor.collectors.intune import read_device_policies, read_windows_devices
 from monitor.graph.errors import GraphReadError
 from monitor.graph.session import GraphSession
 from monitor.records import CatalogSetting, DevicePolicy, ManagedDevice, OmaSetting
-from monitor.simulator import GraphSimulator
 from tests.support import TENANT_ID, simulator_settings, write
 
 T = TypeVar("T")

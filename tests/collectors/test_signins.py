@@ -11,8 +11,8 @@ from monitor.collectors.signins import (
     polling_window,
     signin_queries,
 )
-from monitor.domain import PIN_RESET_CLIENT_APP_ID as CLIENT
-from monitor.domain import PIN_RESET_SERVICE_APP_ID as SERVICE
+from monitor.entra import PIN_RESET_CLIENT_APP_ID as CLIENT
+from monitor.entra import PIN_RESET_SERVICE_APP_ID as SERVICE
 from monitor.records import SignInHour
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

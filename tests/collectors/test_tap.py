@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from graphsim import GraphSimulator
 from monitor.collectors.tap import (
     full_scan_tap_signins,
     read_privileged_users,
@@ -21,7 +22,6 @@ from monitor.collectors.tap import (
 )
 from monitor.graph.session import GraphSession
 from monitor.records import TapIssuance, TapSignIn
-from monitor.simulator import GraphSimulator
 from tests.support import (
     NOW,
     graph_signin,

@@ -11,11 +11,11 @@ from typing import Any
 import orjson
 import pytest
 
+from graphsim import Fault, GraphSimulator
 from monitor.collectors.directory import read_consent, read_tenant
-from monitor.domain import PIN_RESET_CLIENT_APP_ID, PIN_RESET_SERVICE_APP_ID
+from monitor.entra import PIN_RESET_CLIENT_APP_ID, PIN_RESET_SERVICE_APP_ID
 from monitor.graph.errors import GraphReadError, MalformedPage
 from monitor.graph.session import GraphSession
-from monitor.simulator import Fault, GraphSimulator
 from tests.support import NOW, TENANT_ID, signin_series, simulator_settings, write_tenant
 
 SIGNINS = "beta/auditLogs/signIns"

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.domain import PIN_RESET_CLIENT_APP_ID as CLIENT
-from monitor.domain import PIN_RESET_SERVICE_APP_ID as SERVICE
+from monitor.entra import PIN_RESET_CLIENT_APP_ID as CLIENT
+from monitor.entra import PIN_RESET_SERVICE_APP_ID as SERVICE
 from monitor.records import ConsentState, PinResetSignIn, ServicePrincipal, SignInHour
 from monitor.rules.base import Finding, RuleResult
 from monitor.store.base import RunRecord, StateStore

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.domain import CONSENT_URLS, PIN_RESET_APPS, PIN_RESET_DOC
+from monitor.entra import CONSENT_URLS, PIN_RESET_APPS, PIN_RESET_DOC
 from monitor.records import TenantFacts
 from monitor.rules.base import Outcome, Rule, failed, passed
 from monitor.rules.evidence import consent_failures, iso, last_success

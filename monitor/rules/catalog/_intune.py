@@ -18,7 +18,7 @@ from typing import Any, Final
 from monitor.records import CatalogSetting, DevicePolicy, ManagedDevice, OmaSetting, TenantFacts
 from monitor.rules.evidence import iso
 from monitor.thresholds import Thresholds
-from monitor.windows import (
+from monitor.windows_editions import (
     MISTAKE_TEXT,
     OmaMistake,
     enable_pin_recovery_mistakes,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.domain import PIN_RESET_DOC
+from monitor.entra import PIN_RESET_DOC
 from monitor.records import TenantFacts
 from monitor.rules.base import Case, Outcome, Rule, failed, passed
 from monitor.rules.cases import CLIENT, SERVICE, consent, healthy, unavailable

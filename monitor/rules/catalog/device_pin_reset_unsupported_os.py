@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.domain import PIN_RESET_DOC
+from monitor.entra import PIN_RESET_DOC
 from monitor.records import ManagedDevice, TenantFacts
 from monitor.rules.base import Case, Finding, Outcome, Rule, failed, passed
 from monitor.rules.cases import healthy, unavailable
 from monitor.rules.catalog._intune import device_activity, last_sync_text
 from monitor.rules.intune_cases import device, devices
 from monitor.thresholds import Thresholds
-from monitor.windows import ResetSupport, non_destructive_reset
+from monitor.windows_editions import ResetSupport, non_destructive_reset
 
 RULE = Rule(
     id="device.pin-reset.unsupported-os",

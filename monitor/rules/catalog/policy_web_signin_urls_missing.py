@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.domain import PIN_RESET_DOC
+from monitor.entra import PIN_RESET_DOC
 from monitor.records import CatalogSetting, TenantFacts
 from monitor.rules.base import Case, Finding, Outcome, Rule, failed, passed
 from monitor.rules.cases import TENANT, healthy, unavailable

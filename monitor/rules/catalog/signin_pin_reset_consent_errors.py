@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from monitor.domain import CONSENT_ERROR_CODES, PIN_RESET_APPS, PIN_RESET_DOC
+from monitor.entra import CONSENT_ERROR_CODES, PIN_RESET_APPS, PIN_RESET_DOC
 from monitor.records import TenantFacts
 from monitor.rules.base import Case, Finding, Outcome, Rule, failed, passed
 from monitor.rules.cases import CLIENT, SERVICE, activity, consent, healthy, hour, unavailable

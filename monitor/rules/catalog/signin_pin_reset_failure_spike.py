@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from monitor.domain import PIN_RESET_DOC, ErrorClass
+from monitor.entra import PIN_RESET_DOC, ErrorClass
 from monitor.records import SignInHour, TenantFacts
 from monitor.rules.base import Case, Finding, Outcome, Rule, failed, passed
 from monitor.rules.cases import activity, healthy, hour, unavailable

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from monitor.simulator.errors import FilterError
-from monitor.simulator.odata import (
+from graphsim.errors import FilterError
+from graphsim.odata import (
     BoolOp,
     Compare,
     Lambda,

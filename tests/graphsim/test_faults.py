@@ -7,8 +7,8 @@ import json
 import httpx
 import pytest
 
-from monitor.simulator import Fault, GraphSimulator
-from tests.simulator.tenant import ids
+from graphsim import Fault, GraphSimulator
+from tests.graphsim.tenant import ids
 
 
 def test_429_carries_retry_after_and_a_throttling_body(client: httpx.Client, sim: GraphSimulator) -> None:

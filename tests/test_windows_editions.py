@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.windows import (
+from monitor.windows_editions import (
     Edition,
     OmaMistake,
     WindowsVersion,

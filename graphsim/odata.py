@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from monitor.simulator.errors import FilterError
+from graphsim.errors import FilterError
 
 # --- datetimes
 

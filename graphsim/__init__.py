@@ -23,7 +23,7 @@ permission:
 ("beta/deviceManagement" covers every Intune request on beta). An entry may give `headers` and, instead
 of code and message, a JSON `body` to return as is.
 
-    from monitor.simulator import GraphSimulator, Fault
+    from graphsim import GraphSimulator, Fault
 
     with GraphSimulator("examples/tenants/contoso") as sim:
         sim.url                                   # "http://127.0.0.1:54321"
@@ -33,8 +33,8 @@ of code and message, a JSON `body` to return as is.
 See README.md beside this file for the query semantics, the page sizes and the control endpoints.
 """
 
-from monitor.simulator.errors import GraphError, SnapshotError
-from monitor.simulator.faults import Fault
-from monitor.simulator.server import GraphSimulator, RequestRecord
+from graphsim.errors import GraphError, SnapshotError
+from graphsim.faults import Fault
+from graphsim.server import GraphSimulator, RequestRecord
 
 __all__ = ["Fault", "GraphError", "GraphSimulator", "RequestRecord", "SnapshotError"]

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from monitor.simulator import GraphSimulator
-from tests.simulator.tenant import build_snapshot
+from graphsim import GraphSimulator
+from tests.graphsim.tenant import build_snapshot
 
 
 @pytest.fixture

@@ -19,10 +19,10 @@ from urllib.parse import quote, unquote, unquote_plus
 
 import orjson
 
-from monitor.simulator import endpoints
-from monitor.simulator.endpoints import GENERIC, GENERIC_ENTITY, EndpointSpec, Navigation
-from monitor.simulator.errors import FilterError, GraphError
-from monitor.simulator.odata import (
+from graphsim import endpoints
+from graphsim.endpoints import GENERIC, GENERIC_ENTITY, EndpointSpec, Navigation
+from graphsim.errors import FilterError, GraphError
+from graphsim.odata import (
     FilterShape,
     OrderKey,
     Predicate,
@@ -34,7 +34,7 @@ from monitor.simulator.odata import (
     parse_orderby,
     parse_select,
 )
-from monitor.simulator.snapshot import VERSIONS, Collection, ListCollection, Override, Snapshot
+from graphsim.snapshot import VERSIONS, Collection, ListCollection, Override, Snapshot
 
 # Query options Graph knows but the simulator does not implement: answered 400 rather than ignored.
 _UNIMPLEMENTED_OPTIONS = frozenset({"$search", "$apply", "$compute", "$levels", "$deltatoken", "$index"})

@@ -1,4 +1,4 @@
-"""`python -m monitor.simulator`: announces its URL, serves, stops on SIGTERM; refuses a bad snapshot."""
+"""`python -m graphsim`: announces its URL, serves, stops on SIGTERM; refuses a bad snapshot."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def run_cli(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "monitor.simulator", *args],
+        [sys.executable, "-m", "graphsim", *args],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -10,9 +10,9 @@ import httpx
 import orjson
 import pytest
 
-from monitor.simulator import GraphSimulator
-from monitor.simulator.odata import OrderKey
-from monitor.simulator.snapshot import ListCollection, RawCollection, Snapshot, _Reader, parse_document
+from graphsim import GraphSimulator
+from graphsim.odata import OrderKey
+from graphsim.snapshot import ListCollection, RawCollection, Snapshot, _Reader, parse_document
 
 PRETTY = """\ufeff{
   "@odata.context": "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns",

@@ -26,8 +26,8 @@ with warnings.catch_warnings():
     from msgraph.graph_request_adapter import GraphRequestAdapter
     from msgraph.graph_service_client import GraphServiceClient
 
-from monitor.simulator import Fault, GraphSimulator
-from tests.simulator.tenant import PIN_RESET_SERVICE
+from graphsim import Fault, GraphSimulator
+from tests.graphsim.tenant import PIN_RESET_SERVICE
 
 T = TypeVar("T")
 

@@ -25,10 +25,10 @@ from typing import Any
 
 import orjson
 
-from monitor.simulator.engine import GraphEngine, Reply, parse_query
-from monitor.simulator.errors import GraphError, SnapshotError
-from monitor.simulator.faults import Fault, FaultPlan, normalize_path
-from monitor.simulator.snapshot import LARGE_FILE_BYTES, Snapshot
+from graphsim.engine import GraphEngine, Reply, parse_query
+from graphsim.errors import GraphError, SnapshotError
+from graphsim.faults import Fault, FaultPlan, normalize_path
+from graphsim.snapshot import LARGE_FILE_BYTES, Snapshot
 
 log_ = logging.getLogger(__name__)
 

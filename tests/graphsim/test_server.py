@@ -12,9 +12,9 @@ import httpx
 import orjson
 import pytest
 
-from monitor.simulator import GraphSimulator, SnapshotError
-from monitor.simulator.server import GRAPH_CONTENT_TYPE
-from tests.simulator.tenant import PIN_RESET_CLIENT, PIN_RESET_SERVICE, ids, signin, write_json
+from graphsim import GraphSimulator, SnapshotError
+from graphsim.server import GRAPH_CONTENT_TYPE
+from tests.graphsim.tenant import PIN_RESET_CLIENT, PIN_RESET_SERVICE, ids, signin, write_json
 
 GetJson = Callable[..., Any]
 WINDOW = "createdDateTime ge 2026-11-13T00:00:00Z and createdDateTime le 2026-11-20T12:00:00Z"

@@ -1,4 +1,4 @@
-"""`python -m monitor.simulator --snapshot DIR [--host 127.0.0.1] [--port 8080] [--fault SPEC]...`
+"""`python -m graphsim --snapshot DIR [--host 127.0.0.1] [--port 8080] [--fault SPEC]...`
 
 Prints `listening on http://HOST:PORT` once it serves, and serves until SIGINT or SIGTERM.
 Exit codes: 0 after a signal, 2 for bad arguments or a bad snapshot directory, 1 when the port cannot
@@ -14,14 +14,14 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from monitor.simulator.errors import SnapshotError
-from monitor.simulator.faults import Fault
-from monitor.simulator.server import GraphSimulator
+from graphsim.errors import SnapshotError
+from graphsim.faults import Fault
+from graphsim.server import GraphSimulator
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m monitor.simulator",
+        prog="python -m graphsim",
         description="Serve a tenant snapshot directory with Microsoft Graph's semantics on loopback.",
     )
     parser.add_argument("--snapshot", required=True, help="the tenant snapshot directory")

@@ -25,8 +25,8 @@ from typing import Any
 
 import orjson
 
-from monitor.simulator.errors import SnapshotError
-from monitor.simulator.odata import OrderKey, get_property, sort_key
+from graphsim.errors import SnapshotError
+from graphsim.odata import OrderKey, get_property, sort_key
 
 VERSIONS = ("v1.0", "beta")
 OVERRIDES_FILE = "_simulator.json"
