@@ -1,4 +1,4 @@
-"""A pass's result as people and scripts read it: SPEC §2's JSON, or a table for a terminal."""
+"""A pass's result as people and scripts read it: scan's JSON, or a table for a terminal."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from monitor.store.base import StoredFinding
 
 
 def to_json(result: PassResult) -> dict[str, Any]:
-    """The `scan` JSON document, exactly in SPEC §2's shape (extra counters live inside `stats`)."""
+    """The `scan` JSON document in its published shape (extra counters live inside `stats`)."""
     return {
         "tenant": {"id": result.tenant.id, "displayName": result.tenant.display_name},
         "now": iso(result.now),
@@ -25,7 +25,7 @@ def to_json(result: PassResult) -> dict[str, Any]:
 
 
 def tap_signin_json(s: TapSignIn) -> dict[str, Any]:
-    """One TAP sign-in for the SOC: SPEC §2's fields first, then who issued the pass and how it was."""
+    """One TAP sign-in for the SOC: scan's published fields first, then who issued the pass and how it was."""
     issuance = s.issuance
     return {
         "id": s.id,

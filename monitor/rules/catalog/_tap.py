@@ -15,7 +15,6 @@ TAP_DOC = (
 TAP_POLICY_API = (
     "https://learn.microsoft.com/graph/api/resources/temporaryaccesspassauthenticationmethodconfiguration"
 )
-TAP_SEED = "seeds/004_f340d0f6943b7adf.txt (Using Temporary Access Pass for account access recovery)"
 POLICY_PORTAL = "Entra admin center > Protection > Authentication methods > Policies > Temporary Access Pass"
 
 
