@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from monitor.records import TapIssuance, TenantFacts
 from monitor.rules.base import Outcome, Rule, failed, passed
-from monitor.rules.catalog._tap import TAP_DOC, issuance_json
+from monitor.rules.catalog._tap import TAP_DOC
 from monitor.rules.evidence import iso
 from monitor.thresholds import Thresholds
 
@@ -72,7 +72,7 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
             "userId": user_id,
             "userPrincipalName": latest.user_principal_name,
             "roles": list(roles),
-            "issuances": [issuance_json(i) for i in passes],
+            "issuances": [i.to_json() for i in passes],
             "tapSignIns": [s.id for s in used] if signins is not None else None,
         }
         findings.append(RULE.finding(user_id, detail, evidence))

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from monitor.records import TapSignIn, TenantFacts
 from monitor.rules.base import Outcome, Rule, failed, passed
-from monitor.rules.catalog._tap import TAP_DOC, signin_json
+from monitor.rules.catalog._tap import TAP_DOC
 from monitor.rules.evidence import iso
 from monitor.thresholds import Thresholds
 
@@ -77,7 +77,7 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
             "errorCodes": sorted({s.error_code for s in burst}),
             "ipAddresses": sorted({s.ip_address for s in burst if s.ip_address}),
             "countries": sorted({s.country for s in burst if s.country}),
-            "successAfter": signin_json(success) if success else None,
+            "successAfter": success.to_json() if success else None,
         }
         findings.append(RULE.finding(user_id, detail, evidence))
     if not findings:

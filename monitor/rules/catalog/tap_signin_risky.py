@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from monitor.records import TapSignIn, TenantFacts
 from monitor.rules.base import Outcome, Rule, failed, passed
-from monitor.rules.catalog._tap import TAP_DOC, signin_json
+from monitor.rules.catalog._tap import TAP_DOC
 from monitor.thresholds import Thresholds
 
 RISKY_LEVELS = frozenset({"medium", "high"})
@@ -69,7 +69,7 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
         evidence = {
             "userId": user_id,
             "userPrincipalName": first.user_principal_name,
-            "signIns": [signin_json(s) | {"reasons": r} for s, r in risky],
+            "signIns": [s.to_json() | {"reasons": r} for s, r in risky],
         }
         findings.append(RULE.finding(user_id, detail, evidence))
     return failed(findings, f"{sum(len(r) for r in by_user.values())} risky TAP sign-in(s)")
