@@ -10,15 +10,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from azure.core.exceptions import AzureError
-
 from monitor import telemetry
 from monitor.graph.session import GraphSession
 from monitor.pipeline import PassResult, run_pass, utcnow
 from monitor.rules.evidence import iso
 from monitor.settings import Settings, SettingsError
 from monitor.store import open_store
-from monitor.store.base import RunRecord, StoredFinding
+from monitor.store.base import RunRecord, StoredFinding, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +110,9 @@ def health(environ: Mapping[str, str] | None = None, stale_after: timedelta = ti
             runs = tuple(store.latest_runs())
         finally:
             store.close()
-    except AzureError as exc:
-        log.warning("health: Table Storage check failed: %s", type(exc).__name__)
-        return Health("unhealthy", checked, (f"Table Storage unreachable: {type(exc).__name__}",))
+    except StoreError as exc:
+        log.warning("health: Table Storage check failed: %s", exc)
+        return Health("unhealthy", checked, (f"Table Storage unreachable: {exc}",))
     problems = []
     if not runs:
         problems.append("no monitoring pass has been recorded yet")
