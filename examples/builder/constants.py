@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Final
 
+from monitor.rules import load_catalog
+
 NOW: Final = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 WINDOW_DAYS: Final = 30  # P1/P2 sign-in and audit retention
 FREE_AUDIT_DAYS: Final = 7  # retention without a premium licence
@@ -38,23 +40,9 @@ PASSPORT: Final = "device_vendor_msft_passportforwork_{tenantid}"
 ENABLE_PIN_RECOVERY: Final = f"{PASSPORT}_policies_enablepinrecovery"
 WEB_SIGNIN_URLS_URI: Final = "./Vendor/MSFT/Policy/Config/Authentication/ConfigureWebSignInAllowedUrls"
 
-RULES: Final = (
-    "consent.pin-reset-service.missing",
-    "consent.pin-reset-client.missing",
-    "consent.pin-reset-app.disabled",
-    "signin.pin-reset.consent-errors",
-    "signin.pin-reset.failure-spike",
-    "policy.pin-recovery.not-configured",
-    "policy.pin-recovery.oma-uri-invalid",
-    "policy.web-signin-urls.missing",
-    "device.pin-reset.unsupported-os",
-    "tap.policy.disabled",
-    "tap.policy.multi-use",
-    "tap.policy.lifetime-too-long",
-    "tap.issued.privileged-user",
-    "tap.signin.risky",
-    "tap.signin.failure-burst",
-)
+# The rule ids come from the monitor's catalog, so a new rule is expected to pass on every bundled tenant
+# until a scenario says otherwise.
+RULES: Final = tuple(entry.rule.id for entry in load_catalog())
 
 TAP_POLICY_ID: Final = "TemporaryAccessPass"
 SIGNINS_PATH: Final = "beta/auditLogs/signIns.json"

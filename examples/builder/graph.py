@@ -514,22 +514,26 @@ def oma_setting(
     oma_uri: str,
     value: Any,
     description: str | None = None,
-    encrypted: bool = False,
     secret_id: str | None = None,
 ) -> Json:
-    """omaSettingBoolean / omaSettingString / omaSettingInteger of a custom profile.
+    """omaSettingBoolean / omaSettingString / omaSettingInteger of a custom profile, as Graph lists it.
 
-    Graph returns string values that Intune keeps encrypted as '****' with isEncrypted true and a
-    secretReferenceValueId (the plain text needs getOmaSettingPlainTextValue).
+    Intune keeps every String value encrypted: Graph returns it as "****" with isEncrypted true and a
+    secretReferenceValueId, and only getOmaSettingPlainTextValue (a ReadWrite permission) gives the text
+    (https://learn.microsoft.com/graph/api/intune-deviceconfig-deviceconfiguration-getomasettingplaintextvalue).
+    So a String setting never holds its plain value here; Boolean and Integer values come back plain.
     """
+    masked = kind == "String"
+    if masked and secret_id is None:
+        raise ValueError(f"String OMA setting {name} needs the secretReferenceValueId Graph returns with it")
     return {
         "@odata.type": f"#microsoft.graph.omaSetting{kind}",
         "displayName": name,
         "description": description,
         "omaUri": oma_uri,
-        "secretReferenceValueId": secret_id,
-        "isEncrypted": encrypted,
-        "value": "****" if encrypted else value,
+        "secretReferenceValueId": secret_id if masked else None,
+        "isEncrypted": masked,
+        "value": "****" if masked else value,
     }
 
 

@@ -46,7 +46,8 @@ def load_tenant(
         windows_share=0.9,
     )
     b = TenantBuilder(spec, now=now, seed=seed, compact_signins=True)
-    # The portal's defaults (DOMAIN.md): passes may be used more than once, so one pass can sign in 1-3 times.
+    # The portal's defaults let a pass be used more than once, so one pass can sign in 1-3 times
+    # (https://learn.microsoft.com/entra/identity/authentication/howto-authentication-temporary-access-pass).
     b.tap_policy = tap_policy_object(usable_once=False)
     rng = b.rng
     pin_budget = round(signins * pin_reset_share)

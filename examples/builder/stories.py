@@ -36,7 +36,10 @@ def routine_taps(
     exclude: Iterable[Person] = (),
 ) -> list[TapIssuance]:
     """The helpdesk gives a few ordinary users a pass to re-register their Authenticator; one of them also
-    resets the Windows Hello PIN with it (seed 000)."""
+    resets the Windows Hello PIN with it.
+
+    https://learn.microsoft.com/entra/identity/authentication/howto-authentication-temporary-access-pass
+    """
     rng = b.rng
     excluded = {p.id for p in exclude}
     candidates = [

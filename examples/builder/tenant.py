@@ -1113,8 +1113,11 @@ class TenantBuilder:
 
     def tap_registration(self, tap: TapIssuance, *, pin_reset: bool = False) -> None:
         """The ordinary use of a pass: sign in to My Sign-ins and register the Authenticator, or (pin_reset)
-        use it to satisfy MFA in 'I forgot my PIN' on the Windows device (seed 000). A one-time pass is
-        used once, so it is one or the other."""
+        use it to satisfy MFA in 'I forgot my PIN' on the Windows device. A one-time pass is used once, so
+        it is one or the other.
+
+        https://learn.microsoft.com/windows/security/identity-protection/hello-for-business/pin-reset
+        """
         rng = self.rng
         person = tap.user
         self.ensure_history(person, tap.issued)
@@ -1498,8 +1501,9 @@ class TenantBuilder:
             oma_uri
             or f"./Device/Vendor/MSFT/Policy/PassportForWork/{self.tenant_id}/Policies/EnablePinRecovery"
         )
+        config_id = self.next_id("deviceConfiguration")
         item = custom_configuration(
-            config_id=self.next_id("deviceConfiguration"),
+            config_id=config_id,
             name=name,
             created=created,
             modified=modified,
@@ -1511,6 +1515,7 @@ class TenantBuilder:
                     oma_uri=oma_uri,
                     value=value,
                     description="Windows Hello for Business: allow non-destructive PIN reset",
+                    secret_id=guid(self.spec.name, "secret", config_id) if kind == "String" else None,
                 )
             ],
         )
@@ -1525,14 +1530,13 @@ class TenantBuilder:
             created=created,
             modified=modified,
             targets=[all_devices_target()],
-            description="Federated sign-in pages that may load during PIN reset (seed 001)",
+            description="Federated sign-in pages that may load during PIN reset",
             settings=[
                 oma_setting(
                     "String",
                     name="ConfigureWebSignInAllowedUrls",
                     oma_uri=WEB_SIGNIN_URLS_URI,
                     value=hosts,
-                    encrypted=True,
                     secret_id=guid(self.spec.name, "secret", hosts),
                 )
             ],

@@ -41,7 +41,3 @@ def federated_ok() -> GeneratedTenant:
     web = b.web_signin_urls("adfs.fabrikam.com;login.fabrikam.com")
     b.notes |= {"recovery_profile": recovery["id"], "web_signin_profile": web["id"]}
     return b.build(Expectations())
-
-
-# osVersion, skuFamily, joinType, can it do a non-destructive reset (seed 001: Enterprise 1709-1809,
-# Enterprise or Pro 1903 and later, Windows 11)?

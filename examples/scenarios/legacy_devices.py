@@ -9,8 +9,8 @@ from examples.builder.model import Expectations, GeneratedTenant, TenantSpec
 from examples.builder.stories import everyday, routine_taps
 from examples.builder.tenant import TenantBuilder
 
-# osVersion, skuFamily, joinType, can it do a non-destructive reset (seed 001: Enterprise 1709-1809,
-# Enterprise or Pro 1903 and later, Windows 11)?
+# osVersion, skuFamily, joinType, can it do a non-destructive reset (Enterprise 1709-1809,
+# Enterprise or Pro 1903 and later, Windows 11: https://learn.microsoft.com/windows/security/identity-protection/hello-for-business/pin-reset)?
 LEGACY_DEVICES: Final = (
     ("10.0.14393.7428", "Enterprise", "hybridAzureADJoined", False),
     ("10.0.15063.2679", "Enterprise", "hybridAzureADJoined", False),

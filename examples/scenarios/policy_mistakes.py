@@ -17,9 +17,10 @@ def policy_mistakes() -> GeneratedTenant:
         display_name="Litware Inc",
         story=(
             "A valid assigned settings catalog policy (flat form) enables PIN recovery, but four assigned"
-            " custom OMA-URI profiles each get EnablePinRecovery wrong (tenant ID left out as in seed "
-            "002, another tenant's ID, a String 'true' instead of a Boolean, Boolean false); litware.fr "
-            "is federated to AD FS and no profile sets ConfigureWebSignInAllowedUrls."
+            " custom OMA-URI profiles each get EnablePinRecovery wrong (tenant ID left out, another "
+            "tenant's ID, a String instead of a Boolean (Graph returns its value masked as '****'), "
+            "Boolean false); litware.fr is federated to AD FS and no profile sets "
+            "ConfigureWebSignInAllowedUrls."
         ),
         domain="litwareinc.com",
         initial_domain="litwareinc.onmicrosoft.com",

@@ -1,6 +1,6 @@
-"""The tenant snapshot generator: deterministic, up to date, in SPEC §1's shape, and each bundled tenant
-holds the problem its story plants (checked by a small independent reading of the files, not by the
-monitor)."""
+"""The tenant snapshot generator: deterministic, up to date, in the snapshot shape (a directory that mirrors
+Graph's URL space), and each bundled tenant holds the problem its story plants (checked by a small
+independent reading of the files under the rules' default thresholds, not by the monitor)."""
 
 from __future__ import annotations
 
@@ -25,8 +25,10 @@ from examples.tenantgen import (
     SIGNINS_PATH,
     TAP_POLICY_PATH,
 )
+from monitor.thresholds import Thresholds
 
 ROOT = Path(__file__).resolve().parents[2] / "examples" / "tenants"
+THRESHOLDS = Thresholds()
 PIN_APPS = {PIN_RESET_SERVICE, PIN_RESET_CLIENT}
 CONSENT_CODES = {65001, 650052, 500011, 700016, 700011, 7000112, 70001}
 PRIVILEGED_ROLES = {
@@ -203,7 +205,10 @@ def is_recovery_oma(setting: dict[str, Any]) -> bool:
 
 
 def non_destructive_capable(os_version: str, sku_family: str) -> bool:
-    """Seed 001: Enterprise on 1709 to 1809, Enterprise or Pro on 1903 and later, any Windows 11."""
+    """Enterprise on 1709 to 1809, Enterprise or Pro on 1903 and later, any Windows 11.
+
+    https://learn.microsoft.com/windows/security/identity-protection/hello-for-business/pin-reset
+    """
     build = int(os_version.split(".")[2])
     if build >= 22000:
         return True
@@ -214,9 +219,29 @@ def non_destructive_capable(os_version: str, sku_family: str) -> bool:
 
 # --- an independent reading of the rules over a snapshot -----------------------------------------------
 
+# Sign-in outcomes that are part of a normal reset (success, MFA interrupts, the user's own mistakes).
+NOT_SERVICE_FAILURES = {0, 50076, 50079, 50126}
+
+
+def failure_spike(pin: list[dict[str, Any]]) -> bool:
+    """Failures of the last spike_window_hours (whole hours, the current one included) against the hourly
+    rate of the spike_baseline_days before them."""
+    window_hours, days = THRESHOLDS.spike_window_hours, THRESHOLDS.spike_baseline_days
+    window_start = NOW.replace(minute=0, second=0, microsecond=0) - timedelta(hours=window_hours - 1)
+    baseline_start = window_start - timedelta(days=days)
+    hours = [
+        parse_time(s["createdDateTime"]).replace(minute=0, second=0, microsecond=0)
+        for s in pin
+        if s["status"]["errorCode"] not in NOT_SERVICE_FAILURES
+    ]
+    recent = sum(1 for h in hours if window_start <= h <= NOW)
+    baseline = sum(1 for h in hours if baseline_start <= h < window_start)
+    expected = baseline / (days * 24) * window_hours
+    return recent >= max(THRESHOLDS.spike_min_failures, THRESHOLDS.spike_ratio * expected)
+
 
 def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
-    """Which subjects each rule of SPEC §3 finds in the files (None: its data cannot be read)."""
+    """Which subjects each rule finds in the files (None: its data cannot be read), under THRESHOLDS."""
     tenant = snapshot.tenant_id
     result: dict[str, list[str] | None] = {}
     sps = {sp["appId"]: sp for sp in snapshot.values("v1.0/servicePrincipals.json")}
@@ -230,17 +255,12 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
     intune_readable = not snapshot.unavailable("beta/deviceManagement/managedDevices")
     if signins_readable:
         pin = snapshot.pin_reset_signins()
-        recent = [s for s in pin if parse_time(s["createdDateTime"]) >= NOW - timedelta(hours=24)]
+        since = NOW - timedelta(hours=THRESHOLDS.consent_error_window_hours)
+        recent = [s for s in pin if parse_time(s["createdDateTime"]) >= since]
         result["signin.pin-reset.consent-errors"] = (
             [tenant] if any(s["status"]["errorCode"] in CONSENT_CODES for s in recent) else []
         )
-        failures = [parse_time(s["createdDateTime"]) for s in pin if s["status"]["errorCode"] != 0]
-        last = sum(1 for t in failures if t >= NOW - timedelta(hours=3))
-        before = sum(1 for t in failures if NOW - timedelta(days=14, hours=3) <= t < NOW - timedelta(hours=3))
-        baseline = before / (14 * 8)  # failures per 3 hours
-        result["signin.pin-reset.failure-spike"] = (
-            [tenant] if last >= 10 and last >= 5 * max(baseline, 1) else []
-        )
+        result["signin.pin-reset.failure-spike"] = [tenant] if failure_spike(pin) else []
 
         risky: list[str] = []
         seen: dict[str, set[str]] = defaultdict(set)
@@ -248,7 +268,8 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
             country = s["location"]["countryOrRegion"]
             if tap_step(s) is not None and s["status"]["errorCode"] == 0:
                 elevated = {s["riskLevelDuringSignIn"], s["riskLevelAggregated"]} & {"medium", "high"}
-                if (elevated or country not in seen[s["userId"]]) and s["userId"] not in risky:
+                new_country = bool(seen[s["userId"]]) and country not in seen[s["userId"]]
+                if (elevated or new_country) and s["userId"] not in risky:
                     risky.append(s["userId"])
             seen[s["userId"]].add(country)
         result["tap.signin.risky"] = risky
@@ -261,7 +282,11 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
                 failed[s["userId"]].append(parse_time(s["createdDateTime"]))
         for user, moments in failed.items():
             moments.sort()
-            if any(moments[i + 4] - moments[i] <= timedelta(minutes=15) for i in range(len(moments) - 4)):
+            span, count = (
+                timedelta(minutes=THRESHOLDS.tap_failure_burst_minutes),
+                THRESHOLDS.tap_failure_burst_count,
+            )
+            if any(moments[i + count - 1] - moments[i] <= span for i in range(len(moments) - count + 1)):
                 burst.append(user)
         result["tap.signin.failure-burst"] = burst
     else:
@@ -274,7 +299,12 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
             result[rule] = None
 
     if intune_readable:
-        windows = [d for d in snapshot.devices() if d["operatingSystem"] == "Windows"]
+        synced = NOW - timedelta(days=THRESHOLDS.device_inactive_days)
+        windows = [
+            d
+            for d in snapshot.devices()
+            if d["operatingSystem"] == "Windows" and parse_time(d["lastSyncDateTime"]) >= synced
+        ]
         configured = (
             any(
                 c.get("pinRecoveryEnabled") is True and c["assignments"]
@@ -317,10 +347,12 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
     result["policy.web-signin-urls.missing"] = [tenant] if federated and not web else []
 
     policy = snapshot.read(TAP_POLICY_PATH)
-    subject = [policy["id"]]  # a policy rule names the policy (SPEC §2)
+    subject = [policy["id"]]  # a policy rule names the policy
     result["tap.policy.disabled"] = subject if policy["state"] != "enabled" else []
     result["tap.policy.multi-use"] = subject if policy["isUsableOnce"] is False else []
-    result["tap.policy.lifetime-too-long"] = subject if policy["maximumLifetimeInMinutes"] > 480 else []
+    result["tap.policy.lifetime-too-long"] = (
+        subject if policy["maximumLifetimeInMinutes"] > THRESHOLDS.tap_max_lifetime_hours * 60 else []
+    )
     privileged = {
         r["principalId"]
         for r in snapshot.values("v1.0/roleManagement/directory/roleAssignments.json")
@@ -413,7 +445,7 @@ def test_ids_are_uuid5_and_role_assignment_ids_follow_graph() -> None:
     )
 
 
-# --- SPEC §1 shape -------------------------------------------------------------------------------------
+# --- the snapshot shape -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", list(tenantgen.BUNDLED))
@@ -786,7 +818,8 @@ def test_policy_mistakes_plants_one_mistake_per_profile() -> None:
     assert other != tenant.tenant_id
     string = settings["WIN - Custom - PIN recovery (string)"]
     assert string["@odata.type"] == "#microsoft.graph.omaSettingString"
-    assert string["value"] == "true"
+    assert (string["value"], string["isEncrypted"]) == ("****", True)
+    assert uuid.UUID(string["secretReferenceValueId"])
     assert settings["WIN - Custom - PIN recovery (pilot rollback)"]["value"] is False
     domains = {d["id"]: d["authenticationType"] for d in tenant.values("v1.0/domains.json")}
     assert domains["litware.fr"] == "Federated"
@@ -795,6 +828,16 @@ def test_policy_mistakes_plants_one_mistake_per_profile() -> None:
         for c in tenant.device_configurations()
         for o in c.get("omaSettings", [])
     )
+
+
+@pytest.mark.parametrize("name", list(tenantgen.BUNDLED))
+def test_string_oma_values_are_masked_as_intune_returns_them(name: str) -> None:
+    settings = [o for c in snapshot(name).device_configurations() for o in c.get("omaSettings", [])]
+    for setting in settings:
+        masked = setting["@odata.type"] == "#microsoft.graph.omaSettingString"
+        assert setting["isEncrypted"] is masked, setting
+        assert (setting["value"] == "****") is masked, setting
+        assert (setting["secretReferenceValueId"] is not None) is masked, setting
 
 
 def test_federated_ok_sets_the_web_signin_urls() -> None:
