@@ -70,7 +70,7 @@ def generate_tenant(name: str) -> GeneratedTenant:
 
 
 def render_bundled() -> tuple[dict[str, bytes], list[TenantDescription]]:
-    """Every file of examples/tenants (the 13 snapshots and README.md), by path relative to it."""
+    """Every file of examples/tenants (every bundled snapshot and README.md), by path relative to it."""
     files: dict[str, bytes] = {}
     descriptions = []
     for name, build in BUNDLED.items():

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import functools
+import json
+import struct
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from examples.builder.constants import (
     ALL_DEVICES_GROUP,
@@ -948,4 +951,186 @@ def user_object(person: Person) -> Json:
         "userType": "Member",
         "createdDateTime": iso(person.created),
         "department": person.department,
+    }
+
+
+# --- Privileged Identity Management and role-assignable groups -------------------------------------------
+# https://learn.microsoft.com/graph/api/resources/privilegedidentitymanagementv3-overview
+
+
+def role_eligibility_instance(
+    role_definition_id: str,
+    principal_id: str,
+    *,
+    schedule_id: str,
+    start: datetime,
+    end: datetime | None,
+    member_type: str = "Direct",
+) -> Json:
+    """unifiedRoleEligibilityScheduleInstance (v1.0): a principal may activate the role, as the List
+    roleEligibilityScheduleInstances example shows it (its id is the assignment id with '-e')."""
+    return {
+        "id": role_assignment_id(role_definition_id, principal_id) + "-e",
+        "principalId": principal_id,
+        "roleDefinitionId": role_definition_id,
+        "directoryScopeId": "/",
+        "appScopeId": None,
+        "startDateTime": iso(start),
+        "endDateTime": iso(end) if end else None,
+        "memberType": member_type,
+        "roleEligibilityScheduleId": schedule_id,
+    }
+
+
+def role_assignment_instance(
+    role_definition_id: str,
+    principal_id: str,
+    *,
+    assignment_type: str = "Assigned",
+    instance_id: str | None = None,
+    schedule_id: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    member_type: str = "Direct",
+) -> Json:
+    """unifiedRoleAssignmentScheduleInstance (v1.0): an active assignment, permanent ('Assigned', with
+    the role assignment's own id, as the List roleAssignmentScheduleInstances example shows) or made by
+    activating an eligibility ('Activated', time-bound)."""
+    origin = role_assignment_id(role_definition_id, principal_id)
+    return {
+        "id": instance_id or origin,
+        "principalId": principal_id,
+        "roleDefinitionId": role_definition_id,
+        "directoryScopeId": "/",
+        "appScopeId": None,
+        "startDateTime": iso(start) if start else None,
+        "endDateTime": iso(end) if end else None,
+        "assignmentType": assignment_type,
+        "memberType": member_type,
+        "roleAssignmentOriginId": origin,
+        "roleAssignmentScheduleId": schedule_id or origin,
+    }
+
+
+def security_group_object(
+    *, group_id: str, name: str, description: str, created: datetime, role_assignable: bool = False
+) -> Json:
+    """group (v1.0): a cloud security group, in the key order of the reference page. A role-assignable
+    group is a security group, not mail-enabled, whose membership is assigned (never dynamic).
+
+    https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept
+    """
+    return {
+        "id": group_id,
+        "deletedDateTime": None,
+        "classification": None,
+        "createdDateTime": iso(created),
+        "creationOptions": [],
+        "description": description,
+        "displayName": name,
+        "expirationDateTime": None,
+        "groupTypes": [],
+        "isAssignableToRole": True if role_assignable else None,
+        "mail": None,
+        "mailEnabled": False,
+        "mailNickname": name.lower().replace(" ", "-"),
+        "membershipRule": None,
+        "membershipRuleProcessingState": None,
+        "onPremisesDomainName": None,
+        "onPremisesLastSyncDateTime": None,
+        "onPremisesNetBiosName": None,
+        "onPremisesSamAccountName": None,
+        "onPremisesSecurityIdentifier": None,
+        "onPremisesSyncEnabled": None,
+        "preferredDataLocation": None,
+        "preferredLanguage": None,
+        "proxyAddresses": [],
+        "renewedDateTime": iso(created),
+        "resourceBehaviorOptions": [],
+        "resourceProvisioningOptions": [],
+        "securityEnabled": True,
+        "securityIdentifier": cloud_sid(group_id),
+        "theme": None,
+        "visibility": "Private" if role_assignable else None,
+        "onPremisesProvisioningErrors": [],
+        "serviceProvisioningErrors": [],
+    }
+
+
+def cloud_sid(object_id: str) -> str:
+    """The SID Entra gives a cloud-only object: S-1-12-1 and its GUID's bytes as four 32-bit numbers."""
+    parts = struct.unpack("<4I", uuid.UUID(object_id).bytes_le)
+    return "S-1-12-1-" + "-".join(str(part) for part in parts)
+
+
+def member_reference(person: Person) -> Json:
+    """A user as GET /groups/{id}/transitiveMembers lists it (directoryObject cast to user)."""
+    return {
+        "@odata.type": "#microsoft.graph.user",
+        "id": person.id,
+        "businessPhones": [],
+        "displayName": person.display_name,
+        "givenName": person.given,
+        "jobTitle": person.job_title,
+        "mail": person.mail,
+        "mobilePhone": None,
+        "officeLocation": person.place.city,
+        "preferredLanguage": person.language,
+        "surname": person.surname,
+        "userPrincipalName": person.upn,
+    }
+
+
+# --- Legacy Endpoint security policies (beta deviceManagement/intents) -------------------------------
+# https://learn.microsoft.com/graph/api/resources/intune-deviceintent-devicemanagementintent
+
+ACCOUNT_PROTECTION_TEMPLATE: Final = "0f2b5d70-d4e9-4156-8c16-1397eb6c54a5"
+IDENTITY_PROTECTION_SETTING: Final = "deviceConfiguration--windowsIdentityProtectionConfiguration_"
+
+
+def intent_object(
+    *, intent_id: str, name: str, description: str, modified: datetime, template_id: str, assigned: bool
+) -> Json:
+    """deviceManagementIntent (beta): an Endpoint security policy made from a template before the
+    settings catalog (configurationPolicies) took over."""
+    return {
+        "@odata.type": "#microsoft.graph.deviceManagementIntent",
+        "id": intent_id,
+        "displayName": name,
+        "description": description,
+        "isAssigned": assigned,
+        "isMigratingToConfigurationPolicy": False,
+        "lastModifiedDateTime": iso7(modified),
+        "templateId": template_id,
+        "roleScopeTagIds": ["0"],
+    }
+
+
+def intent_setting(setting_id: str, name: str, value: bool | int | str | None) -> Json:
+    """deviceManagementSettingInstance (beta) of an intent: the kind follows the value, valueJson is the
+    value as JSON text ('null' when not configured)."""
+    kind = (
+        "Boolean"
+        if isinstance(value, bool)
+        else "Integer"
+        if isinstance(value, int)
+        else "String"
+        if isinstance(value, str)
+        else "Boolean"
+    )
+    return {
+        "@odata.type": f"#microsoft.graph.deviceManagement{kind}SettingInstance",
+        "id": setting_id,
+        "definitionId": IDENTITY_PROTECTION_SETTING + name,
+        "valueJson": json.dumps(value),
+        "value": value,
+    }
+
+
+def intent_assignment(intent_id: str, target: Json) -> Json:
+    """deviceManagementIntentAssignment (beta)."""
+    return {
+        "@odata.type": "#microsoft.graph.deviceManagementIntentAssignment",
+        "id": f"{intent_id}_{_target_group_id(target)}",
+        "target": target,
     }

@@ -15,6 +15,37 @@ def _subject(description: TenantDescription, subject: str) -> str:
     return f"`{subject}` ({label})" if label else f"`{subject}`"
 
 
+SOURCES: tuple[tuple[str, str], ...] = (
+    (
+        "PIN reset",
+        "https://learn.microsoft.com/windows/security/identity-protection/hello-for-business/pin-reset",
+    ),
+    (
+        "Temporary Access Pass",
+        "https://learn.microsoft.com/entra/identity/authentication/howto-authentication-temporary-access-pass",
+    ),
+    ("signIn (beta)", "https://learn.microsoft.com/graph/api/resources/signin?view=graph-rest-beta"),
+    ("directoryAudit", "https://learn.microsoft.com/graph/api/resources/directoryaudit"),
+    (
+        "PIM for Microsoft Entra roles APIs",
+        "https://learn.microsoft.com/graph/api/resources/privilegedidentitymanagementv3-overview",
+    ),
+    (
+        "Role-assignable groups",
+        "https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept",
+    ),
+    ("managedDevice (beta)", "https://learn.microsoft.com/graph/api/resources/intune-devices-manageddevice"),
+    (
+        "getOmaSettingPlainTextValue (why String OMA values read as ****)",
+        "https://learn.microsoft.com/graph/api/intune-deviceconfig-deviceconfiguration-getomasettingplaintextvalue",
+    ),
+    (
+        "deviceManagementIntent (beta)",
+        "https://learn.microsoft.com/graph/api/resources/intune-deviceintent-devicemanagementintent",
+    ),
+)
+
+
 def threshold_lines(t: Thresholds) -> list[str]:
     """What the expectations assume: the rules' default thresholds, in words."""
     return [
@@ -54,6 +85,10 @@ def render_readme(descriptions: Sequence[TenantDescription]) -> str:
         "tenant-wide rules (the two sign-in rules, PIN recovery not configured, web sign-in URLs missing),",
         "the policy ID for policy rules (an OMA-URI profile's ID; `TemporaryAccessPass` for the three",
         "tap.policy rules), the Intune device ID for device rules, the user ID for user rules.",
+        "",
+        "Where the shapes and stories come from (Microsoft Learn):",
+        "",
+        *[f"- {title}: <{url}>" for title, url in SOURCES],
         "",
         "## What each tenant must report",
         "",

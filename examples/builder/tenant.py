@@ -34,6 +34,7 @@ from examples.builder.constants import (
     WEB_SIGNIN_URLS_URI,
 )
 from examples.builder.graph import (
+    ACCOUNT_PROTECTION_TEMPLATE,
     all_devices_target,
     audit_app,
     audit_target,
@@ -48,11 +49,18 @@ from examples.builder.graph import (
     group_target,
     identity_protection_configuration,
     integer_instance,
+    intent_assignment,
+    intent_object,
+    intent_setting,
     managed_device_object,
+    member_reference,
     oma_setting,
     organization_object,
     passport_choice,
+    role_assignment_instance,
     role_assignment_object,
+    role_eligibility_instance,
+    security_group_object,
     service_principal_object,
     status_for,
     tap_method_object,
@@ -164,6 +172,16 @@ class TenantBuilder:
         self.expectations = Expectations()
         self.tap_policy = tap_policy_object()
         self.simulator_responses: list[Json] = []
+        # Directory roles held other than by a permanent assignment to the user (PIM, groups), and the
+        # files they need; all stay empty (and unwritten) unless a story uses them.
+        self.extra_role_assignments: list[tuple[str, str]] = []  # (role, principal): group or activation
+        self.uses_pim = False
+        self.role_eligibilities: list[Json] = []
+        self.activations: dict[tuple[str, str], Json] = {}
+        self.group_names: dict[str, str] = {}  # group id -> name, for every group a story names
+        self.directory_groups: list[Json] = []
+        self.group_members: dict[str, list[Person]] = {}
+        self.intents: list[tuple[Json, list[Json], list[Json]]] = []  # intent, its settings, assignments
         # PIN reset apps: "enabled", "disabled" or "missing" (no service principal).
         self.pin_apps: dict[str, str] = {PIN_RESET_SERVICE: "enabled", PIN_RESET_CLIENT: "enabled"}
         self.sp_ids = {
@@ -1324,7 +1342,139 @@ class TenantBuilder:
         return created, modified
 
     def group(self, name: str) -> str:
-        return guid(self.spec.name, "group", name)
+        group_id = guid(self.spec.name, "group", name)
+        self.group_names.setdefault(group_id, name)
+        return group_id
+
+    # --- privileged roles other than permanent user assignments ---------------------------------------
+
+    def eligible_role(self, person: Person, role: str, *, since: datetime, until: datetime | None) -> Json:
+        """A PIM eligibility: the person may activate the role, and holds nothing until they do."""
+        self.uses_pim = True
+        item = role_eligibility_instance(
+            role,
+            person.id,
+            schedule_id=guid(self.spec.name, "roleEligibilitySchedule", role, person.id),
+            start=since,
+            end=until,
+        )
+        self.role_eligibilities.append(item)
+        return item
+
+    def activate_role(self, person: Person, role: str, *, start: datetime, hours: int) -> Json:
+        """A PIM activation of an eligible role: a time-bound active assignment ('Activated'), which
+        roleAssignments also lists while it lasts."""
+        self.uses_pim = True
+        self.eligible_role(person, role, since=start - timedelta(days=200), until=None)
+        item = role_assignment_instance(
+            role,
+            person.id,
+            assignment_type="Activated",
+            instance_id=guid(self.spec.name, "roleAssignmentScheduleInstance", role, person.id),
+            schedule_id=guid(self.spec.name, "roleAssignmentSchedule", role, person.id),
+            start=start,
+            end=start + timedelta(hours=hours),
+        )
+        self.activations[(role, person.id)] = item
+        self.extra_role_assignments.append((role, person.id))
+        return item
+
+    def role_assignable_group(
+        self, name: str, members: Sequence[Person], role: str, *, description: str
+    ) -> Json:
+        """A role-assignable security group holding a directory role: its members hold the role."""
+        group = security_group_object(
+            group_id=self.group(name),
+            name=name,
+            description=description,
+            created=self.now - timedelta(days=300),
+            role_assignable=True,
+        )
+        self.directory_groups.append(group)
+        self.group_members[group["id"]] = list(members)
+        self.extra_role_assignments.append((role, group["id"]))
+        return group
+
+    def role_assignment_instances(self, roles: Sequence[tuple[str, str]]) -> list[Json]:
+        """Every active assignment as roleAssignmentScheduleInstances lists it: the permanent ones as
+        'Assigned', the activations as 'Activated'."""
+        return [self.activations.get(key) or role_assignment_instance(*key) for key in roles]
+
+    def group_documents(self) -> dict[str, Json]:
+        """groups.json (every group a story names; the role-assignable ones as created) and each
+        role-assignable group's transitiveMembers."""
+        if not self.directory_groups:
+            return {}
+        made = {g["id"] for g in self.directory_groups}
+        plain = [
+            security_group_object(
+                group_id=group_id,
+                name=name,
+                description="",
+                created=self.spec.created + timedelta(days=30 + 7 * n),
+            )
+            for n, (group_id, name) in enumerate(self.group_names.items())
+            if group_id not in made
+        ]
+        documents: dict[str, Json] = {
+            "v1.0/groups.json": {"value": sorted(self.directory_groups + plain, key=lambda g: g["id"])}
+        }
+        for group_id, members in self.group_members.items():
+            documents[f"v1.0/groups/{group_id}/transitiveMembers.json"] = {
+                "value": [member_reference(p) for p in members]
+            }
+        return documents
+
+    # --- legacy Endpoint security intents -----------------------------------------------------------------
+
+    def recovery_intent(self, *, targets: Sequence[Json], name: str) -> Json:
+        """An Endpoint security account protection policy of the legacy kind (an intent made from the
+        Account protection template) that enables PIN recovery."""
+        _, modified = self.policy_time(700)
+        intent_id = self.next_id("intent")
+        intent = intent_object(
+            intent_id=intent_id,
+            name=name,
+            description="Windows Hello for Business: TPM required, PIN 6+, PIN recovery",
+            modified=modified,
+            template_id=ACCOUNT_PROTECTION_TEMPLATE,
+            assigned=bool(targets),
+        )
+        values: list[tuple[str, bool | int | str | None]] = [
+            ("windowsHelloForBusinessBlocked", False),
+            ("pinMinimumLength", 6),
+            ("pinMaximumLength", None),
+            ("pinLowercaseCharactersUsage", "allowed"),
+            ("pinUppercaseCharactersUsage", "allowed"),
+            ("pinSpecialCharactersUsage", "allowed"),
+            ("pinExpirationInDays", None),
+            ("pinPreviousBlockCount", None),
+            ("pinRecoveryEnabled", True),
+            ("securityDeviceRequired", True),
+            ("unlockWithBiometricsEnabled", True),
+            ("enhancedAntiSpoofingForFacialFeaturesEnabled", True),
+            ("useCertificatesForOnPremisesAuthEnabled", False),
+            ("useSecurityKeyForSignin", True),
+        ]
+        settings = [
+            intent_setting(guid(self.spec.name, "intentSetting", intent_id, setting), setting, value)
+            for setting, value in values
+        ]
+        assignments = [intent_assignment(intent_id, target) for target in targets]
+        self.intents.append((intent, settings, assignments))
+        return intent
+
+    def intent_documents(self) -> dict[str, Json]:
+        if not self.intents:
+            return {}
+        documents: dict[str, Json] = {
+            "beta/deviceManagement/intents.json": {"value": [i for i, _, _ in self.intents]}
+        }
+        for intent, settings, assignments in self.intents:
+            base = f"beta/deviceManagement/intents/{intent['id']}"
+            documents[f"{base}/settings.json"] = {"value": settings}
+            documents[f"{base}/assignments.json"] = {"value": assignments}
+        return documents
 
     def add_intune_noise(self) -> None:
         """Profiles every managed estate has and that have nothing to do with PIN reset."""
@@ -1585,7 +1735,8 @@ class TenantBuilder:
         spec = self.spec
         place = PLACES[spec.country][0]
         domains = self.domains()
-        roles = [role_assignment_object(role, p.id) for p in self.people for role in p.roles]
+        held = [(role, p.id) for p in self.people for role in p.roles] + self.extra_role_assignments
+        roles = [role_assignment_object(role, principal) for role, principal in held]
         documents: dict[str, Any] = {
             "v1.0/organization.json": {
                 "value": [
@@ -1628,6 +1779,17 @@ class TenantBuilder:
                 "value": self.configuration_policies
             }
         documents |= self.tap_method_documents()
+        if self.uses_pim:
+            directory = "v1.0/roleManagement/directory"
+            documents[f"{directory}/roleEligibilityScheduleInstances.json"] = {
+                "value": self.role_eligibilities
+            }
+            documents[f"{directory}/roleAssignmentScheduleInstances.json"] = {
+                "value": self.role_assignment_instances(held)
+            }
+        documents |= self.group_documents()
+        if spec.devices:
+            documents |= self.intent_documents()
         if self.simulator_responses:
             documents["_simulator.json"] = {"responses": self.simulator_responses}
         description = TenantDescription(
@@ -1659,6 +1821,8 @@ class TenantBuilder:
         labels |= {d.intune_id: f"{d.name}, {d.label}" for d in self.devices}
         labels |= {c["id"]: c["displayName"] for c in self.device_configurations}
         labels |= {c["id"]: c["name"] for c in self.configuration_policies}
+        labels |= {g["id"]: g["displayName"] for g in self.directory_groups}
+        labels |= {i["id"]: i["displayName"] for i, _, _ in self.intents}
         return labels
 
 

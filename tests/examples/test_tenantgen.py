@@ -57,7 +57,22 @@ FIXED_FILES = {
     "beta/deviceManagement/configurationPolicies.json",
     "_simulator.json",
 }
-TAP_METHODS = re.compile(r"^v1\.0/users/([0-9a-f-]{36})/authentication/temporaryAccessPassMethods\.json$")
+PIM_FILES = {
+    "v1.0/roleManagement/directory/roleEligibilityScheduleInstances.json",
+    "v1.0/roleManagement/directory/roleAssignmentScheduleInstances.json",
+    "v1.0/groups.json",
+    "beta/deviceManagement/intents.json",
+}
+PER_OBJECT_FILES = re.compile(
+    r"^(v1\.0/users/[0-9a-f-]{36}/authentication/temporaryAccessPassMethods"
+    r"|v1\.0/groups/[0-9a-f-]{36}/transitiveMembers"
+    r"|beta/deviceManagement/intents/[0-9a-f-]{36}/(settings|assignments))\.json$"
+)
+GROUP_MEMBERS = "v1.0/groups/{}/transitiveMembers.json"
+ELIGIBILITIES = "v1.0/roleManagement/directory/roleEligibilityScheduleInstances.json"
+ACTIVE_INSTANCES = "v1.0/roleManagement/directory/roleAssignmentScheduleInstances.json"
+ACCOUNT_PROTECTION_TEMPLATE = "0f2b5d70-d4e9-4156-8c16-1397eb6c54a5"
+PIN_RECOVERY_SETTING = "deviceConfiguration--windowsIdentityProtectionConfiguration_pinRecoveryEnabled"
 # What every beta sign-in of the generator carries (the properties of the docs' JSON representation).
 SIGNIN_KEYS = {
     "id",
@@ -158,6 +173,40 @@ class Snapshot:
 
     def devices(self) -> list[dict[str, Any]]:
         return self.values("beta/deviceManagement/managedDevices.json")
+
+    def intents(self) -> list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]]:
+        """Each legacy Endpoint security intent with its settings and its assignments."""
+        base = "beta/deviceManagement/intents"
+        return [
+            (
+                i,
+                self.values(f"{base}/{i['id']}/settings.json"),
+                self.values(f"{base}/{i['id']}/assignments.json"),
+            )
+            for i in self.values(f"{base}.json")
+        ]
+
+    def privileged_holders(self) -> dict[str, str]:
+        """User ID -> how they hold a privileged role: assigned (to them or to a group they are in, read
+        through its transitive members), active through PIM, or PIM-eligible."""
+        holders: dict[str, str] = {}
+        groups = {g["id"] for g in self.values("v1.0/groups.json") if g["isAssignableToRole"]}
+        for item in self.values(ELIGIBILITIES):
+            if item["roleDefinitionId"] in PRIVILEGED_ROLES:
+                holders.setdefault(item["principalId"], "eligible")
+        active = self.values("v1.0/roleManagement/directory/roleAssignments.json") + self.values(
+            ACTIVE_INSTANCES
+        )
+        for item in active:
+            if item["roleDefinitionId"] not in PRIVILEGED_ROLES:
+                continue
+            principal = item["principalId"]
+            if principal in groups:
+                for member in self.values(GROUP_MEMBERS.format(principal)):
+                    holders[member["id"]] = f"group {principal}"
+            else:
+                holders[principal] = "activated" if item.get("assignmentType") == "Activated" else "assigned"
+        return holders
 
 
 def tap_step(signin: dict[str, Any]) -> dict[str, Any] | None:
@@ -315,8 +364,18 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
                 for c in snapshot.device_configurations()
             )
             or any(p["assignments"] and enables_recovery(p) for p in snapshot.configuration_policies())
+            or any(
+                intent["isAssigned"]
+                and assignments
+                and any(s["definitionId"] == PIN_RECOVERY_SETTING and s["value"] is True for s in settings)
+                for intent, settings, assignments in snapshot.intents()
+            )
         )
-        result["policy.pin-recovery.not-configured"] = [tenant] if windows and not configured else []
+        # Group Policy can enable PIN recovery on hybrid-joined devices, and Graph cannot see it.
+        hybrid_only = all(d["joinType"] == "hybridAzureADJoined" for d in windows)
+        result["policy.pin-recovery.not-configured"] = (
+            [] if not windows or configured else None if hybrid_only else [tenant]
+        )
         result["policy.pin-recovery.oma-uri-invalid"] = [
             c["id"]
             for c in snapshot.device_configurations()
@@ -353,11 +412,7 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
     result["tap.policy.lifetime-too-long"] = (
         subject if policy["maximumLifetimeInMinutes"] > THRESHOLDS.tap_max_lifetime_hours * 60 else []
     )
-    privileged = {
-        r["principalId"]
-        for r in snapshot.values("v1.0/roleManagement/directory/roleAssignments.json")
-        if r["roleDefinitionId"] in PRIVILEGED_ROLES
-    }
+    privileged = snapshot.privileged_holders()
     issued = [
         a["targetResources"][0]["id"]
         for a in snapshot.audits("Admin registered security info")
@@ -415,7 +470,7 @@ def test_check_lists_what_is_stale(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "extra: healthy/v1.0/notes.json" in err
 
 
-def test_the_bundled_tenants_are_the_thirteen_named_ones() -> None:
+def test_the_bundled_tenants_are_the_sixteen_named_ones() -> None:
     assert list(tenantgen.BUNDLED) == [
         "healthy",
         "consent-missing",
@@ -430,6 +485,9 @@ def test_the_bundled_tenants_are_the_thirteen_named_ones() -> None:
         "tap-suspicious",
         "failure-spike",
         "no-licence",
+        "privileged-pim",
+        "hybrid-gpo",
+        "legacy-intent",
     ]
     assert sorted(p.name for p in ROOT.iterdir() if p.is_dir()) == sorted(tenantgen.BUNDLED)
 
@@ -454,7 +512,7 @@ def test_every_file_is_json_in_the_snapshot_shape(name: str) -> None:
     files = sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file())
     assert files, name
     for relative in files:
-        assert relative in FIXED_FILES or TAP_METHODS.match(relative), relative
+        assert relative in FIXED_FILES | PIM_FILES or PER_OBJECT_FILES.match(relative), relative
         document = json.loads((directory / relative).read_text(encoding="utf-8"))
         if relative == TAP_POLICY_PATH:
             assert (
@@ -547,7 +605,10 @@ def test_directory_objects_hang_together(name: str) -> None:
     assert 40 <= len(users) <= 150
     assert all(u["userPrincipalName"].split("@")[1] in {d["id"] for d in domains} for u in users.values())
     roles = tenant.values("v1.0/roleManagement/directory/roleAssignments.json")
-    assert all(r["principalId"] in users and r["directoryScopeId"] == "/" for r in roles)
+    groups = {g["id"] for g in tenant.values("v1.0/groups.json") if g["isAssignableToRole"]}
+    assert all(r["principalId"] in users.keys() | groups and r["directoryScopeId"] == "/" for r in roles)
+    for group in groups:
+        assert all(m["id"] in users for m in tenant.values(GROUP_MEMBERS.format(group)))
     assert sum(r["roleDefinitionId"] == "62e90394-69f5-4237-9190-012177145e10" for r in roles) == 2
     sps = tenant.values("v1.0/servicePrincipals.json")
     assert len(sps) >= 15
@@ -752,6 +813,9 @@ def test_healthy_tenants_keep_pin_reset_failures_rare_and_old() -> None:
         "tap-disabled",
         "tap-misconfigured",
         "tap-suspicious",
+        "privileged-pim",
+        "hybrid-gpo",
+        "legacy-intent",
     ):
         pin = snapshot(name).pin_reset_signins()
         failures = [s for s in pin if s["status"]["errorCode"]]
@@ -950,6 +1014,78 @@ def test_no_licence_answers_like_graph_without_p1_and_intune() -> None:
     sps = {sp["appId"]: sp["accountEnabled"] for sp in tenant.values("v1.0/servicePrincipals.json")}
     assert sps[PIN_RESET_SERVICE] is True
     assert sps[PIN_RESET_CLIENT] is True
+
+
+def test_privileged_pim_holds_each_role_a_different_way(
+    descriptions: dict[str, tenantgen.TenantDescription],
+) -> None:
+    notes = descriptions["privileged-pim"].notes
+    tenant = snapshot("privileged-pim")
+    direct = {r["principalId"] for r in tenant.values("v1.0/roleManagement/directory/roleAssignments.json")}
+    eligible, activated = notes["pim_eligible_global_admin"], notes["pim_activated_privileged_role_admin"]
+    group, member = notes["role_assignable_group"], notes["group_member_with_a_pass"]
+    assert eligible not in direct
+    assert member not in direct
+    assert group in direct
+    assert [(e["principalId"], e["roleDefinitionId"]) for e in tenant.values(ELIGIBILITIES)] == [
+        (eligible, "62e90394-69f5-4237-9190-012177145e10"),
+        (activated, "e8611ab8-c189-46e8-94e1-60213ab1f814"),
+    ]
+    (activation,) = [i for i in tenant.values(ACTIVE_INSTANCES) if i["assignmentType"] == "Activated"]
+    assert (activation["principalId"], activation["memberType"]) == (activated, "Direct")
+    assert parse_time(activation["startDateTime"]) < NOW < parse_time(activation["endDateTime"])
+    assert parse_time(activation["endDateTime"]) - parse_time(activation["startDateTime"]) == timedelta(
+        hours=8
+    )
+    (role_group,) = [g for g in tenant.values("v1.0/groups.json") if g["isAssignableToRole"]]
+    assert (role_group["id"], role_group["securityEnabled"], role_group["mailEnabled"]) == (
+        group,
+        True,
+        False,
+    )
+    members = tenant.values(GROUP_MEMBERS.format(group))
+    assert {m["@odata.type"] for m in members} == {"#microsoft.graph.user"}
+    assert member in {m["id"] for m in members}
+    issued = {a["targetResources"][0]["id"] for a in tenant.audits("Admin registered security info")}
+    assert {eligible, activated, member} <= issued
+    assert notes["group_member_without_a_pass"] not in issued
+    assert tenant.privileged_holders()[member] == f"group {group}"
+
+
+def test_hybrid_gpo_has_only_hybrid_joined_windows_devices_and_no_recovery_policy() -> None:
+    tenant = snapshot("hybrid-gpo")
+    windows = [d for d in tenant.devices() if d["operatingSystem"] == "Windows"]
+    assert windows
+    assert {d["joinType"] for d in windows} == {"hybridAzureADJoined"}
+    assert not any(c.get("pinRecoveryEnabled") for c in tenant.device_configurations())
+    assert not any(map(enables_recovery, tenant.configuration_policies()))
+    assert not any(
+        map(is_recovery_oma, (o for c in tenant.device_configurations() for o in c.get("omaSettings", [])))
+    )
+    assert not tenant.intents()
+
+
+def test_legacy_intent_enables_recovery_only_through_an_assigned_account_protection_intent() -> None:
+    tenant = snapshot("legacy-intent")
+    ((intent, settings, assignments),) = tenant.intents()
+    assert (intent["@odata.type"], intent["templateId"], intent["isAssigned"]) == (
+        "#microsoft.graph.deviceManagementIntent",
+        ACCOUNT_PROTECTION_TEMPLATE,
+        True,
+    )
+    (recovery,) = [s for s in settings if s["definitionId"] == PIN_RECOVERY_SETTING]
+    assert recovery == {
+        "@odata.type": "#microsoft.graph.deviceManagementBooleanSettingInstance",
+        "id": recovery["id"],
+        "definitionId": PIN_RECOVERY_SETTING,
+        "valueJson": "true",
+        "value": True,
+    }
+    assert all(json.loads(s["valueJson"]) == s["value"] for s in settings)
+    (assignment,) = assignments
+    assert assignment["target"]["@odata.type"] == "#microsoft.graph.groupAssignmentTarget"
+    assert not any(c.get("pinRecoveryEnabled") for c in tenant.device_configurations())
+    assert not any(map(enables_recovery, tenant.configuration_policies()))
 
 
 # --- the load generator ------------------------------------------------------------------------------
