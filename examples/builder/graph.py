@@ -1106,18 +1106,9 @@ def intent_object(
     }
 
 
-def intent_setting(setting_id: str, name: str, value: bool | int | str | None) -> Json:
-    """deviceManagementSettingInstance (beta) of an intent: the kind follows the value, valueJson is the
-    value as JSON text ('null' when not configured)."""
-    kind = (
-        "Boolean"
-        if isinstance(value, bool)
-        else "Integer"
-        if isinstance(value, int)
-        else "String"
-        if isinstance(value, str)
-        else "Boolean"
-    )
+def intent_setting(setting_id: str, name: str, kind: str, value: bool | int | str | None) -> Json:
+    """deviceManagement<kind>SettingInstance (beta) of an intent (kind: Boolean, Integer or String);
+    valueJson is the value as JSON text, 'null' when the setting is not configured."""
     return {
         "@odata.type": f"#microsoft.graph.deviceManagement{kind}SettingInstance",
         "id": setting_id,

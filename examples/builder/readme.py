@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from examples.builder.constants import NOW
 from examples.builder.ids import iso
@@ -151,8 +152,8 @@ def render_readme(descriptions: Sequence[TenantDescription]) -> str:
                 + "."
             )
             lines.append("")
-        devices = d.notes.get("legacy_devices")
-        if devices:
+        planted: list[dict[str, Any]] = d.notes.get("legacy_devices") or []
+        if planted:
             lines += [
                 "Windows devices planted for the edition/build rule (the tenant's other Windows devices run",
                 "Windows 11 or Windows 10 22H2, Enterprise or Pro, and can do a non-destructive reset):",
@@ -161,7 +162,7 @@ def render_readme(descriptions: Sequence[TenantDescription]) -> str:
                 "non-destructive reset |",
                 "|---|---|---|---|---|---|---|",
             ]
-            for v in devices:
+            for v in planted:
                 verdict = "yes (must pass)" if v["nonDestructiveReset"] else "**no** (must fire)"
                 lines.append(
                     f"| `{v['id']}` | {v['deviceName']} | {v['windows']} | {v['osVersion']} | "
@@ -173,11 +174,11 @@ def render_readme(descriptions: Sequence[TenantDescription]) -> str:
             lines += ["Planted facts:", ""]
             for key, value in other.items():
                 if isinstance(value, dict):
-                    value = "; ".join(f"{k}: {_subject(d, v)}" for k, v in value.items())
+                    text = "; ".join(f"{k}: {_subject(d, v)}" for k, v in value.items())
                 elif isinstance(value, str) and value in d.labels:
-                    value = _subject(d, value)
+                    text = _subject(d, value)
                 else:
-                    value = f"`{value}`"
-                lines.append(f"- {key.replace('_', ' ')}: {value}")
+                    text = f"`{value}`"
+                lines.append(f"- {key.replace('_', ' ')}: {text}")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -7,27 +7,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson  # speeds up the load generator; the bundled tenants are written with json, byte for byte
+
 from examples.builder.constants import SIGNINS_PATH
 from examples.builder.model import GeneratedTenant, SerializedSignIns
-
-try:  # orjson only speeds up the load generator; the bundled tenants are written with json.
-    import orjson
-except ImportError:  # pragma: no cover - orjson is in requirements.txt
-    orjson = None  # type: ignore[assignment]
 
 Json = dict[str, Any]
 
 
 def _pretty(document: Any, *, fast: bool) -> bytes:
-    if fast and orjson is not None:
+    if fast:
         return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
 
 
 def _compact(item: Json) -> bytes:
-    if orjson is not None:
-        return orjson.dumps(item)
-    return json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()
+    return orjson.dumps(item)
 
 
 def _lines(lines: Sequence[bytes]) -> bytes:

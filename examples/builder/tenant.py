@@ -1440,25 +1440,25 @@ class TenantBuilder:
             template_id=ACCOUNT_PROTECTION_TEMPLATE,
             assigned=bool(targets),
         )
-        values: list[tuple[str, bool | int | str | None]] = [
-            ("windowsHelloForBusinessBlocked", False),
-            ("pinMinimumLength", 6),
-            ("pinMaximumLength", None),
-            ("pinLowercaseCharactersUsage", "allowed"),
-            ("pinUppercaseCharactersUsage", "allowed"),
-            ("pinSpecialCharactersUsage", "allowed"),
-            ("pinExpirationInDays", None),
-            ("pinPreviousBlockCount", None),
-            ("pinRecoveryEnabled", True),
-            ("securityDeviceRequired", True),
-            ("unlockWithBiometricsEnabled", True),
-            ("enhancedAntiSpoofingForFacialFeaturesEnabled", True),
-            ("useCertificatesForOnPremisesAuthEnabled", False),
-            ("useSecurityKeyForSignin", True),
+        values: list[tuple[str, str, bool | int | str | None]] = [
+            ("windowsHelloForBusinessBlocked", "Boolean", False),
+            ("pinMinimumLength", "Integer", 6),
+            ("pinMaximumLength", "Integer", None),
+            ("pinLowercaseCharactersUsage", "String", "allowed"),
+            ("pinUppercaseCharactersUsage", "String", "allowed"),
+            ("pinSpecialCharactersUsage", "String", "allowed"),
+            ("pinExpirationInDays", "Integer", None),
+            ("pinPreviousBlockCount", "Integer", None),
+            ("pinRecoveryEnabled", "Boolean", True),
+            ("securityDeviceRequired", "Boolean", True),
+            ("unlockWithBiometricsEnabled", "Boolean", True),
+            ("enhancedAntiSpoofingForFacialFeaturesEnabled", "Boolean", True),
+            ("useCertificatesForOnPremisesAuthEnabled", "Boolean", False),
+            ("useSecurityKeyForSignin", "Boolean", True),
         ]
         settings = [
-            intent_setting(guid(self.spec.name, "intentSetting", intent_id, setting), setting, value)
-            for setting, value in values
+            intent_setting(guid(self.spec.name, "intentSetting", intent_id, setting), setting, kind, value)
+            for setting, kind, value in values
         ]
         assignments = [intent_assignment(intent_id, target) for target in targets]
         self.intents.append((intent, settings, assignments))

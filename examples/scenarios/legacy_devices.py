@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
 from examples.builder.model import Expectations, GeneratedTenant, TenantSpec
 from examples.builder.stories import everyday, routine_taps
@@ -48,7 +48,7 @@ def legacy_devices() -> GeneratedTenant:
     )
     b = TenantBuilder(spec)
     owners = [p for p in b.people if p.signs_in and not p.roles and not p.devices]
-    verdicts = []
+    verdicts: list[dict[str, Any]] = []
     for n, (build, sku, join_type, supported) in enumerate(LEGACY_DEVICES):
         device = b.add_windows_device(owners[n], spec.devices + n, build=build, sku=sku, join_type=join_type)
         verdicts.append(

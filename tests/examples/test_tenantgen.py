@@ -1114,6 +1114,18 @@ def test_load_tenant_honours_its_counts(tmp_path: Path, signins: int, tap_users:
         assert len(tenant.tap_signins()) == description.tap_signins
 
 
+@pytest.mark.parametrize("tap_users", [50, 500, 2000])
+def test_load_tenant_gives_each_of_an_onboarding_wave_a_pass_and_a_tap_signin(tap_users: int) -> None:
+    tenant = tenantgen.load_tenant(signins=12_000, tap_users=tap_users)
+    description = tenant.description
+    assert len(set(description.tap_user_ids)) == tap_users
+    audits = tenant.documents[AUDITS_PATH]["value"]
+    issued = [a for a in audits if a["activityDisplayName"] == "Admin registered security info"]
+    assert len(issued) == tap_users
+    assert description.signins == 12_000
+    assert tap_users <= description.tap_signins <= 3 * tap_users
+
+
 def test_load_tenant_is_deterministic(tmp_path: Path) -> None:
     first = tenantgen.render(tenantgen.load_tenant(signins=800, tap_users=2, pin_reset_share=0.5).documents)
     second = tenantgen.render(tenantgen.load_tenant(signins=800, tap_users=2, pin_reset_share=0.5).documents)
