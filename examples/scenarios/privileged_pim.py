@@ -20,10 +20,11 @@ def privileged_pim() -> GeneratedTenant:
         display_name="VanArsdel Ltd",
         story=(
             "A well-run tenant that grants admin roles through Privileged Identity Management and a "
-            "role-assignable group, so roleAssignments alone shows none of three admins who were issued "
-            "a Temporary Access Pass: one is only PIM-eligible for Global Administrator, one activated "
-            "Privileged Role Administrator through PIM this morning (an 8-hour activation), and one holds "
-            "Privileged Authentication Administrator as a member of a role-assignable group."
+            "role-assignable group, and three of those admins were issued a Temporary Access Pass: one is "
+            "only PIM-eligible for Global Administrator (roleAssignments does not list them), one "
+            "activated Privileged Role Administrator through PIM this morning (an 8-hour activation, "
+            "listed in roleAssignments while it lasts), and one holds Privileged Authentication "
+            "Administrator as a member of a role-assignable group (roleAssignments names the group)."
         ),
         domain="vanarsdelltd.com",
         initial_domain="vanarsdelltd.onmicrosoft.com",
