@@ -14,6 +14,7 @@ from monitor import telemetry
 from monitor.graph.session import GraphSession
 from monitor.pipeline import PassResult, run_pass, utcnow
 from monitor.rules.evidence import iso
+from monitor.schedule import Schedule
 from monitor.settings import Settings, SettingsError
 from monitor.store import open_store
 from monitor.store.base import RunRecord, StoredFinding, StoreError
@@ -97,11 +98,24 @@ class Health:
         }
 
 
-def health(environ: Mapping[str, str] | None = None, stale_after: timedelta = timedelta(hours=2)) -> Health:
+# Without a schedule to go by (or one that runs rarely), a pass older than this is stale.
+DEFAULT_STALE_AFTER = timedelta(hours=2)
+
+
+def stale_after(settings: Settings, now: datetime) -> timedelta:
+    """How old the last pass may be: two scheduled intervals and ten minutes (a pass may run late and
+    take its time), or DEFAULT_STALE_AFTER without a schedule."""
+    if not settings.poll_schedule:
+        return DEFAULT_STALE_AFTER
+    gap = Schedule.parse(settings.poll_schedule).longest_gap(now)
+    return DEFAULT_STALE_AFTER if gap is None else 2 * gap + timedelta(minutes=10)
+
+
+def health(environ: Mapping[str, str] | None = None) -> Health:
     """Is the monitor configured, can it reach its store, and did its last passes succeed recently?"""
     checked = utcnow()
     try:
-        settings = Settings.from_env(environ, require_storage=True)
+        settings = Settings.from_env(environ, require_storage=True, require_schedule=True)
     except SettingsError as exc:
         return Health("unhealthy", checked, tuple(exc.problems))
     try:
@@ -114,11 +128,12 @@ def health(environ: Mapping[str, str] | None = None, stale_after: timedelta = ti
         log.warning("health: Table Storage check failed: %s", exc)
         return Health("unhealthy", checked, (f"Table Storage unreachable: {exc}",))
     problems = []
+    limit = stale_after(settings, checked)
     if not runs:
         problems.append("no monitoring pass has been recorded yet")
     for run in runs:
-        if run.outcome != "ok":
+        if run.outcome not in ("ok", "running"):
             problems.append(f"last pass for tenant {run.tenant_id} was {run.outcome}")
-        if checked - run.finished > stale_after:
+        if checked - run.finished > limit:
             problems.append(f"no pass for tenant {run.tenant_id} since {iso(run.finished)}")
     return Health("degraded" if problems else "ok", checked, tuple(problems), runs)

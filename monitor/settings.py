@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from monitor.schedule import Schedule, ScheduleError
 from monitor.thresholds import Thresholds
 
 GraphCredentialKind = Literal["managed-identity", "default", "simulator"]
@@ -91,9 +92,12 @@ class Settings:
     graph_retry_delay_seconds: float = 3.0
     graph_max_retries: int = 3
     # One pass per tenant at a time: a pass holds the tenant's lease for at most this long (longer than
-    # the Functions timeout), and a second pass waits this long for it before recording itself skipped.
-    pass_lease_minutes: int = 15
+    # the Functions timeout of 10 minutes), and a second pass waits this long before recording itself
+    # skipped.
+    pass_lease_minutes: int = 11
     pass_wait_seconds: int = 0
+    # NCRONTAB schedule of the timer trigger (six fields); health derives "stale" from it.
+    poll_schedule: str = ""
     telemetry_console: bool = False
     thresholds: Thresholds = field(default_factory=Thresholds)
 
@@ -105,7 +109,13 @@ class Settings:
         return replace(self, graph_endpoint=endpoint, graph_credential=credential)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, *, require_storage: bool = False) -> Settings:
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        require_storage: bool = False,
+        require_schedule: bool = False,
+    ) -> Settings:
         env = os.environ if environ is None else environ
         problems: list[str] = []
 
@@ -151,6 +161,17 @@ class Settings:
             problems.append(
                 "MONITOR_STORAGE_CONNECTION_STRING or MONITOR_STORAGE_ENDPOINT is required to keep state"
             )
+        schedule = text("MONITOR_POLL_SCHEDULE", "")
+        if schedule:
+            try:
+                Schedule.parse(schedule)
+            except ScheduleError as exc:
+                problems.append(f"MONITOR_POLL_SCHEDULE {schedule!r} is not an NCRONTAB schedule: {exc}")
+        elif require_schedule:
+            problems.append(
+                "MONITOR_POLL_SCHEDULE is not set: the timer trigger has no schedule "
+                "(six NCRONTAB fields, e.g. '0 */15 * * * *')"
+            )
         tap_mode = text("MONITOR_TAP_SIGNIN_MODE", cls.tap_signin_mode)
         if tap_mode not in _TAP_MODES:
             modes = ", ".join(_TAP_MODES)
@@ -190,6 +211,7 @@ class Settings:
             graph_max_retries=int(number("MONITOR_GRAPH_MAX_RETRIES", cls.graph_max_retries, int, 0)),
             pass_lease_minutes=int(number("MONITOR_PASS_LEASE_MINUTES", cls.pass_lease_minutes, int, 1)),
             pass_wait_seconds=int(number("MONITOR_PASS_WAIT_SECONDS", cls.pass_wait_seconds, int, 0)),
+            poll_schedule=schedule,
             telemetry_console=text("MONITOR_TELEMETRY_CONSOLE", "").lower() in ("1", "true", "yes"),
             thresholds=replace(defaults, **overrides),
         )
