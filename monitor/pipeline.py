@@ -305,7 +305,7 @@ async def run_pass(graph: GraphSession, store: StateStore, settings: Settings, n
             results = evaluate_all(facts, settings.thresholds)
             evaluate_span.set_attribute("rules", len(results))
         findings = sum(len(r.findings) for r in results)
-        telemetry.FINDINGS.add(findings)
+        telemetry.count_findings(f for r in results for f in r.findings)
         stats = {
             "graph_requests": graph.stats.requests,
             "signins_read": int(notes.get("signinsReceived", 0)) + int(notes.get("tapSigninsReceived", 0)),
