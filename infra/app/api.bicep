@@ -107,7 +107,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         }
       }
       scaleAndConcurrency: {
-        // One pass at a time is all the monitor needs; 40 is the smallest maximum Flex accepts.
+        // One pass at a time is all the monitor needs; a low ceiling caps the bill if something loops.
         maximumInstanceCount: 40
         instanceMemoryMB: 2048
       }
