@@ -39,8 +39,10 @@ var hostSettings = {
   // Application Insights with Entra ID auth (local auth is off on the component).
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-  // host.json sets telemetryMode OpenTelemetry; this lets the Python worker stream its own OpenTelemetry
-  // logs instead of the host repeating them. monitor/telemetry.py configures the exporters.
+  // host.json sets telemetryMode OpenTelemetry. This makes the Python worker pass the host's trace
+  // context to each invocation, so a pass's spans join the invocation's trace; monitor/telemetry.py
+  // configures the exporters itself. (PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY would have the worker
+  // call configure_azure_monitor too, and everything would be exported twice.)
   PYTHON_ENABLE_OPENTELEMETRY: 'true'
 }
 
