@@ -217,7 +217,16 @@ class AzRestGraph:
             said = done.stderr.strip().splitlines()
             reason = said[-1] if said else f"exit code {done.returncode}"
             raise GraphCallError(f"az rest {method} {url.split('?')[0]} failed: {reason}")
-        return json.loads(done.stdout) if done.stdout.strip() else {}
+        if not done.stdout.strip():
+            return {}
+        where = f"az rest {method} {url.split('?')[0]}"
+        try:
+            answer = json.loads(done.stdout)
+        except json.JSONDecodeError as exc:
+            raise GraphCallError(f"{where} answered something that is not JSON") from exc
+        if not isinstance(answer, dict):
+            raise GraphCallError(f"{where} answered a JSON {type(answer).__name__}, not an object")
+        return answer
 
 
 def read_manifest(path: str | None) -> str:
@@ -272,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         resource = resources[0]
         held = graph.get_all(f"{GRAPH}/servicePrincipals/{args.principal_id}/appRoleAssignments")
-        held_ids = {a["appRoleId"] for a in held if a.get("resourceId") == resource["id"]}
+        held_ids = {a.get("appRoleId", "") for a in held if a.get("resourceId") == resource.get("id")}
         plan = plan_grants(
             manifest, application_roles(resource), held_ids, settings, args.mail_send == "tenant-wide"
         )

@@ -166,13 +166,12 @@ def test_the_exchange_commands_scope_the_permission_to_one_mailbox() -> None:
     ]
 
 
-def run_script(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin"}
+def run_script(*args: str, path: str = "/usr/bin:/bin") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(REPO / "infra" / "scripts" / "grant_graph_permissions.py"), *args],
         capture_output=True,
         text=True,
-        env=env,
+        env={"PATH": path},
         timeout=60,
         check=False,
     )
@@ -211,3 +210,54 @@ def test_the_monitor_prints_a_manifest_the_script_reads() -> None:
     names = {p.name for p in manifest.permissions}
     assert {name for name, _ in READ_PERMISSIONS} <= names
     grant.plan_grants(manifest, ROLES, set(), {"MONITOR_EMAIL_TRANSPORT": "graph"})
+
+
+FAKE_AZ = """#!{python}
+# Stands in for the Azure CLI's `az rest`: answers from Graph-shaped files, records what is posted.
+import json, sys
+args = sys.argv[1:]
+method, url = args[args.index("--method") + 1], args[args.index("--url") + 1]
+here = {here!r}
+if method == "get" and "/servicePrincipals?$filter=" in url:
+    assert "appId%20eq%20%2700000003-0000-0000-c000-000000000000%27" in url, url
+    print(json.dumps({{"value": [json.load(open(here + "/graph-service-principal.json"))]}}))
+elif method == "get" and url.endswith("/servicePrincipals/object-id/appRoleAssignments"):
+    held = {{"appRoleId": "role-auditlog", "resourceId": "5f0e0c1a-0000-4000-8000-00000000a001"}}
+    print(json.dumps({{"value": [held]}}))
+elif method == "post" and url.endswith("/5f0e0c1a-0000-4000-8000-00000000a001/appRoleAssignedTo"):
+    body = open(args[args.index("--body") + 1][1:]).read()
+    open({log!r}, "a").write(body + "\\n")
+    print("{{}}")
+else:
+    print("ERROR: Not Found({{url}})", file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+def test_the_script_assigns_the_missing_app_roles_to_the_identity_through_az_rest(tmp_path: Path) -> None:
+    log = tmp_path / "posted.jsonl"
+    az = tmp_path / "az"
+    az.write_text(FAKE_AZ.format(python=sys.executable, here=str(HERE), log=str(log)))
+    az.chmod(0o755)
+    done = run_script(
+        *("--manifest", str(HERE / "permissions-manifest.json"), "--principal-id", "object-id"),
+        *("--client-id", "client-id", "--setting", "MONITOR_EMAIL_TRANSPORT=graph"),
+        path=f"{tmp_path}:/usr/bin:/bin",
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    lines = done.stdout.splitlines()
+    assert lines[:2] == [
+        "held already: AuditLog.Read.All",
+        "not granted: Mail.Send: grant it for one mailbox with Exchange RBAC for Applications (below)",
+    ]
+    assert lines[2:10] == [f"granted: {name}" for name, _ in READ_PERMISSIONS[1:]]
+    assert '  New-ManagementRoleAssignment -App client-id -Role "Application Mail.Send" ' in done.stdout
+    posted = [json.loads(line) for line in log.read_text().splitlines()]
+    assert posted == [
+        {
+            "principalId": "object-id",
+            "resourceId": "5f0e0c1a-0000-4000-8000-00000000a001",
+            "appRoleId": role_id,
+        }
+        for _, role_id in READ_PERMISSIONS[1:]
+    ]
