@@ -259,3 +259,32 @@ def test_the_azure_monitor_distro_is_imported_only_when_application_insights_is_
         timeout=60,
     )
     assert done.stdout.strip() == "False"
+
+
+def test_otlp_endpoint_exports_the_monitors_logs_and_no_one_elses(
+    receiver: tuple[str, list[tuple[str, bytes]]],
+) -> None:
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+
+    url, received = receiver
+    program = (
+        "import logging\n"
+        "from monitor import telemetry\n"
+        "from monitor.settings import Settings\n"
+        f"telemetry.configure(Settings.from_env({{'OTEL_EXPORTER_OTLP_ENDPOINT': '{url}'}}))\n"
+        "logging.getLogger('monitor.functions').warning('poll timer is past due')\n"
+        "logging.getLogger('azure.core').warning('not ours')\n"
+        "telemetry.flush()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in TELEMETRY_ENV}
+    subprocess.run([sys.executable, "-c", program], cwd=REPO, env=env, check=True, timeout=60)
+
+    bodies = [
+        record.body.string_value
+        for path, body in received
+        if path == "/v1/logs"
+        for resource_logs in ExportLogsServiceRequest.FromString(body).resource_logs
+        for scope_logs in resource_logs.scope_logs
+        for record in scope_logs.log_records
+    ]
+    assert bodies == ["poll timer is past due"]
