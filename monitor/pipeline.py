@@ -436,7 +436,7 @@ async def run_pass(graph: GraphSession, store: StateStore, settings: Settings, n
                 results = evaluate_all(collected.facts, settings.thresholds)
                 evaluate_span.set_attribute("rules", len(results))
             findings = sum(len(r.findings) for r in results)
-            telemetry.FINDINGS.add(findings)
+            telemetry.count_findings(f for r in results for f in r.findings)
             problems = collected.problems
             stats = {
                 "graph_requests": graph.stats.requests,

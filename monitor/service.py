@@ -45,7 +45,7 @@ async def run_configured_pass(
 
 
 async def _one_pass(settings: Settings, now: datetime | None) -> PassResult:
-    telemetry.configure(settings.telemetry_console)
+    telemetry.configure(settings)
     store = open_store(settings)
     try:
         async with GraphSession(settings) as graph:

@@ -98,7 +98,15 @@ class Settings:
     pass_wait_seconds: int = 0
     # NCRONTAB schedule of the timer trigger (six fields); health derives "stale" from it.
     poll_schedule: str = ""
+    # Telemetry exporters (monitor/telemetry.py): Application Insights when its connection string is set,
+    # any OTLP/HTTP collector when an endpoint is set, stderr when asked; several at once is fine.
     telemetry_console: bool = False
+    applicationinsights_connection_string: str = field(default="", repr=False)
+    # APPLICATIONINSIGHTS_AUTHENTICATION_STRING `ClientId=<id>;Authorization=AAD`: send with a managed
+    # identity (the component's local auth is off in infra/). Empty client ID: the system-assigned one.
+    applicationinsights_entra_auth: bool = False
+    applicationinsights_client_id: str = ""
+    otlp_endpoint: str = ""
     thresholds: Thresholds = field(default_factory=Thresholds)
 
     @property
@@ -183,6 +191,20 @@ class Settings:
                 f"MONITOR_TABLE_PREFIX must be letters and digits, starting with a letter, got {prefix!r}"
             )
 
+        insights_connection = env.get("APPLICATIONINSIGHTS_CONNECTION_STRING", "").strip()
+        if insights_connection and "=" not in insights_connection:
+            problems.append("APPLICATIONINSIGHTS_CONNECTION_STRING must be a key=value;... connection string")
+        insights_auth = _insights_authentication(env.get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", ""))
+        if insights_auth is None:
+            problems.append(
+                "APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'Authorization=AAD' "
+                "or 'ClientId=<client id>;Authorization=AAD'"
+            )
+        otlp_endpoint = text("OTEL_EXPORTER_OTLP_ENDPOINT", "").rstrip("/")
+        otlp_parts = urlsplit(otlp_endpoint)
+        if otlp_endpoint and (otlp_parts.scheme not in ("http", "https") or not otlp_parts.hostname):
+            problems.append(f"OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got {otlp_endpoint!r}")
+
         overrides: dict[str, Any] = {}
         defaults = Thresholds()
         for name, kind in Thresholds.types().items():
@@ -213,6 +235,10 @@ class Settings:
             pass_wait_seconds=int(number("MONITOR_PASS_WAIT_SECONDS", cls.pass_wait_seconds, int, 0)),
             poll_schedule=schedule,
             telemetry_console=text("MONITOR_TELEMETRY_CONSOLE", "").lower() in ("1", "true", "yes"),
+            applicationinsights_connection_string=insights_connection,
+            applicationinsights_entra_auth=insights_auth is not None and insights_auth[0],
+            applicationinsights_client_id=insights_auth[1] if insights_auth else "",
+            otlp_endpoint=otlp_endpoint,
             thresholds=replace(defaults, **overrides),
         )
         if settings.signin_lookback_days > 30:
@@ -226,3 +252,22 @@ class Settings:
         if problems:
             raise SettingsError(problems)
         return settings
+
+
+def _insights_authentication(raw: str) -> tuple[bool, str] | None:
+    """(Entra auth on, client ID) from APPLICATIONINSIGHTS_AUTHENTICATION_STRING; None when malformed.
+
+    The format is the Functions host's: `ClientId=<id>;Authorization=AAD` (a user-assigned identity) or
+    `Authorization=AAD` (the system-assigned one). Empty means key-based ingestion.
+    """
+    if not raw.strip():
+        return False, ""
+    pairs: dict[str, str] = {}
+    for part in raw.strip().strip(";").split(";"):
+        key, sep, value = part.partition("=")
+        if not sep or not value.strip():
+            return None
+        pairs[key.strip().lower()] = value.strip()
+    if pairs.get("authorization") != "AAD" or set(pairs) - {"authorization", "clientid"}:
+        return None
+    return True, pairs.get("clientid", "")
