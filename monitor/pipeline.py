@@ -21,7 +21,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from monitor import inventory, telemetry
@@ -57,6 +57,7 @@ from monitor.records import (
     TenantFacts,
     UnusableItems,
     iso,
+    utcnow,
 )
 from monitor.rules import evaluate_all
 from monitor.rules.base import SEVERITIES, Finding, RuleResult
@@ -79,10 +80,6 @@ TAP_SIGNIN_STREAM = TAP_STREAM
 SIGNIN_SOURCE = "beta/auditLogs/signIns"
 # Graph's longest TAP lifetime (30 days): a pass whose lifetime is unknown may have been valid this long.
 LONGEST_TAP_MINUTES = 43_200
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def new_run_id(started: datetime) -> str:

@@ -1,5 +1,10 @@
 """Entry points shared by `function_app.py` and the CLI: each builds its parts from settings and runs
-the same pipeline, so nothing the timer does is missing from `python -m monitor`, and the reverse."""
+the same pipeline, so nothing the timer does is missing from `python -m monitor`, and the reverse.
+
+Cold start: `function_app` imports this module to index its triggers, so it imports only what every
+entry point needs. msgraph-sdk, the pipeline, telemetry exporters and the Table client load when a
+pass or a route first needs them (bench/import_cost.py measures it).
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from monitor import telemetry
-from monitor.graph.session import GraphSession
-from monitor.pipeline import PassResult, run_pass, utcnow
-from monitor.rules.evidence import iso
+from monitor.records import iso, utcnow
 from monitor.schedule import Schedule
 from monitor.settings import Settings, SettingsError
-from monitor.store import open_store
 from monitor.store.base import RunRecord, StoredFinding, StoreError
+
+if TYPE_CHECKING:
+    from monitor.pipeline import PassResult
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,11 @@ async def run_configured_pass(
 
 
 async def _one_pass(settings: Settings, now: datetime | None) -> PassResult:
+    from monitor import telemetry
+    from monitor.graph.session import GraphSession
+    from monitor.pipeline import run_pass
+    from monitor.store import open_store
+
     telemetry.configure(settings)
     store = open_store(settings)
     try:
@@ -60,6 +69,8 @@ def stored_findings(
     status: Literal["open", "resolved", "all"] = "open",
     environ: Mapping[str, str] | None = None,
 ) -> list[StoredFinding]:
+    from monitor.store import open_store
+
     settings = Settings.from_env(environ, require_storage=True)
     store = open_store(settings)
     try:
@@ -118,6 +129,8 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
         settings = Settings.from_env(environ, require_storage=True, require_schedule=True)
     except SettingsError as exc:
         return Health("unhealthy", checked, tuple(exc.problems))
+    from monitor.store import open_store
+
     try:
         store = open_store(settings)
         try:
