@@ -4,21 +4,29 @@ the same pipeline, so nothing the timer does is missing from `python -m monitor`
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from azure.core.exceptions import AzureError
 
 from monitor import telemetry
+from monitor.alerts import actions
+from monitor.alerts.model import Alert, Notification
 from monitor.graph.session import GraphSession
 from monitor.pipeline import PassResult, run_pass, utcnow
 from monitor.rules.evidence import iso
 from monitor.settings import Settings, SettingsError
 from monitor.store import open_store
-from monitor.store.base import RunRecord, StoredFinding
+from monitor.store.alerts import AlertConflict, AlertStore, open_alert_store
+from monitor.store.alerts import dead_notifications as _dead_notifications
+from monitor.store.alerts import open_alerts as _open_alerts
+from monitor.store.base import RunRecord, StateStore, StoredFinding
+
+if TYPE_CHECKING:
+    from monitor.alerts.process import AlertPass
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +49,41 @@ async def scan_snapshot(
 async def run_configured_pass(
     now: datetime | None = None, environ: Mapping[str, str] | None = None
 ) -> PassResult:
-    """One pass against the configured Graph and Table Storage: what the timer trigger runs."""
-    return await _one_pass(Settings.from_env(environ, require_storage=True), now)
+    """One pass against the configured Graph and Table Storage, then its alert step: what the timer
+    trigger runs."""
+    return await _one_pass(Settings.from_env(environ, require_storage=True), now, alerts=True)
 
 
-async def _one_pass(settings: Settings, now: datetime | None) -> PassResult:
+async def _one_pass(settings: Settings, now: datetime | None, alerts: bool = False) -> PassResult:
     telemetry.configure(settings.telemetry_console)
     store = open_store(settings)
     try:
         async with GraphSession(settings) as graph:
-            return await run_pass(graph, store, settings, now or utcnow())
+            result = await run_pass(graph, store, settings, now or utcnow())
+            if alerts:
+                await alert_step(store, settings, result, graph)
+            return result
     finally:
         store.close()
         telemetry.flush()
+
+
+async def alert_step(
+    store: StateStore, settings: Settings, result: PassResult, graph: GraphSession | None
+) -> AlertPass:
+    """Reconcile the stored findings ledger with the alerts and deliver what is due (docs/alerts.md).
+
+    It reads the ledger rather than this pass's changes, so a pass that died after writing its
+    findings is caught up here."""
+    from monitor.alerts.process import process_alerts
+
+    alert_store = open_alert_store(settings)
+    try:
+        return await process_alerts(
+            alert_store, store.findings(result.tenant.id), result.tenant, result.now, settings.alerts, graph
+        )
+    finally:
+        alert_store.close()
 
 
 def stored_findings(
@@ -112,6 +142,11 @@ def health(environ: Mapping[str, str] | None = None, stale_after: timedelta = ti
             runs = tuple(store.latest_runs())
         finally:
             store.close()
+        alert_store = open_alert_store(settings)
+        try:
+            dead = {run.tenant_id: _dead_notifications(alert_store, run.tenant_id) for run in runs}
+        finally:
+            alert_store.close()
     except AzureError as exc:
         log.warning("health: Table Storage check failed: %s", type(exc).__name__)
         return Health("unhealthy", checked, (f"Table Storage unreachable: {type(exc).__name__}",))
@@ -123,4 +158,109 @@ def health(environ: Mapping[str, str] | None = None, stale_after: timedelta = ti
             problems.append(f"last pass for tenant {run.tenant_id} was {run.outcome}")
         if checked - run.finished > stale_after:
             problems.append(f"no pass for tenant {run.tenant_id} since {iso(run.finished)}")
+        if dead.get(run.tenant_id):
+            problems.append(dead_summary(run.tenant_id, dead[run.tenant_id]))
     return Health("degraded" if problems else "ok", checked, tuple(problems), runs)
+
+
+def dead_summary(tenant_id: str, dead: list[Notification]) -> str:
+    """One health line for a tenant's dead notifications: how many, where, and the latest reason."""
+    destinations = ", ".join(sorted({n.destination for n in dead}))
+    return (
+        f"{len(dead)} alert notification(s) for tenant {tenant_id} could not be delivered "
+        f"(destinations: {destinations}; latest: {dead[-1].last_error})"
+    )
+
+
+class UnknownAlert(LookupError):
+    """No alert has this ID."""
+
+
+def _alert_store(environ: Mapping[str, str] | None) -> AlertStore:
+    return open_alert_store(Settings.from_env(environ, require_storage=True))
+
+
+def list_alerts(
+    tenant_id: str | None = None,
+    state: Literal["open", "resolved", "all"] = "open",
+    environ: Mapping[str, str] | None = None,
+) -> list[Alert]:
+    alert_store = _alert_store(environ)
+    try:
+        found = alert_store.alerts(tenant_id) if tenant_id else alert_store.all_alerts()
+        return [a for a in found if state == "all" or a.state == state]
+    finally:
+        alert_store.close()
+
+
+def open_alerts(tenant_id: str, environ: Mapping[str, str] | None = None) -> list[Alert]:
+    """Open alerts of a tenant (for the weekly report)."""
+    alert_store = _alert_store(environ)
+    try:
+        return _open_alerts(alert_store, tenant_id)
+    finally:
+        alert_store.close()
+
+
+def dead_notifications(tenant_id: str, environ: Mapping[str, str] | None = None) -> list[Notification]:
+    """Notifications of a tenant given up on, each with its reason (health and the weekly report)."""
+    alert_store = _alert_store(environ)
+    try:
+        return _dead_notifications(alert_store, tenant_id)
+    finally:
+        alert_store.close()
+
+
+def outbox(
+    tenant_id: str | None,
+    status: Literal["pending", "delivered", "dead"] | None,
+    environ: Mapping[str, str] | None = None,
+) -> list[Notification]:
+    alert_store = _alert_store(environ)
+    try:
+        tenants = [tenant_id] if tenant_id else sorted({a.tenant_id for a in alert_store.all_alerts()})
+        return [n for t in tenants for n in alert_store.notifications(t, status)]
+    finally:
+        alert_store.close()
+
+
+def change_alert(
+    alert_id: str,
+    change: Callable[[Alert, datetime], Alert],
+    now: datetime | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Alert:
+    """Apply a person's action to one alert, re-reading it if a pass wrote it meanwhile (ETag).
+    Raises UnknownAlert, or actions.ActionError for an action that does not apply."""
+    moment = now or utcnow()
+    alert_store = _alert_store(environ)
+    try:
+        for _ in range(3):
+            alert = alert_store.alert_by_id(alert_id.strip().lower())
+            if alert is None:
+                raise UnknownAlert(f"no alert {alert_id!r} (python -m monitor alerts --state all lists them)")
+            try:
+                return alert_store.save_alert(change(alert, moment))
+            except AlertConflict:
+                log.warning("alert changed while being updated, re-reading: alert=%s", alert_id)
+        raise AlertConflict(f"alert {alert_id} kept changing; try again")
+    finally:
+        alert_store.close()
+
+
+def acknowledge_alert(
+    alert_id: str, by: str = "", now: datetime | None = None, environ: Mapping[str, str] | None = None
+) -> Alert:
+    return change_alert(alert_id, lambda alert, at: actions.acknowledge(alert, by, at), now, environ)
+
+
+def snooze_alert(
+    alert_id: str,
+    duration: str | None = None,
+    until: str | None = None,
+    now: datetime | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Alert:
+    moment = now or utcnow()
+    ends = actions.snooze_until(moment, duration, until)
+    return change_alert(alert_id, lambda alert, at: actions.snooze(alert, ends, at), moment, environ)

@@ -29,6 +29,12 @@ SIGNINS_READ = _meter.create_counter(
     "monitor.signins.read", unit="{sign-in}", description="Sign-ins read from Graph"
 )
 FINDINGS = _meter.create_counter("monitor.findings", unit="{finding}", description="Findings raised by rules")
+ALERTS_SENT = _meter.create_counter(
+    "monitor.alerts.sent", unit="{notification}", description="Alert notifications delivered"
+)
+ALERTS_DEAD = _meter.create_counter(
+    "monitor.alerts.dead", unit="{notification}", description="Alert notifications given up on"
+)
 
 _configured = threading.Lock()
 _done = False
