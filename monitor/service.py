@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import orjson
 from azure.core.exceptions import AzureError
 
 from monitor import telemetry
@@ -264,3 +265,31 @@ def snooze_alert(
     moment = now or utcnow()
     ends = actions.snooze_until(moment, duration, until)
     return change_alert(alert_id, lambda alert, at: actions.snooze(alert, ends, at), moment, environ)
+
+
+def alert_request(
+    alert_id: str, action: str, body: bytes, environ: Mapping[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
+    """The HTTP route's answer (status, JSON) to acknowledging or snoozing one alert; never a 500."""
+    if action not in ("ack", "snooze"):
+        return 404, {"error": f"no action {action!r}: use ack or snooze"}
+    try:
+        document = orjson.loads(body) if body.strip() else {}
+    except orjson.JSONDecodeError as exc:
+        return 400, {"error": f"the body is not JSON: {exc}"}
+    try:
+        fields = actions.request_action(document, action)
+        if action == "ack":
+            alert = acknowledge_alert(alert_id, by=fields["by"] or "", environ=environ)
+        else:
+            alert = snooze_alert(alert_id, duration=fields["for"], until=fields["until"], environ=environ)
+    except actions.ActionError as exc:
+        return 400, {"error": str(exc)}
+    except UnknownAlert as exc:
+        return 404, {"error": str(exc).strip("'\"")}
+    except SettingsError as exc:
+        return 503, {"error": "the monitor is not configured", "problems": exc.problems}
+    except (AlertConflict, AzureError) as exc:
+        log.warning("alert action failed: alert=%s error=%s", alert_id, type(exc).__name__)
+        return 503, {"error": f"Table Storage did not take the change ({type(exc).__name__}); try again"}
+    return 200, alert.to_json()

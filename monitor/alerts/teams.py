@@ -42,7 +42,6 @@ def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "version": CARD_VERSION,
         "body": body,
-        "msteams": {"width": "Full"},
     }
     if actions:
         card["actions"] = actions
