@@ -1775,6 +1775,13 @@ class TenantSpec:
     windows_share: float = 0.8
     hybrid_share: float = 0.25
     days: int = WINDOW_DAYS
+    # A twin (the same tenant at another moment) shares the IDs and the random history of this tenant.
+    twin_of: str = ""
+
+    @property
+    def key(self) -> str:
+        """What IDs and randomness derive from: the tenant's own name, or its twin's."""
+        return self.twin_of or self.name
 
 
 PLANS: Final = {
@@ -1820,8 +1827,8 @@ class TenantBuilder:
         self.spec = spec
         self.compact_signins = compact_signins
         self.now = now
-        self.rng = random.Random(f"tenantgen/{spec.name}/{seed}")
-        self.tenant_id = guid(spec.name, "tenant")
+        self.rng = random.Random(f"tenantgen/{spec.key}/{seed}")
+        self.tenant_id = guid(spec.key, "tenant")
         self.earliest = now - timedelta(days=spec.days)
         self.latest = now - timedelta(minutes=2)
         self._counters: dict[str, int] = {}
@@ -1840,13 +1847,13 @@ class TenantBuilder:
         # PIN reset apps: "enabled", "disabled" or "missing" (no service principal).
         self.pin_apps: dict[str, str] = {PIN_RESET_SERVICE: "enabled", PIN_RESET_CLIENT: "enabled"}
         self.sp_ids = {
-            app.app_id: guid(spec.name, "servicePrincipal", app.app_id) for app in FIRST_PARTY_APPS
+            app.app_id: guid(spec.key, "servicePrincipal", app.app_id) for app in FIRST_PARTY_APPS
         }
-        self.sp_ids[PIN_RESET_SERVICE] = guid(spec.name, "servicePrincipal", PIN_RESET_SERVICE)
-        self.sp_ids[PIN_RESET_CLIENT] = guid(spec.name, "servicePrincipal", PIN_RESET_CLIENT)
+        self.sp_ids[PIN_RESET_SERVICE] = guid(spec.key, "servicePrincipal", PIN_RESET_SERVICE)
+        self.sp_ids[PIN_RESET_CLIENT] = guid(spec.key, "servicePrincipal", PIN_RESET_CLIENT)
         octet = 10 + (uuid.UUID(self.tenant_id).int % 200)
         self.office_ips = (f"203.0.113.{octet}", f"203.0.113.{octet + 1}")
-        self.ca_mfa = guid(spec.name, "ca", "mfa")
+        self.ca_mfa = guid(spec.key, "ca", "mfa")
         self.ca_block: tuple[str, str, datetime] | None = None  # (id, name, created)
         self.prefix = "".join(ch for ch in spec.display_name.upper() if ch.isalpha())[:3]
         self.people: list[Person] = []
@@ -1860,7 +1867,7 @@ class TenantBuilder:
     def next_id(self, kind: str) -> str:
         n = self._counters.get(kind, 0) + 1
         self._counters[kind] = n
-        return guid(self.spec.name, kind, n)
+        return guid(self.spec.key, kind, n)
 
     def person(self, index: int) -> Person:
         return self.people[index]
@@ -1958,7 +1965,7 @@ class TenantBuilder:
             6: [PRIVILEGED_AUTH_ADMIN, SECURITY_ADMIN] if spec.licence == "P2" else [PRIVILEGED_AUTH_ADMIN],
         }
         for index in range(spec.users):
-            person_id = guid(spec.name, "user", index)
+            person_id = guid(spec.key, "user", index)
             created = spec.created + timedelta(days=rng.randrange(30, 1500), seconds=rng.randrange(86400))
             created = min(created, self.now - timedelta(days=60))
             place = places[0] if index < 7 else rng.choice(places)
@@ -2063,8 +2070,8 @@ class TenantBuilder:
         co_managed = join_type == "hybridAzureADJoined" and rng.random() < 0.5
         enrolled = self.now - timedelta(days=rng.randrange(40, 900), seconds=rng.randrange(86400))
         device = Device(
-            intune_id=guid(self.spec.name, "managedDevice", n),
-            aad_id=guid(self.spec.name, "aadDevice", n),
+            intune_id=guid(self.spec.key, "managedDevice", n),
+            aad_id=guid(self.spec.key, "aadDevice", n),
             name=f"{self.prefix}-{'LT' if chassis == 'laptop' else 'WS'}-{1000 + n:04d}",
             owner=owner,
             platform="Windows",
@@ -2095,8 +2102,8 @@ class TenantBuilder:
         rng = self.rng
         platform, manufacturer, model, version = rng.choice(MOBILE_HARDWARE)
         device = Device(
-            intune_id=guid(self.spec.name, "managedDevice", n),
-            aad_id=guid(self.spec.name, "aadDevice", n),
+            intune_id=guid(self.spec.key, "managedDevice", n),
+            aad_id=guid(self.spec.key, "aadDevice", n),
             name=f"{owner.given}'s iPhone" if platform == "iOS" else model,
             owner=owner,
             platform=platform,
@@ -2712,7 +2719,7 @@ class TenantBuilder:
             issued=issued,
             lifetime=lifetime or int(policy["defaultLifetimeInMinutes"]),
             usable_once=bool(policy["isUsableOnce"]) if usable_once is None else usable_once,
-            method_id=guid(self.spec.name, "tapMethod", user.id, iso(issued)),
+            method_id=guid(self.spec.key, "tapMethod", user.id, iso(issued)),
         )
         self.audit(
             issued,
@@ -2920,7 +2927,7 @@ class TenantBuilder:
             elif kind == "member":
                 name, _ = rng.choice(groups)
                 group = audit_target(
-                    guid(self.spec.name, "group", name),
+                    guid(self.spec.key, "group", name),
                     type_="Group",
                     display_name=name,
                     group_type="azureAD",
@@ -2994,7 +3001,7 @@ class TenantBuilder:
         return created, modified
 
     def group(self, name: str) -> str:
-        return guid(self.spec.name, "group", name)
+        return guid(self.spec.key, "group", name)
 
     def add_intune_noise(self) -> None:
         """Profiles every managed estate has and that have nothing to do with PIN reset."""
@@ -3206,7 +3213,7 @@ class TenantBuilder:
                     oma_uri=WEB_SIGNIN_URLS_URI,
                     value=hosts,
                     encrypted=True,
-                    secret_id=guid(self.spec.name, "secret", hosts),
+                    secret_id=guid(self.spec.key, "secret", hosts),
                 )
             ],
         )
@@ -3452,12 +3459,31 @@ def healthy() -> GeneratedTenant:
     return b.build(Expectations())
 
 
+# The fixed twin: an admin re-consented the Service app this long before the snapshot time, so the last
+# consent failure is outside the monitor's 24-hour consent-error window.
+CONSENT_RESTORED_AGO: Final = timedelta(hours=25, minutes=17)
+
+
 def consent_missing() -> GeneratedTenant:
+    return _northwind(fixed=False)
+
+
+def consent_missing_fixed() -> GeneratedTenant:
+    return _northwind(fixed=True)
+
+
+def _northwind(*, fixed: bool) -> GeneratedTenant:
+    """consent-missing, and its fixed twin: the same tenant, people, devices and history (same IDs and
+    random draws) up to the moment an admin restored the Service app's consent."""
     spec = TenantSpec(
-        name="consent-missing",
+        name="consent-missing-fixed" if fixed else "consent-missing",
         display_name="Northwind Traders",
         story=(
-            "An admin tidying up 'unused' enterprise apps deleted the Microsoft Pin Reset Service "
+            "The fixed twin of consent-missing (same tenant, users, devices and history): 8 days after the "
+            "Microsoft Pin Reset Service Production service principal was deleted, an admin opened the "
+            "admin-consent link again (25 hours before the snapshot time); every PIN reset since succeeds."
+            if fixed
+            else "An admin tidying up 'unused' enterprise apps deleted the Microsoft Pin Reset Service "
             "Production service principal 9 days ago; every PIN reset since fails (700016 for the "
             "Service, 500011 and 65001 for the Client's sign-ins to it) while the Client app is still "
             "present and enabled."
@@ -3472,6 +3498,7 @@ def consent_missing() -> GeneratedTenant:
         postal_code="10117",
         pin_resets_per_day=4,
         noise_signins=300,
+        twin_of="consent-missing" if fixed else "",
     )
     b = TenantBuilder(spec)
     _everyday(b)
@@ -3481,7 +3508,12 @@ def consent_missing() -> GeneratedTenant:
         latest=b.now - timedelta(days=9),
         office=True,
     )
-    b.pin_apps[PIN_RESET_SERVICE] = "missing"
+    restored = b.now - CONSENT_RESTORED_AGO if fixed else None
+    if fixed:
+        # Consent creates a new service principal: a new object ID for the same appId.
+        b.sp_ids[PIN_RESET_SERVICE] = guid(spec.name, "servicePrincipal", PIN_RESET_SERVICE)
+    else:
+        b.pin_apps[PIN_RESET_SERVICE] = "missing"
     admin = b.person(0)
     b.audit(
         deleted,
@@ -3493,7 +3525,7 @@ def consent_missing() -> GeneratedTenant:
         by_user=admin,
         targets=[
             audit_target(
-                b.sp_ids[PIN_RESET_SERVICE],
+                guid(spec.key, "servicePrincipal", PIN_RESET_SERVICE),
                 type_="ServicePrincipal",
                 display_name=PIN_RESET_SERVICE_NAME,
                 modified=[
@@ -3514,7 +3546,7 @@ def consent_missing() -> GeneratedTenant:
     rng = b.rng
 
     def outcome(when: datetime) -> tuple[int, int]:
-        if when < deleted:
+        if when < deleted or (restored is not None and when >= restored):
             return 0, 0
         return 700016, rng.choice((500011, 500011, 500011, 65001))
 
@@ -3522,18 +3554,35 @@ def consent_missing() -> GeneratedTenant:
     _routine_taps(b, (18, 11), pin_reset_with_tap=False)
     b.recovery_settings_catalog(nested=True, targets=[all_users_target()])
     b.notes["service_principal_deleted"] = iso(deleted)
-    return b.build(
-        Expectations(
-            fires={
-                "consent.pin-reset-service.missing": [PIN_RESET_SERVICE],
-                "signin.pin-reset.consent-errors": [b.tenant_id],
-            },
-            unasserted={
-                "signin.pin-reset.failure-spike": "every reset has failed for 9 days, so the last window is "
-                "not far above the recent baseline; depends on thresholds"
-            },
+    if restored is None:
+        return b.build(
+            Expectations(
+                fires={
+                    "consent.pin-reset-service.missing": [PIN_RESET_SERVICE],
+                    "signin.pin-reset.consent-errors": [b.tenant_id],
+                },
+                unasserted={
+                    "signin.pin-reset.failure-spike": "every reset has failed for 9 days, so the last window "
+                    "is not far above the recent baseline; depends on thresholds"
+                },
+            )
         )
-    )
+    # After the rest, so the twin's random draws match consent-missing's up to here.
+    new_sp = b.sp_ids[PIN_RESET_SERVICE]
+    for activity, operation in (("Add service principal", "Add"), ("Consent to application", "Assign")):
+        b.audit(
+            restored,
+            category="ApplicationManagement",
+            activity=activity,
+            service="Core Directory",
+            operation=operation,
+            reason="",
+            by_user=admin,
+            targets=[audit_target(new_sp, type_="ServicePrincipal", display_name=PIN_RESET_SERVICE_NAME)],
+            details=[("AppId", PIN_RESET_SERVICE), ("User-Agent", EDGE_UA)],
+        )
+    b.notes["service_principal_restored"] = iso(restored)
+    return b.build(Expectations())
 
 
 def client_missing() -> GeneratedTenant:
@@ -4065,7 +4114,7 @@ def failure_spike() -> GeneratedTenant:
     created = b.now - timedelta(
         hours=3, minutes=30, seconds=b.rng.randrange(60), microseconds=b.rng.randrange(1_000_000)
     )
-    policy_id = guid(spec.name, "ca", "block")
+    policy_id = guid(spec.key, "ca", "block")
     name = "CA010: Block access to unapproved cloud apps"
     b.ca_block = (policy_id, name, created)
     definition = json.dumps(
@@ -4205,6 +4254,7 @@ def no_licence() -> GeneratedTenant:
 BUNDLED: Final[dict[str, Callable[[], GeneratedTenant]]] = {
     "healthy": healthy,
     "consent-missing": consent_missing,
+    "consent-missing-fixed": consent_missing_fixed,
     "client-missing": client_missing,
     "app-disabled": app_disabled,
     "no-recovery-policy": no_recovery_policy,

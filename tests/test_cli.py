@@ -33,6 +33,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("consent.pin-reset-service.missing", SERVICE),
         ("signin.pin-reset.consent-errors", "f58ba582-7488-5c32-b359-56c1355b78b0"),
     },
+    "consent-missing-fixed": set(),
     "client-missing": {
         ("consent.pin-reset-client.missing", CLIENT),
         ("signin.pin-reset.consent-errors", "ad599a73-77dd-57b5-bb37-c3103061eda1"),
