@@ -133,6 +133,11 @@ class Outbox:
         self.directory = directory
         self._sent: list[SentMail] = []
         self._lock = threading.Lock()
+        # Numbering continues after files already there: a simulator restarted on another snapshot
+        # with the same directory adds to the mailbox instead of overwriting it.
+        self._first = (
+            len(list(directory.glob("*.eml"))) if directory is not None and directory.is_dir() else 0
+        )
 
     @property
     def sent(self) -> list[SentMail]:
@@ -151,11 +156,12 @@ class Outbox:
                 415, "UnsupportedMediaType", "Use application/json, or text/plain for MIME content."
             )
         with self._lock:
-            number = len(self._sent) + 1
+            number = self._first + len(self._sent) + 1
             file = None
             if self.directory is not None:
                 self.directory.mkdir(parents=True, exist_ok=True)
-                safe = re.sub(r"[^A-Za-z0-9@._-]", "_", mailbox)[:60]
+                to = getattr(message["To"], "addresses", ())
+                safe = re.sub(r"[^A-Za-z0-9@._-]", "_", to[0].addr_spec if to else mailbox)[:60]
                 file = self.directory / f"{number:04d}-{safe}.eml"
                 file.write_bytes(message.as_bytes())
             sent = SentMail(mailbox, message, file)

@@ -37,11 +37,12 @@ def plain_text(items: Sequence[Mapping[str, Any]]) -> str:
             f"Severity: {alert['severity']}",
             f"Tenant: {tenant['displayName'] or tenant['id']} ({tenant['id']})",
             f"Rule: {alert['rule']}   Subject: {alert['subject']}",
-            f"Failing since: {alert['failingSince']}",
+            f"First seen: {alert['failingSince']}",
         ]
         if item["event"] == "resolved":
             lines.append(f"Resolved at: {alert['resolvedAt']}")
-        lines += ["", alert["detail"], ""]
+        was = "What was wrong: " if item["event"] == "resolved" else ""
+        lines += ["", was + alert["detail"], ""]
         if item["event"] != "resolved":
             facts = evidence_facts(alert["evidence"])
             if facts:
@@ -64,7 +65,7 @@ def _html_block(item: Mapping[str, Any]) -> str:
         ("Tenant", f"{tenant['displayName'] or tenant['id']} ({tenant['id']})"),
         ("Rule", alert["rule"]),
         ("Subject", alert["subject"]),
-        ("Failing since", alert["failingSince"]),
+        ("First seen", alert["failingSince"]),
     ]
     if item["event"] == "resolved":
         rows.append(("Resolved at", alert["resolvedAt"] or "-"))
@@ -73,7 +74,7 @@ def _html_block(item: Mapping[str, Any]) -> str:
         "<table>"
         + "".join(f"<tr><th align=left>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows)
         + "</table>",
-        f"<p>{e(alert['detail'])}</p>",
+        f"<p>{'What was wrong: ' if item['event'] == 'resolved' else ''}{e(alert['detail'])}</p>",
     ]
     if item["event"] != "resolved":
         facts = evidence_facts(alert["evidence"])

@@ -37,6 +37,7 @@ def message(card: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str, Any]:
+    # No "msteams" (full width) extension: it is not part of the Adaptive Card 1.4 schema.
     card: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -67,14 +68,14 @@ def alert_card(item: Mapping[str, Any]) -> dict[str, Any]:
         ("Tenant", f"{tenant['displayName'] or tenant['id']} ({tenant['id']})"),
         ("Rule", alert["rule"]),
         ("Subject", alert["subject"]),
-        ("Failing since", alert["failingSince"]),
+        ("First seen", alert["failingSince"]),
     ]
     if resolved:
         facts.append(("Resolved at", alert["resolvedAt"] or "-"))
     body: list[dict[str, Any]] = [
         _text(headline(item), size="Medium", weight="Bolder", color=colour),
         _facts(facts),
-        _text(alert["detail"]),
+        _text(f"What was wrong: {alert['detail']}" if resolved else alert["detail"]),
     ]
     actions: list[dict[str, Any]] = []
     if not resolved:

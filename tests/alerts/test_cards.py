@@ -117,3 +117,11 @@ def test_a_resolved_card_says_so_without_the_remedy() -> None:
     assert card["body"][0]["color"] == "Good"
     assert "What to do" not in [b.get("text") for b in card["body"]]
     assert {f["title"]: f["value"] for f in card["body"][1]["facts"]}["Resolved at"] == "2026-11-20T15:00:00Z"
+
+
+@pytest.mark.parametrize("item", NOTICES)
+def test_cards_cite_public_pages_only(item: dict[str, Any]) -> None:
+    text = orjson.dumps(teams.alert_card(item)).decode().lower()
+
+    assert "seed" not in text
+    assert all(url.startswith("https://") for url in item["references"])
