@@ -1846,9 +1846,7 @@ class TenantBuilder:
         self.simulator_responses: list[Json] = []
         # PIN reset apps: "enabled", "disabled" or "missing" (no service principal).
         self.pin_apps: dict[str, str] = {PIN_RESET_SERVICE: "enabled", PIN_RESET_CLIENT: "enabled"}
-        self.sp_ids = {
-            app.app_id: guid(spec.key, "servicePrincipal", app.app_id) for app in FIRST_PARTY_APPS
-        }
+        self.sp_ids = {app.app_id: guid(spec.key, "servicePrincipal", app.app_id) for app in FIRST_PARTY_APPS}
         self.sp_ids[PIN_RESET_SERVICE] = guid(spec.key, "servicePrincipal", PIN_RESET_SERVICE)
         self.sp_ids[PIN_RESET_CLIENT] = guid(spec.key, "servicePrincipal", PIN_RESET_CLIENT)
         octet = 10 + (uuid.UUID(self.tenant_id).int % 200)
