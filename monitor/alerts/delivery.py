@@ -100,7 +100,8 @@ def _acs_send(
 
     text = message.get_body(("plain",))
     markup = message.get_body(("html",))
-    client = EmailClient.from_connection_string(connection_string)
+    # No retries inside the SDK: the outbox retries on a later pass, with backoff and Retry-After.
+    client = EmailClient.from_connection_string(connection_string, retry_total=0)
     poller = client.begin_send(
         {
             "senderAddress": sender,
@@ -124,7 +125,9 @@ async def send_acs_mail(
     try:
         await asyncio.to_thread(_acs_send, connection_string, sender, recipient, message, timeout)
     except HttpResponseError as exc:
-        return classify(int(exc.status_code or 0), what, None, str(getattr(exc.error, "code", "") or ""))
+        headers = getattr(exc.response, "headers", None) or {}
+        wait = retry_after(headers.get("Retry-After"), datetime.now(UTC))
+        return classify(int(exc.status_code or 0), what, wait, str(getattr(exc.error, "code", "") or ""))
     except AzureError as exc:
         return Outcome("retry", f"{what}: {type(exc).__name__}")
     return Outcome("sent")
