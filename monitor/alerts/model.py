@@ -102,6 +102,8 @@ class Notification:
     delivered_at: datetime | None = None
     last_error: str = ""
     digest: str = ""  # key of the digest it was delivered in, if any
+    # Table Storage ETag of the row this was read from ("" for a row not read from a store).
+    etag: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:

@@ -263,6 +263,8 @@ async def deliver_due(
     graph: GraphSession | None,
 ) -> AlertPass:
     due = [n for n in alert_store.notifications(tenant_id, "pending") if n.due(now)]
+    # Claimed for as long as an attempt may take; a pass that dies mid-attempt leaves them due then.
+    due = alert_store.claim(due, now + timedelta(seconds=max(60.0, 4 * settings.request_timeout_seconds)))
     if not due:
         return AlertPass()
     async with httpx.AsyncClient(timeout=settings.request_timeout_seconds, follow_redirects=False) as http:

@@ -50,6 +50,13 @@ class AlertStore(Protocol):
         """Add each notification unless a row with its key exists (whatever that row's status)."""
         ...
 
+    def claim(self, notifications: Sequence[Notification], until: datetime) -> list[Notification]:
+        """Take these rows for one delivery attempt: each is rewritten, If-Match its etag, to be due
+        only at `until`, so a concurrent pass that read them too cannot claim (or send) them. Returns
+        the rows won, with their new etags; a pass that dies after claiming leaves them due at
+        `until`."""
+        ...
+
     def record(self, notifications: Sequence[Notification]) -> None:
         """Store the outcome of delivery attempts (replaces the rows)."""
         ...
@@ -87,7 +94,7 @@ def open_alert_store(settings: Settings) -> AlertStore:
 class MemoryAlertStore:
     def __init__(self) -> None:
         self._alerts: dict[tuple[str, str, str], tuple[Alert, int]] = {}
-        self._outbox: dict[tuple[str, str], Notification] = {}
+        self._outbox: dict[tuple[str, str], tuple[Notification, int]] = {}
 
     def alerts(self, tenant_id: str) -> list[Alert]:
         return sorted((a for a in self.all_alerts() if a.tenant_id == tenant_id), key=lambda a: a.key)
@@ -110,17 +117,29 @@ class MemoryAlertStore:
 
     def queue(self, notifications: Sequence[Notification]) -> None:
         for n in notifications:
-            self._outbox.setdefault((n.tenant_id, n.key), n)
+            self._outbox.setdefault((n.tenant_id, n.key), (replace(n, etag=""), 1))
+
+    def claim(self, notifications: Sequence[Notification], until: datetime) -> list[Notification]:
+        won = []
+        for n in notifications:
+            stored = self._outbox.get((n.tenant_id, n.key))
+            if stored is None or str(stored[1]) != n.etag:
+                continue
+            claimed = replace(n, next_attempt_at=until, etag="")
+            self._outbox[(n.tenant_id, n.key)] = (claimed, stored[1] + 1)
+            won.append(replace(claimed, etag=str(stored[1] + 1)))
+        return won
 
     def record(self, notifications: Sequence[Notification]) -> None:
         for n in notifications:
-            self._outbox[(n.tenant_id, n.key)] = n
+            version = self._outbox.get((n.tenant_id, n.key), (n, 0))[1]
+            self._outbox[(n.tenant_id, n.key)] = (replace(n, etag=""), version + 1)
 
     def notifications(self, tenant_id: str, status: DeliveryStatus | None = None) -> list[Notification]:
         return sorted(
             (
-                n
-                for (tenant, _), n in self._outbox.items()
+                replace(n, etag=str(version))
+                for (tenant, _), (n, version) in self._outbox.items()
                 if tenant == tenant_id and (status is None or n.status == status)
             ),
             key=lambda n: (n.created_at, n.key),
@@ -191,6 +210,23 @@ class TableAlertStore:
         for n in notifications:
             with contextlib.suppress(ResourceExistsError):  # queued by an earlier attempt: keep that row
                 table.create_entity(_notification_entity(n))
+
+    def claim(self, notifications: Sequence[Notification], until: datetime) -> list[Notification]:
+        table = self._tables["outbox"]
+        won = []
+        for n in notifications:
+            claimed = replace(n, next_attempt_at=until)
+            try:
+                written = table.update_entity(
+                    _notification_entity(claimed),
+                    mode=UpdateMode.REPLACE,
+                    etag=n.etag,
+                    match_condition=MatchConditions.IfNotModified,
+                )
+            except (ResourceModifiedError, ResourceNotFoundError):
+                continue  # another pass claimed it first
+            won.append(replace(claimed, etag=str(written.get("etag", ""))))
+        return won
 
     def record(self, notifications: Sequence[Notification]) -> None:
         table = self._tables["outbox"]
@@ -315,4 +351,5 @@ def _notification_record(e: Mapping[str, Any]) -> Notification:
         delivered_at=_utc(e.get("DeliveredAt")),
         last_error=e.get("LastError", ""),
         digest=e.get("Digest", ""),
+        etag=str(e.metadata["etag"]) if hasattr(e, "metadata") else "",
     )

@@ -13,7 +13,8 @@ import pytest
 
 from monitor.alerts import webhook
 from monitor.alerts.lifecycle import next_alert
-from monitor.alerts.process import AlertPass, notices_for, policy_of, process_alerts
+from monitor.alerts.model import Alert
+from monitor.alerts.process import AlertPass, notices_for, policy_of, process_alerts, reconcile_alerts
 from monitor.alerts.receiver import Answer, CaptureReceiver
 from monitor.settings import AlertSettings
 from monitor.store.alerts import AlertStore, dead_notifications
@@ -278,3 +279,55 @@ def test_reminders_go_out_after_the_interval_and_not_after_an_acknowledgement(
 
     assert (reminded.reminded, later.reminded) == (1, 0)
     assert len(receiver.accepted()) == 2
+
+
+def test_two_passes_that_read_the_same_due_notice_send_it_once(
+    alert_store: AlertStore, receiver: CaptureReceiver
+) -> None:
+    settings = teams_only(receiver)
+    transition = next_alert(failing(), None, TENANT.id, TENANT.display_name, T0, policy_of(settings))
+    assert transition is not None
+    alert_store.queue(notices_for(transition, settings, T0))
+    alert_store.save_alert(transition.after)
+    stale = alert_store.notifications(TENANT.id, "pending")  # pass B has read the row...
+
+    run(alert_store, [failing()], settings, minutes=1)  # ...and pass A claims and delivers it
+
+    assert alert_store.claim(stale, T0 + timedelta(minutes=3)) == []  # so pass B cannot send it
+    assert len(receiver.accepted()) == 1
+
+
+class RacingAlertStore:
+    """The real Azurite store, with another pass writing each alert just before this pass does:
+    what two passes running at once look like to the one that loses every race."""
+
+    def __init__(self, store: AlertStore, settings: AlertSettings) -> None:
+        self._store = store
+        self._settings = settings
+        self.raced = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    def save_alert(self, alert: Alert) -> Alert:
+        if self.raced == 0:
+            self.raced += 1
+            reconcile_alerts(self._store, [failing()], TENANT, T0, self._settings)
+        return self._store.save_alert(alert)
+
+
+def test_a_pass_that_loses_the_race_for_an_alert_reads_it_again_and_queues_nothing_twice(
+    alert_store: AlertStore, receiver: CaptureReceiver
+) -> None:
+    settings = teams_only(receiver)
+    racing = RacingAlertStore(alert_store, settings)
+
+    summary = run(racing, [failing()], settings)  # type: ignore[arg-type]
+
+    # The other pass opened the alert and queued its notice; this one re-read it, found nothing left
+    # to decide, and delivered the notice the other had queued.
+    assert (racing.raced, summary.opened, summary.sent) == (1, 0, 1)
+    [alert] = alert_store.alerts(TENANT.id)
+    assert (alert.cycle, alert.notified_at) == (1, T0)
+    assert [(n.event, n.status) for n in alert_store.notifications(TENANT.id)] == [("opened", "delivered")]
+    assert len(receiver.accepted()) == 1

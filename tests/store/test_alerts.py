@@ -88,3 +88,17 @@ def test_times_and_payloads_survive_the_round_trip(any_alert_store: AlertStore) 
     any_alert_store.queue([row])
 
     assert any_alert_store.notifications(TENANT.id) == [row]
+
+
+def test_a_row_is_claimed_by_one_reader_only(any_alert_store: AlertStore) -> None:
+    any_alert_store.queue([notice()])
+    first = any_alert_store.notifications(TENANT.id, "pending")
+    second = any_alert_store.notifications(TENANT.id, "pending")  # a concurrent pass read it too
+
+    won = any_alert_store.claim(first, T0 + timedelta(minutes=2))
+    lost = any_alert_store.claim(second, T0 + timedelta(minutes=2))
+
+    assert [(n.key, n.next_attempt_at) for n in won] == [(notice().key, T0 + timedelta(minutes=2))]
+    assert lost == []
+    [stored] = any_alert_store.notifications(TENANT.id)
+    assert stored.next_attempt_at == T0 + timedelta(minutes=2)
