@@ -187,6 +187,8 @@ def _status(args: argparse.Namespace) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from azure.core.exceptions import AzureError
+
     from monitor.collectors.directory import TenantUnreadable
     from monitor.graph.errors import GraphReadError
     from monitor.store.alerts import AlertConflict
@@ -222,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (TenantUnreadable, GraphReadError, StoreError, AlertConflict) as exc:
+    except (TenantUnreadable, GraphReadError, StoreError, AlertConflict, AzureError) as exc:
         print(f"error: the pass could not finish: {exc}", file=sys.stderr)
         return 1
     return 0

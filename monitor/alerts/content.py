@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+import orjson
+
 from monitor.alerts.lifecycle import Transition
 from monitor.entra import CONSENT_URLS, PIN_RESET_APPS
 from monitor.rules import load_catalog
@@ -16,6 +18,10 @@ from monitor.rules.evidence import iso
 
 EVIDENCE_FACTS = 8  # evidence lines a notice shows; the rest is in `python -m monitor findings`
 LIST_ITEMS = 5
+# A notice is stored in one Table Storage property (32K characters at most) with its text; evidence
+# larger than this is cut to its first items so the notice still fits.
+EVIDENCE_BYTES = 8_000
+KEPT_ITEMS = 10
 _GUID = re.compile(r"[0-9a-fA-F-]{36}")
 
 
@@ -65,7 +71,7 @@ def notice(transition: Transition) -> dict[str, Any]:
             "severity": alert.severity,
             "title": alert.title,
             "detail": public_text(alert.detail),
-            "evidence": dict(alert.evidence),
+            "evidence": compact_evidence(alert.evidence),
             "openedAt": iso(alert.opened_at),
             "failingSince": iso(alert.finding_since),
             "resolvedAt": iso(alert.resolved_at) if alert.resolved_at else None,
@@ -75,6 +81,29 @@ def notice(transition: Transition) -> dict[str, Any]:
         "consentLinks": consent_links(alert.rule, alert.subject, alert.evidence),
         "references": [r for r in rule.references if r.startswith("https://")] if rule else [],
     }
+
+
+def compact_evidence(evidence: Mapping[str, Any]) -> dict[str, Any]:
+    """The evidence, or, when it is large, the same with every list cut to its first KEPT_ITEMS items
+    (and the count of the rest) and long strings shortened."""
+    if len(orjson.dumps(evidence, default=str)) <= EVIDENCE_BYTES:
+        return dict(evidence)
+
+    def cut(value: Any) -> Any:
+        if isinstance(value, list):
+            kept = [cut(v) for v in value[:KEPT_ITEMS]]
+            return kept + ([f"... {len(value) - KEPT_ITEMS} more"] if len(value) > KEPT_ITEMS else [])
+        if isinstance(value, Mapping):
+            return {str(k): cut(v) for k, v in list(value.items())[:50]}
+        if isinstance(value, str) and len(value) > 500:
+            return value[:497] + "..."
+        return value
+
+    compact = {str(k): cut(v) for k, v in evidence.items()}
+    if len(orjson.dumps(compact, default=str)) > EVIDENCE_BYTES:
+        compact = {k: v for k, v in compact.items() if not isinstance(v, list | Mapping)}
+        compact["note"] = "evidence too large for a notice; python -m monitor findings --format json has it"
+    return compact
 
 
 def _label(key: str) -> str:

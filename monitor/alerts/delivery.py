@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import httpx
 from azure.core.exceptions import AzureError, HttpResponseError
+from kiota_abstractions.api_error import APIError
 from kiota_abstractions.method import Method
 from kiota_abstractions.request_information import RequestInformation
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
@@ -84,9 +85,10 @@ async def send_graph_mail(graph: GraphSession, sender: str, message: EmailMessag
     request.content = base64.b64encode(message.as_bytes())
     try:
         await graph.adapter.send_no_response_content_async(request, _ERRORS)
-    except ODataError as exc:
-        error = exc.error
-        detail = f"{error.code}: {error.message}" if error is not None and error.code else ""
+    except APIError as exc:  # ODataError, or APIError when the error body is not Graph's
+        error = getattr(exc, "error", None)
+        code = getattr(error, "code", None)
+        detail = f"{code}: {getattr(error, 'message', '')}" if code else ""
         return classify(int(exc.response_status_code or 0), what, None, detail)
     except httpx.TransportError as exc:
         return Outcome("retry", f"{what}: connection failed ({type(exc).__name__})")

@@ -182,7 +182,11 @@ class Courier:
         items = [r.payload for r in rows]
         what = f"{destination.channel} destination {destination.name}"
         if destination.channel == "teams":
-            card = teams.digest_card(items) if digest else teams.alert_card(items[0])
+            try:
+                card = teams.digest_card(items) if digest else teams.alert_card(items[0])
+            except (KeyError, TypeError, IndexError) as exc:
+                # A stored notice that lost its shape (edited, truncated) will never render: say so.
+                return Outcome("dead", f"{what}: the stored notice is not in the expected shape ({exc!r})")
             body = orjson.dumps(teams.message(card))
             return await delivery.post_json(self.http, destination.url, body, {}, what, self.now)
         body = webhook.body(delivery_id, items, self.now, digest)
@@ -202,9 +206,12 @@ class Courier:
         if recipient is None:
             return Outcome("dead", f"{what}: the recipient is no longer configured")
         settings = self.settings
-        message = email.build_message(
-            [r.payload for r in rows], settings.email_sender, recipient, self.now, [r.key for r in rows]
-        )
+        try:
+            message = email.build_message(
+                [r.payload for r in rows], settings.email_sender, recipient, self.now, [r.key for r in rows]
+            )
+        except (KeyError, TypeError, IndexError) as exc:
+            return Outcome("dead", f"{what}: a stored notice is not in the expected shape ({exc!r})")
         if settings.email_transport == "acs":
             return await delivery.send_acs_mail(
                 settings.acs_connection_string,

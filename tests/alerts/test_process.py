@@ -331,3 +331,40 @@ def test_a_pass_that_loses_the_race_for_an_alert_reads_it_again_and_queues_nothi
     assert (alert.cycle, alert.notified_at) == (1, T0)
     assert [(n.event, n.status) for n in alert_store.notifications(TENANT.id)] == [("opened", "delivered")]
     assert len(receiver.accepted()) == 1
+
+
+def test_a_stored_notice_that_lost_its_shape_is_dead_with_the_reason(
+    alert_store: AlertStore, receiver: CaptureReceiver
+) -> None:
+    settings = teams_only(receiver)
+    transition = next_alert(failing(), None, TENANT.id, TENANT.display_name, T0, policy_of(settings))
+    assert transition is not None
+    [row] = notices_for(transition, settings, T0)
+    alert_store.queue([replace(row, payload={"truncated": True})])
+    alert_store.save_alert(transition.after)
+
+    summary = run(alert_store, [failing()], settings, minutes=1)
+
+    [dead] = dead_notifications(alert_store, TENANT.id)
+    assert (summary.dead, receiver.deliveries) == (1, [])
+    assert (
+        dead.last_error
+        == "teams destination ops: the stored notice is not in the expected shape (KeyError('alert'))"
+    )
+
+
+def test_large_evidence_is_cut_so_the_notice_fits_its_table_property(
+    alert_store: AlertStore, receiver: CaptureReceiver
+) -> None:
+    devices = [{"deviceId": f"device-{n:04d}", "deviceName": f"PC-{n:04d}"} for n in range(2000)]
+    finding = failing(
+        "device.pin-reset.unsupported-os", "tenant", evidence={"count": 2000, "devices": devices}
+    )
+
+    run(alert_store, [finding], teams_only(receiver))
+
+    [row] = alert_store.notifications(TENANT.id, "delivered")
+    evidence = row.payload["alert"]["evidence"]
+    assert evidence["count"] == 2000
+    assert len(evidence["devices"]) == 11
+    assert evidence["devices"][-1] == "... 1990 more"
