@@ -108,12 +108,15 @@ def reconcile_alerts(
     by_key = {f.key: f for f in findings}
     counts = {"opened": 0, "reminder": 0, "resolved": 0}
     queued = 0
-    for transition in reconcile(findings, current, tenant.id, tenant.display_name, now, policy):
+    transitions = reconcile(findings, current, tenant.id, tenant.display_name, now, policy)
+    # Every notice is in the outbox before the alert that calls for it is written.
+    planned = [(t, notices_for(t, settings, now)) for t in transitions]
+    alert_store.queue([row for _, rows in planned for row in rows])
+    for transition, first_rows in planned:
         step: Transition | None = transition
+        rows = first_rows
         for _ in range(CONFLICT_RETRIES):
             assert step is not None
-            rows = notices_for(step, settings, now)
-            alert_store.queue(rows)
             try:
                 alert_store.save_alert(step.after)
             except AlertConflict:
@@ -123,6 +126,8 @@ def reconcile_alerts(
                 step = next_alert(by_key[step.after.key], fresh, tenant.id, tenant.display_name, now, policy)
                 if step is None:
                     break
+                rows = notices_for(step, settings, now)
+                alert_store.queue(rows)
                 continue
             if step.event is not None:
                 counts[step.event] += 1

@@ -15,7 +15,8 @@ hash of the address.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -23,11 +24,13 @@ from typing import Any, Protocol
 import orjson
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
-from azure.data.tables import TableClient, TableServiceClient, UpdateMode
+from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
 from monitor.alerts.model import Alert, DeliveryStatus, Notification
 from monitor.settings import Settings
-from monitor.store.tables import MAX_TEXT, safe_key
+from monitor.store.tables import BATCH, MAX_TEXT, safe_key
+
+TRANSACTION_BYTES = 3_000_000  # an entity group transaction takes at most 4 MiB
 
 
 class AlertConflict(Exception):
@@ -205,33 +208,72 @@ class TableAlertStore:
             raise AlertConflict(f"alert {alert.id} changed since it was read ({type(exc).__name__})") from exc
         return replace(alert, etag=str(written.get("etag", "")))
 
+    def _chunks(self, rows: Sequence[Notification]) -> Iterator[list[Notification]]:
+        """Rows of one partition at a time, at most BATCH per entity group transaction and well under
+        its 4 MiB payload limit."""
+        by_tenant: dict[str, list[Notification]] = defaultdict(list)
+        for row in rows:
+            by_tenant[row.tenant_id].append(row)
+        for tenant_rows in by_tenant.values():
+            chunk: list[Notification] = []
+            size = 0
+            for row in tenant_rows:
+                row_size = len(_json(row.payload)) + 2_000
+                if chunk and (len(chunk) == BATCH or size + row_size > TRANSACTION_BYTES):
+                    yield chunk
+                    chunk, size = [], 0
+                chunk.append(row)
+                size += row_size
+            if chunk:
+                yield chunk
+
     def queue(self, notifications: Sequence[Notification]) -> None:
         table = self._tables["outbox"]
-        for n in notifications:
-            with contextlib.suppress(ResourceExistsError):  # queued by an earlier attempt: keep that row
-                table.create_entity(_notification_entity(n))
+        for chunk in self._chunks(notifications):
+            try:
+                table.submit_transaction([("create", _notification_entity(n)) for n in chunk])
+            except TableTransactionError:
+                # Some were queued by an earlier attempt: create the rest one by one, keeping those.
+                for n in chunk:
+                    with contextlib.suppress(ResourceExistsError):
+                        table.create_entity(_notification_entity(n))
 
     def claim(self, notifications: Sequence[Notification], until: datetime) -> list[Notification]:
         table = self._tables["outbox"]
-        won = []
-        for n in notifications:
-            claimed = replace(n, next_attempt_at=until)
+        won: list[Notification] = []
+        for chunk in self._chunks(notifications):
+            claimed = [replace(n, next_attempt_at=until) for n in chunk]
+            condition = {"mode": UpdateMode.REPLACE, "match_condition": MatchConditions.IfNotModified}
             try:
-                written = table.update_entity(
-                    _notification_entity(claimed),
-                    mode=UpdateMode.REPLACE,
-                    etag=n.etag,
-                    match_condition=MatchConditions.IfNotModified,
+                answers = table.submit_transaction(
+                    [
+                        ("update", _notification_entity(c), condition | {"etag": n.etag})
+                        for c, n in zip(claimed, chunk, strict=True)
+                    ]
                 )
-            except (ResourceModifiedError, ResourceNotFoundError):
-                continue  # another pass claimed it first
-            won.append(replace(claimed, etag=str(written.get("etag", ""))))
+            except TableTransactionError:
+                # Another pass claimed some of them: claim one by one, skipping those.
+                for c, n in zip(claimed, chunk, strict=True):
+                    try:
+                        written = table.update_entity(
+                            _notification_entity(c),
+                            mode=UpdateMode.REPLACE,
+                            etag=n.etag,
+                            match_condition=MatchConditions.IfNotModified,
+                        )
+                    except (ResourceModifiedError, ResourceNotFoundError):
+                        continue
+                    won.append(replace(c, etag=str(written.get("etag", ""))))
+                continue
+            won += [replace(c, etag=str(a.get("etag", ""))) for c, a in zip(claimed, answers, strict=True)]
         return won
 
     def record(self, notifications: Sequence[Notification]) -> None:
         table = self._tables["outbox"]
-        for n in notifications:
-            table.upsert_entity(_notification_entity(n), mode=UpdateMode.REPLACE)
+        for chunk in self._chunks(notifications):
+            table.submit_transaction(
+                [("upsert", _notification_entity(n), {"mode": UpdateMode.REPLACE}) for n in chunk]
+            )
 
     def notifications(self, tenant_id: str, status: DeliveryStatus | None = None) -> list[Notification]:
         query = "PartitionKey eq @pk" + (" and Status eq @status" if status else "")
