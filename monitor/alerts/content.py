@@ -31,14 +31,17 @@ def _rules() -> dict[str, Rule]:
 
 
 def consent_links(rule: str, subject: str, evidence: Mapping[str, Any]) -> list[dict[str, str]]:
-    """The admin-consent links a consent finding needs: its app's, or every app the evidence names as
-    missing or disabled."""
-    if rule.startswith("consent."):
+    """The admin-consent links a finding calls for: the missing app's for a missing-app rule, and
+    for failing sign-ins every app the evidence says is missing (both, when it does not say). A
+    disabled app needs re-enabling, not consent, so it gets no link."""
+    if rule.endswith(".missing") and rule.startswith("consent."):
         apps = [subject] if subject in CONSENT_URLS else []
     elif rule == "signin.pin-reset.consent-errors":
         consent = evidence.get("consent")
-        states = consent if isinstance(consent, Mapping) else {}
-        apps = [app for app in CONSENT_URLS if states.get(app, "missing") != "enabled"] or list(CONSENT_URLS)
+        if isinstance(consent, Mapping):
+            apps = [app for app in CONSENT_URLS if consent.get(app) == "missing"]
+        else:
+            apps = list(CONSENT_URLS)
     else:
         apps = []
     return [{"app": PIN_RESET_APPS[app], "appId": app, "url": CONSENT_URLS[app]} for app in apps]

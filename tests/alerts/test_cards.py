@@ -125,3 +125,19 @@ def test_cards_cite_public_pages_only(item: dict[str, Any]) -> None:
 
     assert "seed" not in text
     assert all(url.startswith("https://") for url in item["references"])
+
+
+def test_consent_links_go_with_missing_apps_only() -> None:
+    from monitor.alerts.content import consent_links
+    from monitor.entra import PIN_RESET_CLIENT_APP_ID, PIN_RESET_SERVICE_APP_ID
+
+    assert [
+        link["appId"]
+        for link in consent_links("consent.pin-reset-client.missing", PIN_RESET_CLIENT_APP_ID, {})
+    ] == [PIN_RESET_CLIENT_APP_ID]
+    assert consent_links("consent.pin-reset-app.disabled", PIN_RESET_SERVICE_APP_ID, {}) == []
+    evidence = {"consent": {PIN_RESET_SERVICE_APP_ID: "missing", PIN_RESET_CLIENT_APP_ID: "enabled"}}
+    assert [
+        link["appId"] for link in consent_links("signin.pin-reset.consent-errors", TENANT.id, evidence)
+    ] == [PIN_RESET_SERVICE_APP_ID]
+    assert consent_links("tap.policy.disabled", "TemporaryAccessPass", {}) == []
