@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -28,6 +29,30 @@ from monitor.graph.session import GraphSession
 
 OutcomeKind = Literal["sent", "retry", "dead"]
 _ERRORS: dict[str, Any] = {"XXX": ODataError}
+HIDDEN = "<alert destination>"
+_secret_urls: set[str] = set()
+
+
+class _HideDestinations(logging.Filter):
+    """httpx logs every request's full URL at INFO ("HTTP Request: POST https://..."). A Workflows
+    URL carries its signature in the query and a sendMail URL names the mailbox, so the URLs this
+    module posts to are replaced in those records, whatever level the host logs httpx at."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and _secret_urls:
+            record.args = tuple(
+                HIDDEN if any(str(arg).startswith(url) for url in _secret_urls) else arg
+                for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_HideDestinations())
+
+
+def hide(url: str) -> str:
+    _secret_urls.add(url)
+    return url
 
 
 @dataclass(frozen=True)
@@ -68,7 +93,9 @@ async def post_json(
     http: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str], what: str, now: datetime
 ) -> Outcome:
     try:
-        response = await http.post(url, content=body, headers={"Content-Type": "application/json", **headers})
+        response = await http.post(
+            hide(url), content=body, headers={"Content-Type": "application/json", **headers}
+        )
     except httpx.TransportError as exc:
         # The exception's text can carry the URL; its type is enough to act on.
         return Outcome("retry", f"{what}: connection failed ({type(exc).__name__})")
@@ -80,7 +107,7 @@ async def send_graph_mail(graph: GraphSession, sender: str, message: EmailMessag
     through the pass's msgraph-sdk request adapter: Graph's JSON form has one body, MIME keeps the HTML
     and plain-text alternatives. https://learn.microsoft.com/graph/api/user-sendmail"""
     request = RequestInformation(Method.POST)
-    request.url = graph.url("v1.0", f"users/{quote(sender, safe='@')}/sendMail")
+    request.url = hide(graph.url("v1.0", f"users/{quote(sender, safe='@')}/sendMail"))
     request.headers.try_add("Content-Type", "text/plain")
     request.content = base64.b64encode(message.as_bytes())
     try:

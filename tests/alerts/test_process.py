@@ -4,6 +4,7 @@ backoff, dead letters, digests, routing, and a process killed between any two st
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -368,3 +369,17 @@ def test_large_evidence_is_cut_so_the_notice_fits_its_table_property(
     assert evidence["count"] == 2000
     assert len(evidence["devices"]) == 11
     assert evidence["devices"][-1] == "... 1990 more"
+
+
+def test_no_log_line_holds_a_destination_url(
+    alert_store: AlertStore, receiver: CaptureReceiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver.script("/teams/ops", 404)
+    caplog.set_level(logging.DEBUG)
+
+    run(alert_store, [failing()], alert_settings(receiver.url))
+
+    assert "HTTP Request: POST <alert destination>" in caplog.text
+    assert "/teams/ops" not in caplog.text
+    assert "/webhook/soc" not in caplog.text
+    assert "alert notice dead: alert=" in caplog.text
