@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -13,8 +12,6 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
-import httpx
-import orjson
 import pytest
 
 from graphsim import GraphSimulator
@@ -126,58 +123,6 @@ def test_a_mailbox_that_is_not_a_user_is_dead_as_graph_answers(
         "email destination admins answered 404 (ErrorInvalidUser: The requested user 'nobody@contoso.com' is "
         "invalid.): not retried, check the destination's settings"
     ] * 2
-
-
-def post(sim: GraphSimulator, body: bytes, content_type: str, mailbox: str = MAILBOX) -> httpx.Response:
-    return httpx.post(
-        f"{sim.url}/v1.0/users/{mailbox}/sendMail",
-        content=body,
-        headers={"Authorization": "Bearer t", "Content-Type": content_type},
-    )
-
-
-def test_the_simulator_answers_bad_mime_as_graph_does(graph: GraphSimulator) -> None:
-    response = post(graph, b"not base64 at all!", "text/plain")
-
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "ErrorMimeContentInvalidBase64String"
-    assert response.json()["error"]["message"] == "Invalid base64 string for MIME content."
-
-
-def test_the_simulator_refuses_a_message_without_recipients(graph: GraphSimulator) -> None:
-    message = EmailMessage()
-    message["Subject"] = "x"
-    message.set_content("x")
-
-    response = post(graph, base64.b64encode(message.as_bytes()), "text/plain")
-
-    assert response.status_code == 400
-    assert response.json()["error"] | {"innerError": None} == {
-        "code": "ErrorInvalidRecipients",
-        "message": "At least one recipient is not valid., A message can't be sent because it contains no "
-        "recipients.",
-        "innerError": None,
-    }
-
-
-def test_the_simulator_takes_the_json_form_too(graph: GraphSimulator) -> None:
-    body = {
-        "message": {
-            "subject": "Lunch",
-            "body": {"contentType": "Text", "content": "The cafeteria is open."},
-            "toRecipients": [{"emailAddress": {"address": "alex@contoso.com"}}],
-        }
-    }
-
-    response = post(graph, orjson.dumps(body), "application/json")
-
-    assert (response.status_code, response.content) == (202, b"")
-    [sent] = graph.mail.sent
-    assert (sent.message["To"], sent.message["Subject"], sent.message.get_content().strip()) == (
-        "alex@contoso.com",
-        "Lunch",
-        "The cafeteria is open.",
-    )
 
 
 def test_the_recipient_target_is_a_hash_not_the_address() -> None:
