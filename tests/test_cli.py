@@ -286,6 +286,8 @@ def test_alerts_lists_the_alerts_a_run_opened_and_acknowledges_and_snoozes_them(
         "NOTIFIED",
         "RESOLVED",
     ]
+    assert main(["alerts", "outbox"]) == 0
+    assert capsys.readouterr().out == "No notifications.\n"  # no destination is configured
     states = [line.split("  ")[1] for line in lines[1:]]
     assert [line.split("  ")[0] for line in lines[1:]] == [first, second]
     assert states[0] == "acknowledged by alex"
