@@ -94,7 +94,7 @@ async def post_json(
 ) -> Outcome:
     try:
         response = await http.post(
-            hide(url), content=body, headers={"Content-Type": "application/json", **headers}
+            hide(url), content=body, headers={"Content-Type": "application/json; charset=utf-8", **headers}
         )
     except httpx.TransportError as exc:
         # The exception's text can carry the URL; its type is enough to act on.

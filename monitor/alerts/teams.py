@@ -20,6 +20,12 @@ _COLOURS = {
     "info": "Default",
 }
 DIGEST_LINES = 20  # alerts a digest card lists before "and N more"
+# Teams takes about 28 KB per webhook message; long rule text is cut so a card stays well under it.
+TEXT_CHARS = 2_000
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= TEXT_CHARS else text[: TEXT_CHARS - 3] + "..."
 
 
 def message(card: Mapping[str, Any]) -> dict[str, Any]:
@@ -75,7 +81,7 @@ def alert_card(item: Mapping[str, Any]) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         _text(headline(item), size="Medium", weight="Bolder", color=colour),
         _facts(facts),
-        _text(f"What was wrong: {alert['detail']}" if resolved else alert["detail"]),
+        _text(_clip(f"What was wrong: {alert['detail']}" if resolved else alert["detail"])),
     ]
     actions: list[dict[str, Any]] = []
     if not resolved:
@@ -83,7 +89,7 @@ def alert_card(item: Mapping[str, Any]) -> dict[str, Any]:
         if evidence:
             body += [_text("Evidence", weight="Bolder", separator=True), _facts(evidence)]
         if item["remediation"]:
-            body += [_text("What to do", weight="Bolder", separator=True), _text(item["remediation"])]
+            body += [_text("What to do", weight="Bolder", separator=True), _text(_clip(item["remediation"]))]
         actions += [
             {"type": "Action.OpenUrl", "title": f"Grant admin consent: {link['app']}", "url": link["url"]}
             for link in item["consentLinks"]

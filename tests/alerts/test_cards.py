@@ -141,3 +141,12 @@ def test_consent_links_go_with_missing_apps_only() -> None:
         link["appId"] for link in consent_links("signin.pin-reset.consent-errors", TENANT.id, evidence)
     ] == [PIN_RESET_SERVICE_APP_ID]
     assert consent_links("tap.policy.disabled", "TemporaryAccessPass", {}) == []
+
+
+def test_every_teams_message_stays_under_the_webhook_size_limit() -> None:
+    # Teams takes about 28 KB per webhook message (see the Teams "Create and send messages" page).
+    sizes = [len(orjson.dumps(teams.message(teams.alert_card(p.values[0])))) for p in NOTICES]
+    digest = len(orjson.dumps(teams.message(teams.digest_card([p.values[0] for p in NOTICES]))))
+
+    assert max(sizes) < 20_000
+    assert digest < 20_000
