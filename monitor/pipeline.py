@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from monitor import inventory, telemetry
 from monitor.collectors.directory import read_consent, read_domains, read_tenant, readout
 from monitor.collectors.intune import read_device_policies, read_windows_devices
+from monitor.collectors.methods import read_method_changes, read_user_methods
 from monitor.collectors.signins import (
     HourlyTally,
     SignInRead,
@@ -35,6 +36,7 @@ from monitor.graph.errors import GraphReadError
 from monitor.graph.session import GraphSession
 from monitor.records import (
     DataProblem,
+    MethodChange,
     PinResetSignIn,
     Readout,
     SignInHour,
@@ -43,11 +45,13 @@ from monitor.records import (
     TapSignIn,
     Tenant,
     TenantFacts,
+    UserMethod,
 )
 from monitor.rules import evaluate_all
 from monitor.rules.base import SEVERITIES, Finding, RuleResult
 from monitor.settings import Settings
 from monitor.store.base import FindingChanges, RunRecord, StateStore
+from monitor.views.recovery import RecoveryChain, recovery_chains, users_to_check
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +72,8 @@ class PassResult:
     stats: dict[str, int]
     changes: FindingChanges = field(default_factory=FindingChanges)
     tap_signins: tuple[TapSignIn, ...] = ()
+    # Each pass's recovery chain (issued, signed in, new method, old methods removed).
+    recoveries: tuple[RecoveryChain, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -194,6 +200,41 @@ async def poll_tap(
     return result
 
 
+@dataclass
+class MethodsReadout:
+    changes: Readout[tuple[MethodChange, ...]]
+    user_methods: Readout[Mapping[str, tuple[UserMethod, ...]]]
+
+
+async def poll_methods(
+    graph: GraphSession, now: datetime, settings: Settings, tap: TapReadout
+) -> MethodsReadout:
+    """Method registrations and removals of the lookback (directory audits: few, so read whole each
+    pass), then the current methods of the users who registered one after signing in with a pass."""
+    start = now - timedelta(days=settings.signin_lookback_days)
+    with telemetry.tracer.start_as_current_span("collect.method-changes") as span:
+        try:
+            changes = tuple(await read_method_changes(graph, start, now))
+        except GraphReadError as exc:
+            log.warning("method changes not read: %s", exc.reason)
+            return MethodsReadout(Readout.missing(exc.problem()), Readout.missing(exc.problem()))
+        span.set_attribute("method.changes", len(changes))
+    if not (tap.issuances.available and tap.signins.available):
+        problem = tap.signins.problem or tap.issuances.problem
+        assert problem is not None
+        return MethodsReadout(Readout.of(changes), Readout.missing(problem))
+    chains = recovery_chains(tap.issuances.get(), tap.signins.get(), changes)
+    with telemetry.tracer.start_as_current_span("collect.user-methods") as span:
+        users = users_to_check(chains)
+        span.set_attribute("users", len(users))
+        try:
+            methods = await read_user_methods(graph, users)
+        except GraphReadError as exc:
+            log.warning("users' methods not read: %s", exc.reason)
+            return MethodsReadout(Readout.of(changes), Readout.missing(exc.problem()))
+    return MethodsReadout(Readout.of(changes), Readout.of(methods))
+
+
 def _unread(what: str) -> DataProblem:
     return DataProblem("error", f"{what} were not read in this pass", what)
 
@@ -219,6 +260,7 @@ async def collect(
     with telemetry.tracer.start_as_current_span("collect.roles"):
         privileged = await readout(lambda: read_privileged_users(graph))
     tap = await poll_tap(graph, store, tenant.id, now, settings, tap_policy)
+    methods = await poll_methods(graph, now, settings, tap)
     facts = TenantFacts(
         tenant=tenant,
         now=now,
@@ -231,6 +273,8 @@ async def collect(
         tap_issuances=tap.issuances,
         privileged_users=privileged,
         tap_signins=tap.signins,
+        method_changes=methods.changes,
+        user_methods=methods.user_methods,
     )
     notes: dict[str, Any] = dict(tap.notes)
     problems = [
@@ -245,6 +289,8 @@ async def collect(
             privileged,
             tap.issuances,
             tap.signins,
+            methods.changes,
+            methods.user_methods,
         )
         if r.problem is not None
     ]
@@ -350,4 +396,22 @@ async def run_pass(graph: GraphSession, store: StateStore, settings: Settings, n
         graph.stats.requests,
     )
     tap_signins = facts.tap_signins.value if facts.tap_signins.available else None
-    return PassResult(facts.tenant, now, results, tuple(problems), stats, changes, tap_signins or ())
+    return PassResult(
+        facts.tenant,
+        now,
+        results,
+        tuple(problems),
+        stats,
+        changes,
+        tap_signins or (),
+        pass_recoveries(facts),
+    )
+
+
+def pass_recoveries(facts: TenantFacts) -> tuple[RecoveryChain, ...]:
+    """The recovery chains of what this pass read; none when the passes or their sign-ins were not read."""
+    if not (facts.tap_issuances.available and facts.tap_signins.available):
+        return ()
+    changes = facts.method_changes.value if facts.method_changes.available else ()
+    methods = facts.user_methods.value if facts.user_methods.available else None
+    return recovery_chains(facts.tap_issuances.get(), facts.tap_signins.get(), changes or (), methods)

@@ -74,6 +74,7 @@ SKIPPED_WITHOUT_LICENCES = {
     "signin.pin-reset.failure-spike",
     "tap.signin.risky",
     "tap.signin.failure-burst",
+    "tap.recovery.old-methods-kept",
     "policy.pin-recovery.not-configured",
     "policy.pin-recovery.oma-uri-invalid",
     "device.pin-reset.unsupported-os",
