@@ -373,6 +373,7 @@ async def run_pass(graph: GraphSession, store: StateStore, settings: Settings, n
                     now=now,
                     outcome="partial" if problems else "ok",
                     summary={
+                        "tenantName": facts.tenant.display_name,
                         "rules": statuses,
                         "findings": findings,
                         "opened": [list(f.key) for f in changes.opened],

@@ -4,7 +4,7 @@ the same pipeline, so nothing the timer does is missing from `python -m monitor`
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,10 +15,19 @@ from azure.core.exceptions import AzureError
 from monitor import telemetry
 from monitor.graph.session import GraphSession
 from monitor.pipeline import PassResult, run_pass, utcnow
+from monitor.records import TapSignIn, Tenant
+from monitor.rules.base import Finding
 from monitor.rules.evidence import iso
 from monitor.settings import Settings, SettingsError
 from monitor.store import open_store
-from monitor.store.base import RunRecord, StoredFinding
+from monitor.store.base import RunRecord, StateStore, StoredFinding
+from monitor.store.memory import MemoryStore
+from monitor.store.reports import MemoryReportStore, ReportStore, open_report_store
+from monitor.views.tap_signins import PageRequest, RuleNote, TapSignInPage, notes_by_signin, page
+from monitor.weekly.alerts import LedgerAlerts
+from monitor.weekly.compare import compare
+from monitor.weekly.report import WeeklyReport, write_report
+from monitor.weekly.snapshot import read_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +59,147 @@ async def _one_pass(settings: Settings, now: datetime | None) -> PassResult:
     store = open_store(settings)
     try:
         async with GraphSession(settings) as graph:
-            return await run_pass(graph, store, settings, now or utcnow())
+            result = await run_pass(graph, store, settings, now or utcnow())
+        if settings.has_storage:
+            keep_recoveries(settings, result)
+        return result
     finally:
         store.close()
         telemetry.flush()
+
+
+def keep_recoveries(settings: Settings, result: PassResult, reports: ReportStore | None = None) -> None:
+    """Store the pass's recovery chains, which the SOC view shows beside the TAP sign-ins."""
+    chains = {c.issuance.audit_id: c.to_json() | {"userId": c.user_id} for c in result.recoveries}
+    if not chains:
+        return
+    store = reports or open_report_store(settings)
+    try:
+        store.save_recoveries(result.tenant.id, chains)
+    finally:
+        if reports is None:
+            store.close()
+
+
+# -- weekly snapshot --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeeklyRun:
+    report: WeeklyReport
+    written: tuple[Path, ...]
+
+
+def _weekly(
+    tenant: Tenant,
+    now: datetime,
+    state: StateStore,
+    reports: ReportStore,
+    output: Path | None,
+    previous: Mapping[str, Any] | None = None,
+) -> WeeklyRun:
+    """Compute the week's snapshot, compare it with the last one kept (or `previous`), keep it, and
+    write the report into `output` when given."""
+    snapshot = read_snapshot(tenant, now, state, reports, LedgerAlerts(state))
+    if previous is None:
+        kept = reports.snapshots(tenant.id, before=snapshot.period_end, limit=1)
+        previous = kept[0].document if kept else None
+    report = WeeklyReport(snapshot, compare(snapshot, previous), utcnow())
+    reports.save_snapshot(tenant.id, snapshot.period_end, snapshot.to_json())
+    written = tuple(write_report(report, output)) if output is not None else ()
+    log.info(
+        "weekly snapshot: tenant=%s findings=%d written=%d",
+        tenant.id,
+        len(snapshot.open_findings),
+        len(written),
+    )
+    return WeeklyRun(report, written)
+
+
+async def weekly_from_snapshot(
+    snapshot: Path,
+    now: datetime | None,
+    output: Path,
+    previous: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> WeeklyRun:
+    """The weekly report of a tenant snapshot, offline: one pass through the simulator into memory
+    stores, then the snapshot of what it stored. `previous` is an earlier report.json to compare with."""
+    from graphsim import GraphSimulator
+
+    settings = Settings.from_env(environ)
+    moment = now or utcnow()
+    state, reports = MemoryStore(), MemoryReportStore()
+    with GraphSimulator(snapshot) as simulator:
+        async with GraphSession(settings.with_graph(simulator.url, "simulator")) as graph:
+            result = await run_pass(graph, state, settings, moment)
+    keep_recoveries(settings, result, reports)
+    return _weekly(result.tenant, moment, state, reports, output, previous)
+
+
+def weekly_from_store(
+    now: datetime | None, output: Path | None, environ: Mapping[str, str] | None = None
+) -> list[WeeklyRun]:
+    """The weekly report of every tenant with a recorded pass, from Table Storage (the timer's job).
+    One tenant's report goes into `output`; several go into `output/<tenant id>/`."""
+    settings = Settings.from_env(environ, require_storage=True)
+    moment = now or utcnow()
+    state, reports = open_store(settings), open_report_store(settings)
+    try:
+        runs = state.latest_runs()
+        tenants = [Tenant(run.tenant_id, str(run.summary.get("tenantName", ""))) for run in runs]
+        done = []
+        for tenant in tenants:
+            folder = output if output is None or len(tenants) == 1 else output / tenant.id
+            done.append(_weekly(tenant, moment, state, reports, folder))
+        return done
+    finally:
+        state.close()
+        reports.close()
+
+
+# -- SOC view of TAP sign-ins -------------------------------------------------------------------------
+
+
+def _finding_notes(findings: Iterable[Finding | StoredFinding]) -> dict[str, list[RuleNote]]:
+    return notes_by_signin(
+        (f.rule, f.severity, f.title, f.status if isinstance(f, StoredFinding) else "open", f.evidence)
+        for f in findings
+    )
+
+
+async def tap_signins_from_snapshot(
+    snapshot: Path, now: datetime | None, request: PageRequest, environ: Mapping[str, str] | None = None
+) -> TapSignInPage:
+    """The SOC view of a tenant snapshot, offline (one pass, like scan)."""
+    result = await scan_snapshot(snapshot, now, environ)
+    recoveries = {c.issuance.audit_id: c.to_json() for c in result.recoveries}
+    return page(result.tap_signins, _finding_notes(result.findings), recoveries, request)
+
+
+def tap_signins_from_store(
+    request: PageRequest, now: datetime | None = None, environ: Mapping[str, str] | None = None
+) -> TapSignInPage:
+    """The SOC view of what the passes stored (GET /api/tap-signins): sign-ins of the lookback unless
+    the filters say otherwise."""
+    settings = Settings.from_env(environ, require_storage=True)
+    moment = now or utcnow()
+    since = request.filters.since or moment - timedelta(days=settings.signin_lookback_days)
+    until = request.filters.until or moment
+    state, reports = open_store(settings), open_report_store(settings)
+    try:
+        signins: list[TapSignIn] = []
+        notes: dict[str, list[RuleNote]] = {}
+        recoveries: dict[str, Mapping[str, Any]] = {}
+        for run in state.latest_runs():
+            signins += state.tap_signins(run.tenant_id, since, until)
+            for signin_id, found in _finding_notes(state.findings(run.tenant_id)).items():
+                notes.setdefault(signin_id, []).extend(found)
+            recoveries |= reports.recoveries(run.tenant_id)
+        return page(signins, notes, recoveries, request)
+    finally:
+        state.close()
+        reports.close()
 
 
 def stored_findings(

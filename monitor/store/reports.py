@@ -1,0 +1,222 @@
+"""What the reports keep: weekly snapshots (each compared with the one before it) and each pass's
+recovery chain (the SOC view shows them beside the TAP sign-ins).
+
+| table           | PartitionKey | RowKey                       | read as                                |
+|-----------------|--------------|------------------------------|----------------------------------------|
+| weeklysnapshots | tenant id    | yyyymmddTHHMMSS _ part (000) | the tenant's partition, newest first   |
+| taprecoveries   | tenant id    | issuance audit id            | the tenant's partition                 |
+
+A snapshot is JSON of any size: it is cut into parts of MAX_TEXT characters, one entity each, written in
+one entity group transaction (all parts or none), so a reader never sees half a snapshot. Writing the
+same snapshot again replaces it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import orjson
+from azure.core.exceptions import ResourceExistsError
+from azure.data.tables import TableServiceClient, TableTransactionError, UpdateMode
+
+from monitor.settings import Settings
+from monitor.store.tables import BATCH, MAX_TEXT, StoreError, safe_key
+
+JSON = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredSnapshot:
+    tenant_id: str
+    period_end: datetime
+    document: JSON
+
+
+class ReportStore(Protocol):
+    def save_snapshot(self, tenant_id: str, period_end: datetime, document: JSON) -> None: ...
+
+    def snapshots(
+        self, tenant_id: str, before: datetime | None = None, limit: int = 10
+    ) -> list[StoredSnapshot]:
+        """Snapshots whose period ended before `before` (all when None), newest first."""
+        ...
+
+    def save_recoveries(self, tenant_id: str, chains: Mapping[str, JSON]) -> None:
+        """Upsert recovery chains by their issuance's audit id: a later pass's view replaces an earlier."""
+        ...
+
+    def recoveries(self, tenant_id: str) -> dict[str, JSON]: ...
+
+    def close(self) -> None: ...
+
+
+class MemoryReportStore:
+    def __init__(self) -> None:
+        self._snapshots: dict[str, dict[datetime, JSON]] = defaultdict(dict)
+        self._recoveries: dict[str, dict[str, JSON]] = defaultdict(dict)
+
+    def save_snapshot(self, tenant_id: str, period_end: datetime, document: JSON) -> None:
+        # Kept as its JSON text, as Table Storage keeps it: what is read back is what a table gives.
+        self._snapshots[tenant_id][period_end] = orjson.loads(orjson.dumps(document))
+
+    def snapshots(
+        self, tenant_id: str, before: datetime | None = None, limit: int = 10
+    ) -> list[StoredSnapshot]:
+        kept = self._snapshots.get(tenant_id, {})
+        ends = sorted((end for end in kept if before is None or end < before), reverse=True)[:limit]
+        return [StoredSnapshot(tenant_id, end, kept[end]) for end in ends]
+
+    def save_recoveries(self, tenant_id: str, chains: Mapping[str, JSON]) -> None:
+        for audit_id, chain in chains.items():
+            self._recoveries[tenant_id][audit_id] = orjson.loads(orjson.dumps(chain))
+
+    def recoveries(self, tenant_id: str) -> dict[str, JSON]:
+        return dict(self._recoveries.get(tenant_id, {}))
+
+    def close(self) -> None:
+        return None
+
+
+def _second_key(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
+
+
+class TableReportStore:
+    TABLES = ("weeklysnapshots", "taprecoveries")
+
+    def __init__(self, service: TableServiceClient, prefix: str) -> None:
+        self._service = service
+        self._tables = {}
+        for name in self.TABLES:
+            table = f"{prefix}{name}"
+            with contextlib.suppress(ResourceExistsError):  # made by an earlier process: fine
+                service.create_table(table)
+            self._tables[name] = service.get_table_client(table)
+
+    def close(self) -> None:
+        for table in self._tables.values():
+            table.close()
+        self._service.close()
+
+    def save_snapshot(self, tenant_id: str, period_end: datetime, document: JSON) -> None:
+        text = orjson.dumps(document).decode()
+        parts = [text[i : i + MAX_TEXT] for i in range(0, len(text), MAX_TEXT)] or [""]
+        if len(parts) > BATCH:
+            raise StoreError(
+                f"weekly snapshot of {len(text)} characters is too large to store in one transaction"
+            )
+        stamp = _second_key(period_end)
+        table = self._tables["weeklysnapshots"]
+        stale = [
+            e["RowKey"]
+            for e in table.query_entities(
+                "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi",
+                parameters={"pk": tenant_id, "lo": f"{stamp}_", "hi": f"{stamp}_~"},
+                select=["RowKey"],
+            )
+            if int(e["RowKey"].rsplit("_", 1)[1]) >= len(parts)
+        ]
+        operations: list[Any] = [
+            (
+                "upsert",
+                {
+                    "PartitionKey": tenant_id,
+                    "RowKey": f"{stamp}_{n:03d}",
+                    "PeriodEnd": period_end,
+                    "Part": n,
+                    "Parts": len(parts),
+                    "Text": part,
+                },
+                {"mode": UpdateMode.REPLACE},
+            )
+            for n, part in enumerate(parts)
+        ]
+        operations += [("delete", {"PartitionKey": tenant_id, "RowKey": row}) for row in stale]
+        try:
+            table.submit_transaction(operations)
+        except TableTransactionError as exc:
+            said = exc.message.splitlines()[0] if exc.message else ""
+            raise StoreError(
+                f"table {table.table_name}: weekly snapshot {stamp} not stored ({said})"
+            ) from exc
+
+    def snapshots(
+        self, tenant_id: str, before: datetime | None = None, limit: int = 10
+    ) -> list[StoredSnapshot]:
+        query, parameters = "PartitionKey eq @pk", {"pk": tenant_id}
+        if before is not None:
+            query += " and RowKey lt @hi"
+            parameters["hi"] = f"{_second_key(before)}_"
+        parts: dict[str, dict[int, str]] = defaultdict(dict)
+        ends: dict[str, datetime] = {}
+        counts: dict[str, int] = {}
+        for entity in self._tables["weeklysnapshots"].query_entities(query, parameters=parameters):
+            stamp = entity["RowKey"].rsplit("_", 1)[0]
+            parts[stamp][int(entity["Part"])] = entity["Text"]
+            counts[stamp] = int(entity["Parts"])
+            ends[stamp] = datetime.fromtimestamp(entity["PeriodEnd"].timestamp(), UTC)
+        found = []
+        for stamp in sorted(parts, reverse=True):
+            if len(parts[stamp]) != counts[stamp]:
+                continue  # written by a newer writer with more parts while we read: skip, never half
+            text = "".join(parts[stamp][n] for n in range(counts[stamp]))
+            found.append(StoredSnapshot(tenant_id, ends[stamp], orjson.loads(text)))
+            if len(found) == limit:
+                break
+        return found
+
+    def save_recoveries(self, tenant_id: str, chains: Mapping[str, JSON]) -> None:
+        rows = [
+            (
+                "upsert",
+                {
+                    "PartitionKey": tenant_id,
+                    "RowKey": safe_key(audit_id),
+                    "AuditId": audit_id,
+                    "Chain": _text(chain),
+                },
+                {"mode": UpdateMode.REPLACE},
+            )
+            for audit_id, chain in chains.items()
+        ]
+        table = self._tables["taprecoveries"]
+        for start in range(0, len(rows), BATCH):
+            try:
+                table.submit_transaction(rows[start : start + BATCH])
+            except TableTransactionError as exc:
+                said = exc.message.splitlines()[0] if exc.message else ""
+                raise StoreError(f"table {table.table_name}: recovery chains not stored ({said})") from exc
+
+    def recoveries(self, tenant_id: str) -> dict[str, JSON]:
+        found = self._tables["taprecoveries"].query_entities(
+            "PartitionKey eq @pk", parameters={"pk": tenant_id}
+        )
+        return {e["AuditId"]: orjson.loads(e["Chain"]) for e in found}
+
+
+def _text(chain: JSON) -> str:
+    text = orjson.dumps(chain).decode()
+    if len(text) > MAX_TEXT:
+        # A chain holds a handful of audits; only a flood of them gets here. Keep its stage and steps'
+        # counts rather than refuse the write.
+        short = {k: chain[k] for k in ("stage", "issued", "signedIn") if k in chain}
+        text = orjson.dumps(short | {"truncated": True}).decode()
+    return text
+
+
+def open_report_store(settings: Settings) -> ReportStore:
+    """Table Storage when configured, else memory (kept for this process only)."""
+    if not settings.has_storage:
+        return MemoryReportStore()
+    if settings.storage_connection_string:
+        service = TableServiceClient.from_connection_string(settings.storage_connection_string)
+    else:
+        from azure.identity import DefaultAzureCredential
+
+        service = TableServiceClient(endpoint=settings.storage_endpoint, credential=DefaultAzureCredential())
+    return TableReportStore(service, settings.table_prefix)
