@@ -7,11 +7,13 @@ app settings; see README.md for the list.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import azure.functions as func
 import orjson
 
 from monitor import service
+from monitor.settings import Settings
 
 app = func.FunctionApp()
 log = logging.getLogger("monitor.functions")
@@ -37,3 +39,22 @@ def health(req: func.HttpRequest) -> func.HttpResponse:
         status_code=503 if report.status == "unhealthy" else 200,
         mimetype="application/json",
     )
+
+
+@app.timer_trigger(
+    schedule="%MONITOR_WEEKLY_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True
+)
+def weekly(timer: func.TimerRequest) -> None:
+    """The weekly compliance snapshot, kept in Table Storage (what `monitor weekly` does)."""
+    if timer.past_due:
+        log.warning("weekly timer is past due; building the snapshot now")
+    output = Settings.from_env(require_storage=True).weekly_output
+    runs = service.weekly_from_store(None, Path(output) if output else None)
+    log.info("weekly done: tenants=%d", len(runs))
+
+
+@app.route(route="tap-signins", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def tap_signins(req: func.HttpRequest) -> func.HttpResponse:
+    """TAP sign-ins for SOC review, filtered and paged (what `monitor tap-signins` prints)."""
+    status, body, mimetype = service.tap_signins_response(dict(req.params))
+    return func.HttpResponse(body, status_code=status, mimetype=mimetype)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+import orjson
 from azure.core.exceptions import AzureError
 
 from monitor import telemetry
@@ -270,3 +271,30 @@ def health(environ: Mapping[str, str] | None = None, stale_after: timedelta = ti
         if checked - run.finished > stale_after:
             problems.append(f"no pass for tenant {run.tenant_id} since {iso(run.finished)}")
     return Health("degraded" if problems else "ok", checked, tuple(problems), runs)
+
+
+def tap_signins_response(
+    params: Mapping[str, str], environ: Mapping[str, str] | None = None
+) -> tuple[int, bytes, str]:
+    """GET /api/tap-signins: (status, body, media type). A bad filter is a 400 with the reason; the store
+    or configuration failing is a 503 that says so; nothing answers 500."""
+    from monitor.store.tables import StoreError
+    from monitor.views.tap_signins import FilterError, parse_filters, to_csv
+
+    query = dict(params)
+    fmt = query.pop("format", "json").lower()
+    try:
+        if fmt not in ("json", "csv"):
+            raise FilterError(f"format must be json or csv, got {fmt!r}")
+        result = tap_signins_from_store(parse_filters(query), environ=environ)
+    except FilterError as exc:
+        return 400, orjson.dumps({"error": str(exc)}), "application/json"
+    except SettingsError as exc:
+        return 503, orjson.dumps({"error": str(exc)}), "application/json"
+    except (AzureError, StoreError) as exc:
+        log.warning("tap-signins: Table Storage failed: %s", type(exc).__name__)
+        body = {"error": f"Table Storage unavailable: {type(exc).__name__}"}
+        return 503, orjson.dumps(body), "application/json"
+    if fmt == "csv":
+        return 200, to_csv(result).encode(), "text/csv"
+    return 200, orjson.dumps(result.to_json()), "application/json"

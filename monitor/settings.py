@@ -57,6 +57,11 @@ class Settings:
     graph_max_retries: int = 3
     telemetry_console: bool = False
     thresholds: Thresholds = field(default_factory=Thresholds)
+    # The weekly snapshot: its NCRONTAB schedule (the timer binding reads the app setting itself; it is
+    # checked here so a typo shows in /api/health), and a folder the timer writes the report into
+    # (empty: the snapshot is only kept in Table Storage and handed to the alert channels).
+    weekly_schedule: str = ""
+    weekly_output: str = ""
 
     @property
     def has_storage(self) -> bool:
@@ -121,6 +126,13 @@ class Settings:
                 f"MONITOR_TABLE_PREFIX must be letters and digits, starting with a letter, got {prefix!r}"
             )
 
+        weekly_schedule = text("MONITOR_WEEKLY_SCHEDULE", "")
+        if weekly_schedule and len(weekly_schedule.split()) != 6:
+            problems.append(
+                "MONITOR_WEEKLY_SCHEDULE must be an NCRONTAB expression of six fields "
+                f"(second minute hour day month weekday, e.g. '0 0 7 * * Mon'), got {weekly_schedule!r}"
+            )
+
         overrides: dict[str, Any] = {}
         defaults = Thresholds()
         for name, kind in Thresholds.types().items():
@@ -149,6 +161,8 @@ class Settings:
             graph_max_retries=int(number("MONITOR_GRAPH_MAX_RETRIES", cls.graph_max_retries, int, 0)),
             telemetry_console=text("MONITOR_TELEMETRY_CONSOLE", "").lower() in ("1", "true", "yes"),
             thresholds=replace(defaults, **overrides),
+            weekly_schedule=weekly_schedule,
+            weekly_output=text("MONITOR_WEEKLY_OUTPUT", ""),
         )
         if settings.signin_lookback_days > 30:
             problems.append(
