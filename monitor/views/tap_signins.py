@@ -23,7 +23,6 @@ from typing import Any, Literal
 import orjson
 
 from monitor.records import TapSignIn
-from monitor.report import tap_signin_json
 from monitor.rules.evidence import iso
 
 Result = Literal["success", "failure"]
@@ -198,7 +197,7 @@ def row_json(
     signin: TapSignIn, notes: Sequence[RuleNote], recovery: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """One SOC row: scan's tap_signins row (with its `issuance`), what the rules found, the chain."""
-    return tap_signin_json(signin) | {
+    return signin.to_json() | {
         "rules": sorted({n.rule for n in notes}),
         "findings": [
             {"rule": n.rule, "severity": n.severity, "title": n.title, "status": n.status}

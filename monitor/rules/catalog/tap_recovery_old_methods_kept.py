@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from monitor.records import DataProblem, DataUnavailable, TenantFacts
 from monitor.rules.base import Outcome, Rule, failed, passed
-from monitor.rules.catalog._tap import TAP_DOC, issuance_json
+from monitor.rules.catalog._tap import TAP_DOC
 from monitor.rules.evidence import iso
 from monitor.thresholds import Thresholds
 from monitor.views.recovery import RecoveryChain, method_json, recovery_chains
@@ -37,6 +37,7 @@ RULE = Rule(
         "https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities",
         "https://learn.microsoft.com/graph/api/authentication-list-methods",
     ),
+    reads=("tap_issuances", "tap_signins", "method_changes", "user_methods"),
     thresholds=("tap_recovery_old_methods_days",),
 )
 
@@ -85,7 +86,7 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
         evidence = {
             "userId": chain.user_id,
             "userPrincipalName": chain.issuance.user_principal_name,
-            "issuance": issuance_json(chain.issuance),
+            "issuance": chain.issuance.to_json(),
             "tapSignIns": [chain.signin.id] if chain.signin else [],
             "recoveredDateTime": iso(chain.recovered_at),
             "registered": [{"activityDateTime": iso(c.at), "method": c.method} for c in chain.registered],
@@ -94,8 +95,3 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
         }
         findings.append(RULE.finding(chain.user_id, detail, evidence))
     return failed(findings, f"{len(findings)} user(s) kept methods from before a recovery with a pass")
-
-
-from monitor.rules.catalog._recovery_cases import CASES  # noqa: E402  (cases beside the rule)
-
-__all__ = ["CASES", "RULE", "evaluate"]

@@ -1,5 +1,5 @@
-"""Cases of tap.recovery.old-methods-kept: a recovery with a pass, 10 or 2 days ago, and what the user
-has left afterwards."""
+"""The own test cases of tap.recovery.old-methods-kept: a recovery with a pass, 10 or 2 days ago, and
+what the user has left afterwards."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from monitor.records import MethodAction, MethodChange, Readout, UserMethod
 from monitor.rules.base import Case, Finding
-from monitor.rules.cases import ALICE, BOB, NOW, healthy, issuance, tap, tap_signin, unavailable
+from monitor.rules.cases._builders import ALICE, BOB, NOW, healthy, issuance, tap, tap_signin, unavailable
 from monitor.thresholds import Thresholds
 
 
@@ -69,6 +69,9 @@ def _names_the_kept_methods(findings: tuple[Finding, ...]) -> None:
     assert evidence["tapSignIns"] == ["7a900000-0000-4000-8000-000000000001"], evidence
     assert "2 method(s) from before the recovery" in findings[0].detail, findings[0].detail
 
+
+# The generated "skipped when a fact cannot be read" cases start from a recovery that fails.
+BASE = recovery(10, NEW_KEY, PASSWORD, OLD_APP, OLD_PHONE)
 
 CASES = (
     Case(
