@@ -167,13 +167,18 @@ def recovery_chains(
 def _first_signin(
     issued: TapIssuance, signins: Sequence[TapSignIn], until: datetime | None
 ) -> TapSignIn | None:
-    """The first successful sign-in made with this pass: tied to it, or else the user's first after it
-    was issued and before their next pass."""
+    """The first successful sign-in made with this pass: one tied to it, or else the user's first one
+    tied to no pass, after this one was issued and before their next."""
     tied = [s for s in signins if s.issuance is not None and s.issuance.audit_id == issued.audit_id]
     if tied:
         return tied[0]
     return next(
-        (s for s in signins if s.created >= issued.issued_at and (until is None or s.created < until)), None
+        (
+            s
+            for s in signins
+            if s.issuance is None and s.created >= issued.issued_at and (until is None or s.created < until)
+        ),
+        None,
     )
 
 
