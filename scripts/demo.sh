@@ -47,3 +47,9 @@ echo "== Findings stored in Table Storage (python -m monitor findings):"
 echo
 echo "== Health (python -m monitor status, what GET /api/health answers):"
 "$py" -m monitor status
+
+# -- weekly compliance report ---------------------------------------------------------------------------
+echo
+echo "== Weekly compliance snapshot (python -m monitor weekly, what the weekly timer runs), kept in Table Storage:"
+"$py" -m monitor weekly --now "$now" --output "$run/weekly"
+echo "== Open $run/weekly/report.html in a browser (self-contained); report.json and the CSVs are beside it."

@@ -41,7 +41,8 @@ def grouped_bars(
     """Bars per category, one per series (name, colour, values), with a y axis and a legend."""
     width, height, left, right, top, bottom = 720, 260, 44, 12, 28, 36
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = _nice_max(max((v for _, _, values in series for v in values), default=0))
+    # Counts: the axis never splits one sign-in into quarters.
+    top_value = _nice_max(max([4, *(v for _, _, values in series for v in values)]))
     body: list[str] = []
     for n in range(5):
         value = top_value * n / 4

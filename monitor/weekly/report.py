@@ -229,6 +229,10 @@ def to_html(report: WeeklyReport) -> str:
         tone = ""
         if key == "Open findings":
             tone = "bad" if value != "0" else "good"
+        elif key == "PIN reset apps consented and enabled":
+            tone = "good" if value == f"{len(s.consent)} of {len(s.consent)}" else "bad"
+        elif key == "PIN recovery policy":
+            tone = "good" if value == "configured" else "bad"
         cards.append(
             f'<div class="card {tone}"><div class="v">{escape(value)}</div>'
             f'<div class="k">{escape(key)}</div></div>'
