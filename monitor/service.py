@@ -21,7 +21,7 @@ from monitor.rules.base import Finding
 from monitor.rules.evidence import iso
 from monitor.settings import Settings, SettingsError
 from monitor.store import open_store
-from monitor.store.base import RunRecord, StateStore, StoredFinding
+from monitor.store.base import RunRecord, StateStore, StoredFinding, StoreError
 from monitor.store.memory import MemoryStore
 from monitor.store.reports import MemoryReportStore, ReportStore, open_report_store
 from monitor.views.tap_signins import PageRequest, RuleNote, TapSignInPage, notes_by_signin, page
@@ -259,9 +259,9 @@ def health(environ: Mapping[str, str] | None = None, stale_after: timedelta = ti
             runs = tuple(store.latest_runs())
         finally:
             store.close()
-    except AzureError as exc:
-        log.warning("health: Table Storage check failed: %s", type(exc).__name__)
-        return Health("unhealthy", checked, (f"Table Storage unreachable: {type(exc).__name__}",))
+    except StoreError as exc:
+        log.warning("health: Table Storage check failed: %s", exc)
+        return Health("unhealthy", checked, (f"Table Storage unreachable: {exc}",))
     problems = []
     if not runs:
         problems.append("no monitoring pass has been recorded yet")
@@ -278,7 +278,6 @@ def tap_signins_response(
 ) -> tuple[int, bytes, str]:
     """GET /api/tap-signins: (status, body, media type). A bad filter is a 400 with the reason; the store
     or configuration failing is a 503 that says so; nothing answers 500."""
-    from monitor.store.tables import StoreError
     from monitor.views.tap_signins import FilterError, parse_filters, to_csv
 
     query = dict(params)

@@ -19,6 +19,41 @@ TapSigninMode = Literal["targeted", "full-scan"]
 _TAP_MODES: tuple[TapSigninMode, ...] = ("targeted", "full-scan")
 _CREDENTIALS: tuple[GraphCredentialKind, ...] = ("managed-identity", "default", "simulator")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# The keys of an Azure Storage connection string ("Configure Azure Storage connection strings").
+_CONNECTION_KEYS = frozenset(
+    k.lower()
+    for k in (
+        "DefaultEndpointsProtocol",
+        "AccountName",
+        "AccountKey",
+        "SharedAccessSignature",
+        "EndpointSuffix",
+        "TableEndpoint",
+        "QueueEndpoint",
+        "BlobEndpoint",
+        "FileEndpoint",
+        "TableSecondaryEndpoint",
+        "QueueSecondaryEndpoint",
+        "BlobSecondaryEndpoint",
+        "FileSecondaryEndpoint",
+        "UseDevelopmentStorage",
+        "DevelopmentStorageProxyUri",
+    )
+)
+
+
+def connection_string_problem(value: str) -> str | None:
+    """Why `value` is not a storage connection string, naming no part of it (it holds a key)."""
+    pairs = [part.split("=", 1) for part in value.split(";") if part.strip()]
+    if not pairs or any(len(pair) != 2 or not pair[1] for pair in pairs):
+        return "MONITOR_STORAGE_CONNECTION_STRING must be key=value pairs separated by ';'"
+    keys = {key.strip().lower() for key, _ in pairs}
+    unknown = keys - _CONNECTION_KEYS
+    if unknown:
+        return f"MONITOR_STORAGE_CONNECTION_STRING has unknown keys: {', '.join(sorted(unknown))}"
+    if "accountname" not in keys and "usedevelopmentstorage" not in keys:
+        return "MONITOR_STORAGE_CONNECTION_STRING names no AccountName"
+    return None
 
 
 class SettingsError(ValueError):
@@ -55,6 +90,10 @@ class Settings:
     # Base delay of msgraph-sdk's RetryHandler when a 429/503/504 carries no Retry-After.
     graph_retry_delay_seconds: float = 3.0
     graph_max_retries: int = 3
+    # One pass per tenant at a time: a pass holds the tenant's lease for at most this long (longer than
+    # the Functions timeout), and a second pass waits this long for it before recording itself skipped.
+    pass_lease_minutes: int = 15
+    pass_wait_seconds: int = 0
     telemetry_console: bool = False
     thresholds: Thresholds = field(default_factory=Thresholds)
     # The weekly snapshot: its NCRONTAB schedule (the timer binding reads the app setting itself; it is
@@ -110,6 +149,8 @@ class Settings:
             problems.append("MONITOR_GRAPH_ENDPOINT must use https unless it is on loopback")
 
         connection = env.get("MONITOR_STORAGE_CONNECTION_STRING", "").strip()
+        if connection and (problem := connection_string_problem(connection)):
+            problems.append(problem)
         storage_endpoint = text("MONITOR_STORAGE_ENDPOINT", "")
         if require_storage and not (connection or storage_endpoint):
             problems.append(
@@ -159,6 +200,8 @@ class Settings:
                 "MONITOR_GRAPH_RETRY_DELAY_SECONDS", cls.graph_retry_delay_seconds, float, 0
             ),
             graph_max_retries=int(number("MONITOR_GRAPH_MAX_RETRIES", cls.graph_max_retries, int, 0)),
+            pass_lease_minutes=int(number("MONITOR_PASS_LEASE_MINUTES", cls.pass_lease_minutes, int, 1)),
+            pass_wait_seconds=int(number("MONITOR_PASS_WAIT_SECONDS", cls.pass_wait_seconds, int, 0)),
             telemetry_console=text("MONITOR_TELEMETRY_CONSOLE", "").lower() in ("1", "true", "yes"),
             thresholds=replace(defaults, **overrides),
             weekly_schedule=weekly_schedule,

@@ -52,5 +52,25 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 def test_the_connection_string_is_not_shown_in_repr() -> None:
-    settings = Settings.from_env({"MONITOR_STORAGE_CONNECTION_STRING": "AccountKey=secret"})
+    settings = Settings.from_env({"MONITOR_STORAGE_CONNECTION_STRING": "AccountName=a;AccountKey=secret"})
     assert "secret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("AccountKey=secret", "MONITOR_STORAGE_CONNECTION_STRING names no AccountName"),
+        (
+            "not a connection string",
+            "MONITOR_STORAGE_CONNECTION_STRING must be key=value pairs separated by ';'",
+        ),
+        ("AccountName=a;Password=secret", "MONITOR_STORAGE_CONNECTION_STRING has unknown keys: password"),
+    ],
+)
+def test_a_malformed_connection_string_is_a_configuration_problem_that_quotes_none_of_it(
+    value: str, problem: str
+) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"MONITOR_STORAGE_CONNECTION_STRING": value})
+    assert raised.value.problems == [problem]
+    assert "secret" not in str(raised.value)

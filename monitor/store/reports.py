@@ -14,20 +14,40 @@ same snapshot again replaces it.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import orjson
-from azure.core.exceptions import ResourceExistsError
+from azure.core.exceptions import AzureError, ResourceExistsError
 from azure.data.tables import TableServiceClient, TableTransactionError, UpdateMode
 
 from monitor.settings import Settings
-from monitor.store.tables import BATCH, MAX_TEXT, StoreError, safe_key
+from monitor.store.base import StoreConfigError, StoreError
+from monitor.store.tables import BATCH, MAX_TEXT, RETRY, TIMEOUTS, describe, safe_key
 
 JSON = Mapping[str, Any]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _guarded(operation: str, table: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Any Azure SDK failure of `operation` becomes a one-line StoreError naming the table."""
+
+    def wrap(method: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(method)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return method(*args, **kwargs)
+            except AzureError as exc:
+                raise StoreError(f"table {table}: {operation} failed ({describe(exc)})") from exc
+
+        return run
+
+    return wrap
 
 
 @dataclass(frozen=True)
@@ -94,8 +114,11 @@ class TableReportStore:
         self._tables = {}
         for name in self.TABLES:
             table = f"{prefix}{name}"
-            with contextlib.suppress(ResourceExistsError):  # made by an earlier process: fine
-                service.create_table(table)
+            try:
+                with contextlib.suppress(ResourceExistsError):  # made by an earlier process: fine
+                    service.create_table(table)
+            except AzureError as exc:
+                raise StoreError(f"table {table}: create failed ({describe(exc)})") from exc
             self._tables[name] = service.get_table_client(table)
 
     def close(self) -> None:
@@ -103,6 +126,7 @@ class TableReportStore:
             table.close()
         self._service.close()
 
+    @_guarded("save", "weeklysnapshots")
     def save_snapshot(self, tenant_id: str, period_end: datetime, document: JSON) -> None:
         text = orjson.dumps(document).decode()
         parts = [text[i : i + MAX_TEXT] for i in range(0, len(text), MAX_TEXT)] or [""]
@@ -145,6 +169,7 @@ class TableReportStore:
                 f"table {table.table_name}: weekly snapshot {stamp} not stored ({said})"
             ) from exc
 
+    @_guarded("read", "weeklysnapshots")
     def snapshots(
         self, tenant_id: str, before: datetime | None = None, limit: int = 10
     ) -> list[StoredSnapshot]:
@@ -170,6 +195,7 @@ class TableReportStore:
                 break
         return found
 
+    @_guarded("save", "taprecoveries")
     def save_recoveries(self, tenant_id: str, chains: Mapping[str, JSON]) -> None:
         rows = [
             (
@@ -192,6 +218,7 @@ class TableReportStore:
                 said = exc.message.splitlines()[0] if exc.message else ""
                 raise StoreError(f"table {table.table_name}: recovery chains not stored ({said})") from exc
 
+    @_guarded("read", "taprecoveries")
     def recoveries(self, tenant_id: str) -> dict[str, JSON]:
         found = self._tables["taprecoveries"].query_entities(
             "PartitionKey eq @pk", parameters={"pk": tenant_id}
@@ -214,7 +241,14 @@ def open_report_store(settings: Settings) -> ReportStore:
     if not settings.has_storage:
         return MemoryReportStore()
     if settings.storage_connection_string:
-        service = TableServiceClient.from_connection_string(settings.storage_connection_string)
+        try:
+            service = TableServiceClient.from_connection_string(
+                settings.storage_connection_string, **RETRY, **TIMEOUTS
+            )
+        except ValueError as exc:
+            raise StoreConfigError(
+                "MONITOR_STORAGE_CONNECTION_STRING is not a valid storage connection string"
+            ) from exc
     else:
         from azure.identity import DefaultAzureCredential
 
