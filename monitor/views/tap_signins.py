@@ -208,7 +208,7 @@ def row_json(
     }
 
 
-def _matches(row: Mapping[str, Any], signin: TapSignIn, f: TapSignInFilter) -> bool:
+def _matches(signin: TapSignIn, flagged: bool, f: TapSignInFilter) -> bool:
     if f.since and signin.created < f.since:
         return False
     if f.until and signin.created > f.until:
@@ -224,7 +224,7 @@ def _matches(row: Mapping[str, Any], signin: TapSignIn, f: TapSignInFilter) -> b
     issuer = signin.issuance.issued_by.lower() if signin.issuance else ""
     if f.issuer and f.issuer.lower() != issuer:
         return False
-    return not f.flagged or bool(row["flagged"])
+    return not f.flagged or flagged
 
 
 @dataclass(frozen=True)
@@ -248,19 +248,24 @@ def page(
     recoveries: Mapping[str, Mapping[str, Any]],
     request: PageRequest,
 ) -> TapSignInPage:
-    """The page of matching rows after the request's position, newest first."""
-    matching: list[tuple[tuple[str, str], dict[str, Any]]] = []
-    for signin in signins:
-        chain = recoveries.get(signin.issuance.audit_id) if signin.issuance else None
-        row = row_json(signin, notes.get(signin.id, ()), chain)
-        if _matches(row, signin, request.filters):
-            matching.append(((iso(signin.created), signin.id), row))
-    matching.sort(key=lambda item: item[0], reverse=True)
-    after = request.after
-    remaining = [item for item in matching if after is None or item[0] < after]
-    chosen = remaining[: request.limit]
-    token = encode_token(chosen[-1][0], request.filters) if len(remaining) > request.limit else None
-    return TapSignInPage(tuple(row for _, row in chosen), token, len(matching))
+    """The page of matching rows after the request's position, newest first. Rows are built for the
+    page only: filtering a month of sign-ins touches each record once."""
+    f = request.filters
+    matching = [s for s in signins if _matches(s, s.id in notes, f)]
+    matching.sort(key=lambda s: (s.created, s.id), reverse=True)
+    total = len(matching)
+    if request.after is not None:
+        after = (_time("continuation", request.after[0]), request.after[1])
+        matching = [s for s in matching if (s.created, s.id) < after]
+    chosen = matching[: request.limit]
+    rows = tuple(
+        row_json(s, notes.get(s.id, ()), recoveries.get(s.issuance.audit_id) if s.issuance else None)
+        for s in chosen
+    )
+    last = chosen[-1] if chosen else None
+    more = last is not None and len(matching) > request.limit
+    token = encode_token((iso(last.created), last.id), f) if more and last is not None else None
+    return TapSignInPage(rows, token, total)
 
 
 CSV_COLUMNS = (
