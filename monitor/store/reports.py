@@ -6,15 +6,19 @@ recovery chain (the SOC view shows them beside the TAP sign-ins).
 | weeklysnapshots | tenant id    | yyyymmddTHHMMSS _ part (000) | the tenant's partition, newest first   |
 | taprecoveries   | tenant id    | issuance audit id            | the tenant's partition                 |
 
-A snapshot is JSON of any size: it is cut into parts of MAX_TEXT characters, one entity each, written in
-one entity group transaction (all parts or none), so a reader never sees half a snapshot. Writing the
-same snapshot again replaces it.
+A snapshot is JSON of any size: compressed (zlib, then base64) and cut into parts of MAX_TEXT characters,
+one entity each. Part 000 is written last and names the write's version; a reader joins only parts of
+that version, so it never sees half a snapshot or halves of two. Writing the same week again replaces it.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
+import logging
+import uuid
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -30,6 +34,7 @@ from monitor.store.base import StoreConfigError, StoreError
 from monitor.store.tables import BATCH, MAX_TEXT, RETRY, TIMEOUTS, describe, safe_key
 
 JSON = Mapping[str, Any]
+log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -128,13 +133,13 @@ class TableReportStore:
 
     @_guarded("save", "weeklysnapshots")
     def save_snapshot(self, tenant_id: str, period_end: datetime, document: JSON) -> None:
-        text = orjson.dumps(document).decode()
+        text = base64.b64encode(zlib.compress(orjson.dumps(document), 6)).decode()
         parts = [text[i : i + MAX_TEXT] for i in range(0, len(text), MAX_TEXT)] or [""]
-        if len(parts) > BATCH:
-            raise StoreError(
-                f"weekly snapshot of {len(text)} characters is too large to store in one transaction"
-            )
         stamp = _second_key(period_end)
+        # Every part carries the write's version; part 000, written last, says which version and how many
+        # parts make the snapshot. A reader that finds parts of another version skips the snapshot rather
+        # than join halves of two writes.
+        version = uuid.uuid4().hex
         table = self._tables["weeklysnapshots"]
         stale = [
             e["RowKey"]
@@ -145,29 +150,33 @@ class TableReportStore:
             )
             if int(e["RowKey"].rsplit("_", 1)[1]) >= len(parts)
         ]
-        operations: list[Any] = [
-            (
-                "upsert",
-                {
-                    "PartitionKey": tenant_id,
-                    "RowKey": f"{stamp}_{n:03d}",
-                    "PeriodEnd": period_end,
-                    "Part": n,
-                    "Parts": len(parts),
-                    "Text": part,
-                },
-                {"mode": UpdateMode.REPLACE},
-            )
-            for n, part in enumerate(parts)
-        ]
-        operations += [("delete", {"PartitionKey": tenant_id, "RowKey": row}) for row in stale]
-        try:
-            table.submit_transaction(operations)
-        except TableTransactionError as exc:
-            said = exc.message.splitlines()[0] if exc.message else ""
-            raise StoreError(
-                f"table {table.table_name}: weekly snapshot {stamp} not stored ({said})"
-            ) from exc
+
+        def upsert(n: int) -> Any:
+            entity = {
+                "PartitionKey": tenant_id,
+                "RowKey": f"{stamp}_{n:03d}",
+                "PeriodEnd": period_end,
+                "Part": n,
+                "Parts": len(parts),
+                "Version": version,
+                "Encoding": "zlib+base64",
+                "Text": parts[n],
+            }
+            return ("upsert", entity, {"mode": UpdateMode.REPLACE})
+
+        rest = [upsert(n) for n in range(1, len(parts))]
+        batches = [rest[i : i + BATCH] for i in range(0, len(rest), BATCH)]
+        batches.append([upsert(0)])
+        deletes = [("delete", {"PartitionKey": tenant_id, "RowKey": row}) for row in stale]
+        batches += [deletes[i : i + BATCH] for i in range(0, len(deletes), BATCH)]
+        for batch in batches:
+            try:
+                table.submit_transaction(batch)
+            except TableTransactionError as exc:
+                said = exc.message.splitlines()[0] if exc.message else ""
+                raise StoreError(
+                    f"table {table.table_name}: weekly snapshot {stamp} not stored ({said})"
+                ) from exc
 
     @_guarded("read", "weeklysnapshots")
     def snapshots(
@@ -177,20 +186,25 @@ class TableReportStore:
         if before is not None:
             query += " and RowKey lt @hi"
             parameters["hi"] = f"{_second_key(before)}_"
-        parts: dict[str, dict[int, str]] = defaultdict(dict)
-        ends: dict[str, datetime] = {}
-        counts: dict[str, int] = {}
+        parts: dict[str, dict[int, tuple[str, str]]] = defaultdict(dict)
+        heads: dict[str, Any] = {}
         for entity in self._tables["weeklysnapshots"].query_entities(query, parameters=parameters):
             stamp = entity["RowKey"].rsplit("_", 1)[0]
-            parts[stamp][int(entity["Part"])] = entity["Text"]
-            counts[stamp] = int(entity["Parts"])
-            ends[stamp] = datetime.fromtimestamp(entity["PeriodEnd"].timestamp(), UTC)
+            part = int(entity["Part"])
+            parts[stamp][part] = (str(entity.get("Version", "")), entity["Text"])
+            if part == 0:
+                heads[stamp] = entity
         found = []
-        for stamp in sorted(parts, reverse=True):
-            if len(parts[stamp]) != counts[stamp]:
-                continue  # written by a newer writer with more parts while we read: skip, never half
-            text = "".join(parts[stamp][n] for n in range(counts[stamp]))
-            found.append(StoredSnapshot(tenant_id, ends[stamp], orjson.loads(text)))
+        for stamp in sorted(heads, reverse=True):
+            head = heads[stamp]
+            version, count = str(head.get("Version", "")), int(head["Parts"])
+            pieces = [parts[stamp].get(n) for n in range(count)]
+            if any(piece is None or piece[0] != version for piece in pieces):
+                log.warning("weekly snapshot %s of tenant %s is being rewritten; skipped", stamp, tenant_id)
+                continue
+            text = zlib.decompress(base64.b64decode("".join(piece[1] for piece in pieces if piece)))
+            end = datetime.fromtimestamp(head["PeriodEnd"].timestamp(), UTC)
+            found.append(StoredSnapshot(tenant_id, end, orjson.loads(text)))
             if len(found) == limit:
                 break
         return found

@@ -4,6 +4,7 @@ are upserted by their pass."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -33,7 +34,11 @@ def snapshot(week: datetime, devices: int = 3) -> dict[str, object]:
     return {
         "periodEnd": week.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "devices": {
-            "items": [{"id": f"device-{n:06d}", "nonDestructiveReset": n % 2 == 0} for n in range(devices)]
+            # Device IDs as random as GUIDs, so the snapshot compresses as a real one does.
+            "items": [
+                {"id": hashlib.sha256(str(n).encode()).hexdigest()[:32], "nonDestructiveReset": n % 2 == 0}
+                for n in range(devices)
+            ]
         },
     }
 
@@ -57,17 +62,18 @@ def test_snapshots_come_back_newest_first_and_before_a_time(reports: ReportStore
 
 
 def test_a_snapshot_larger_than_a_table_property_comes_back_whole(reports: ReportStore) -> None:
-    large = snapshot(WEEK, devices=5000)  # about 250,000 characters: nine parts
+    # 150,000 devices: 10 MB of JSON, some 140 parts compressed, more than one transaction holds.
+    large = snapshot(WEEK, devices=150_000)
 
     reports.save_snapshot(TENANT, WEEK, large)
 
     (kept,) = reports.snapshots(TENANT)
     assert kept.document == large
-    assert len(str(large)) > 5 * MAX_TEXT
+    assert len(str(large)) > 100 * MAX_TEXT
 
 
 def test_saving_a_smaller_snapshot_for_the_same_week_replaces_every_part(reports: ReportStore) -> None:
-    reports.save_snapshot(TENANT, WEEK, snapshot(WEEK, devices=5000))
+    reports.save_snapshot(TENANT, WEEK, snapshot(WEEK, devices=150_000))
     reports.save_snapshot(TENANT, WEEK, snapshot(WEEK, devices=2))
 
     assert [s.document for s in reports.snapshots(TENANT)] == [snapshot(WEEK, devices=2)]
@@ -83,3 +89,23 @@ def test_recovery_chains_are_upserted_by_their_pass(reports: ReportStore) -> Non
         "Directory_1": {"stage": "new-method-registered"},
         "Directory/2": {"stage": "issued"},
     }
+
+
+def test_a_snapshot_whose_parts_come_from_two_writes_is_skipped_not_joined(
+    azurite: str, table_prefix: str
+) -> None:
+    from azure.data.tables import TableServiceClient, UpdateMode
+
+    service = TableServiceClient.from_connection_string(azurite)
+    store = TableReportStore(service, table_prefix)
+    store.save_snapshot(TENANT, WEEK - timedelta(weeks=1), snapshot(WEEK - timedelta(weeks=1)))
+    store.save_snapshot(TENANT, WEEK, snapshot(WEEK, devices=150_000))
+    table = TableServiceClient.from_connection_string(azurite).get_table_client(
+        f"{table_prefix}weeklysnapshots"
+    )
+    part = table.get_entity(TENANT, "20261120T120000_001")
+    table.upsert_entity(dict(part) | {"Version": "another write"}, mode=UpdateMode.REPLACE)
+
+    assert [s.period_end for s in store.snapshots(TENANT)] == [WEEK - timedelta(weeks=1)]
+    table.close()
+    store.close()
