@@ -180,7 +180,7 @@ def _status(args: argparse.Namespace) -> str:
 async def _weekly(args: argparse.Namespace) -> str:
     from graphsim import SnapshotError
     from monitor.collectors.directory import TenantUnreadable
-    from monitor.service import weekly_from_snapshot, weekly_from_store
+    from monitor.service import ReportMismatch, weekly_from_snapshot, weekly_from_store
 
     previous = None
     if args.previous is not None:
@@ -199,6 +199,8 @@ async def _weekly(args: argparse.Namespace) -> str:
             runs = weekly_from_store(args.now, args.output)
     except (SnapshotError, TenantUnreadable) as exc:
         raise UsageError(f"unreadable snapshot: {exc}") from exc
+    except ReportMismatch as exc:
+        raise UsageError(str(exc)) from exc
     except OSError as exc:
         raise UsageError(f"cannot write the report into {args.output}: {exc.strerror}") from exc
     if not runs:

@@ -85,6 +85,10 @@ def keep_recoveries(settings: Settings, result: PassResult, reports: ReportStore
 # -- weekly snapshot --------------------------------------------------------------------------------
 
 
+class ReportMismatch(ValueError):
+    """The previous report given to compare with is of another tenant."""
+
+
 @dataclass(frozen=True)
 class WeeklyRun:
     report: WeeklyReport
@@ -101,7 +105,13 @@ def _weekly(
 ) -> WeeklyRun:
     """Compute the week's snapshot, compare it with the last one kept (or `previous`), keep it, and
     write the report into `output` when given."""
+    # Where an alert store exists, hand it here instead of the ledger (monitor.weekly.alerts.AlertSource).
     snapshot = read_snapshot(tenant, now, state, reports, LedgerAlerts(state))
+    previous_tenant = (previous or {}).get("tenant")
+    if previous is not None and (
+        not isinstance(previous_tenant, dict) or previous_tenant.get("id") != tenant.id
+    ):
+        raise ReportMismatch(f"the previous report is not of tenant {tenant.id}: nothing to compare")
     if previous is None:
         kept = reports.snapshots(tenant.id, before=snapshot.period_end, limit=1)
         previous = kept[0].document if kept else None

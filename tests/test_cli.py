@@ -314,3 +314,18 @@ def test_tap_signins_pages_as_csv_with_the_token_on_stderr() -> None:
     assert rest.returncode == 0, rest.stderr
     every = cli(*args)
     assert first.stdout.splitlines()[1:] + rest.stdout.splitlines()[1:] == every.stdout.splitlines()[1:]
+
+
+def test_weekly_refuses_a_previous_file_that_is_not_a_report(tmp_path: Path) -> None:
+    organization = TENANTS / "healthy" / "v1.0" / "organization.json"
+    done = cli(
+        "weekly",
+        "--snapshot",
+        str(TENANTS / "healthy"),
+        "--output",
+        str(tmp_path),
+        "--previous",
+        str(organization),
+    )
+
+    assert (done.returncode, done.stderr) == (2, f"error: {organization} is not a weekly report.json\n")

@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from monitor.entra import PIN_RESET_SERVICE_APP_ID
-from monitor.service import WeeklyRun, weekly_from_snapshot
+from monitor.service import ReportMismatch, WeeklyRun, weekly_from_snapshot
 from tests.support import NOW, TENANT_ID, signin_series, stamp, write, write_recovery_tenant, write_tenant
 
 READY_ID = "0d5e0000-0000-4000-8000-000000000001"
@@ -164,3 +164,12 @@ def test_a_recovery_with_a_pass_appears_with_its_stage(tmp_path: Path) -> None:
     assert (tap["issued"], tap["used"]) == (1, 1)
     assert [r["stage"] for r in tap["recoveries"]] == ["new-method-registered"]
     assert run.report.snapshot.tap_signins_by_result == {"success": 1, "failure": 0}
+
+
+def test_a_previous_report_of_another_tenant_is_refused(tmp_path: Path, first: WeeklyRun) -> None:
+    other = first.report.to_json() | {"tenant": {"id": "another-tenant", "displayName": "Fabrikam"}}
+
+    with pytest.raises(ReportMismatch) as refused:
+        weekly(last_week(tmp_path / "tenant"), tmp_path / "out", other)
+
+    assert str(refused.value) == f"the previous report is not of tenant {TENANT_ID}: nothing to compare"
