@@ -1,10 +1,11 @@
 """The recovery chain of each Temporary Access Pass: issued, signed in with it, new method registered,
 old methods removed.
 
-Microsoft's Temporary Access Pass guide describes account recovery this way: an admin issues a pass to a
-user who lost their methods, the user signs in with it and registers a new method, and the lost methods
-are removed. This module lines the four steps up from what a pass reads (issuances, TAP sign-ins,
-method registrations and removals, users' current methods); it does no I/O.
+Account recovery with a pass (Microsoft's Temporary Access Pass guide; the public article "Using
+Temporary Access Pass in Azure AD for account access recovery"): an admin issues a pass to a user who lost
+their methods, the user signs in with it and registers a new method, and the lost methods are removed.
+This module lines the four steps up from what a pass reads (issuances, TAP sign-ins, method
+registrations and removals, users' current methods); it does no I/O.
 """
 
 from __future__ import annotations

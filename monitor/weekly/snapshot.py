@@ -172,10 +172,8 @@ class WeeklySnapshot:
         groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
         for d in self.devices:
             groups[(d.edition, d.release)][0 if d.ready is True else 1 if d.ready is False else 2] += 1
-        return sorted(
-            ((e, r, *counts) for (e, r), counts in groups.items()),  # type: ignore[misc]
-            key=lambda g: (-(g[2] + g[3] + g[4]), g[0], g[1]),
-        )
+        rows = [(e, r, ready, unready, unknown) for (e, r), (ready, unready, unknown) in groups.items()]
+        return sorted(rows, key=lambda g: (-(g[2] + g[3] + g[4]), g[0], g[1]))
 
     # -- JSON -------------------------------------------------------------------------------------
 

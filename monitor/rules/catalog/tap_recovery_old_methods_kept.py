@@ -18,13 +18,14 @@ RULE = Rule(
     severity="medium",
     subject="user",
     rationale=(
-        "Microsoft's Temporary Access Pass guide describes account recovery as: issue a pass to the user "
-        "who lost their methods, let them sign in with it and register a new method, and remove the lost "
-        "ones (Microsoft Learn, 'Configure a Temporary Access Pass to register passwordless authentication "
-        "methods'; 'Manage user authentication methods for Microsoft Entra multifactor authentication'). "
-        "A lost phone or security key that stays registered is a working second factor in whoever's hands "
-        "it is now. The audit log ('User registered security info', 'Admin deleted security info') and "
-        "the user's current methods show whether the last step happened."
+        "Microsoft's Temporary Access Pass guide presents the pass as the way back in for a user who lost "
+        "a strong method: sign in with it and register a new one (Microsoft Learn, 'Configure a Temporary "
+        "Access Pass in Microsoft Entra ID to register passwordless authentication methods'). The public "
+        "article 'Using Temporary Access Pass in Azure AD for account access recovery' adds the last step: "
+        "users who update their methods after losing their credentials or device should remove the old "
+        "ones. A lost phone or security key that stays registered is a working second factor in whoever's "
+        "hands it is now. The audit log ('User registered security info', 'Admin deleted security info') "
+        "and the user's current methods show whether that step happened."
     ),
     remediation=(
         "Confirm with the user which of the listed methods they still have, then delete the others: Entra "
