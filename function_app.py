@@ -1,7 +1,9 @@
 """Azure Functions app (Python v2 programming model): wiring only.
 
 Each trigger calls the same entry point as `python -m monitor` (monitor/service.py). Settings come from
-app settings; see README.md for the list.
+app settings; see README.md for the list. The monitor is imported inside each function, not here: the
+host imports this module to index the triggers, and that should cost little more than azure.functions
+(bench/import_cost.py).
 """
 
 from __future__ import annotations
@@ -10,10 +12,6 @@ import logging
 from pathlib import Path
 
 import azure.functions as func
-import orjson
-
-from monitor import service
-from monitor.settings import Settings
 
 app = func.FunctionApp()
 log = logging.getLogger("monitor.functions")
@@ -24,6 +22,8 @@ log = logging.getLogger("monitor.functions")
 )
 async def poll(timer: func.TimerRequest) -> None:
     """The monitoring pass: read Graph, evaluate the rules, record findings (what `monitor run` does)."""
+    from monitor import service
+
     if timer.past_due:
         log.warning("poll timer is past due; running the pass now")
     result = await service.run_configured_pass()
@@ -33,6 +33,10 @@ async def poll(timer: func.TimerRequest) -> None:
 @app.route(route="health", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 def health(req: func.HttpRequest) -> func.HttpResponse:
     """Configuration, store reachability and the last passes (what `monitor status` prints)."""
+    import orjson
+
+    from monitor import service
+
     report = service.health()
     return func.HttpResponse(
         orjson.dumps(report.to_json()),
@@ -46,6 +50,9 @@ def health(req: func.HttpRequest) -> func.HttpResponse:
 )
 def weekly(timer: func.TimerRequest) -> None:
     """The weekly compliance snapshot, kept in Table Storage (what `monitor weekly` does)."""
+    from monitor import service
+    from monitor.settings import Settings
+
     if timer.past_due:
         log.warning("weekly timer is past due; building the snapshot now")
     output = Settings.from_env(require_storage=True).weekly_output
@@ -56,5 +63,7 @@ def weekly(timer: func.TimerRequest) -> None:
 @app.route(route="tap-signins", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 def tap_signins(req: func.HttpRequest) -> func.HttpResponse:
     """TAP sign-ins for SOC review, filtered and paged (what `monitor tap-signins` prints)."""
+    from monitor import service
+
     status, body, mimetype = service.tap_signins_response(dict(req.params))
     return func.HttpResponse(body, status_code=status, mimetype=mimetype)

@@ -21,7 +21,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from monitor import inventory, telemetry
@@ -60,6 +60,7 @@ from monitor.records import (
     UnusableItems,
     UserMethod,
     iso,
+    utcnow,
 )
 from monitor.rules import evaluate_all
 from monitor.rules.base import SEVERITIES, Finding, RuleResult
@@ -83,10 +84,6 @@ TAP_SIGNIN_STREAM = TAP_STREAM
 SIGNIN_SOURCE = "beta/auditLogs/signIns"
 # Graph's longest TAP lifetime (30 days): a pass whose lifetime is unknown may have been valid this long.
 LONGEST_TAP_MINUTES = 43_200
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def new_run_id(started: datetime) -> str:
@@ -488,7 +485,7 @@ async def run_pass(graph: GraphSession, store: StateStore, settings: Settings, n
                 results = evaluate_all(collected.facts, settings.thresholds)
                 evaluate_span.set_attribute("rules", len(results))
             findings = sum(len(r.findings) for r in results)
-            telemetry.FINDINGS.add(findings)
+            telemetry.count_findings(f for r in results for f in r.findings)
             problems = collected.problems
             stats = {
                 "graph_requests": graph.stats.requests,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from monitor.entra import PIN_RESET_APPS, ErrorClass, error_class
@@ -19,6 +19,11 @@ T = TypeVar("T")
 def iso(moment: datetime) -> str:
     """A time as every output of the monitor writes it: UTC, whole seconds, `Z`."""
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utcnow() -> datetime:
+    """The wall clock, in UTC to the second (passes fix their own `now` for the data's windows)."""
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,10 @@
 """Entry points shared by `function_app.py` and the CLI: each builds its parts from settings and runs
-the same pipeline, so nothing the timer does is missing from `python -m monitor`, and the reverse."""
+the same pipeline, so nothing the timer does is missing from `python -m monitor`, and the reverse.
+
+Cold start: `function_app` imports this module to index its triggers, so it imports only what every
+entry point needs. msgraph-sdk, the pipeline, telemetry exporters and the Table client load when a
+pass or a route first needs them (bench/import_cost.py measures it).
+"""
 
 from __future__ import annotations
 
@@ -8,27 +13,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import orjson
-from azure.core.exceptions import AzureError
-
-from monitor import telemetry
-from monitor.graph.session import GraphSession
-from monitor.pipeline import PassResult, run_pass, utcnow
-from monitor.records import TapSignIn, Tenant
-from monitor.rules.base import Finding
-from monitor.rules.evidence import iso
+from monitor.records import iso, utcnow
+from monitor.schedule import Schedule
 from monitor.settings import Settings, SettingsError
-from monitor.store import open_store
-from monitor.store.base import RunRecord, StateStore, StoredFinding, StoreError
-from monitor.store.memory import MemoryStore
-from monitor.store.reports import MemoryReportStore, ReportStore, open_report_store
-from monitor.views.tap_signins import PageRequest, RuleNote, TapSignInPage, notes_by_signin, page
-from monitor.weekly.alerts import LedgerAlerts
-from monitor.weekly.compare import compare
-from monitor.weekly.report import WeeklyReport, write_report
-from monitor.weekly.snapshot import read_snapshot
+from monitor.store.base import RunRecord, StoredFinding, StoreError
+
+if TYPE_CHECKING:
+    from monitor.pipeline import PassResult
+    from monitor.records import TapSignIn, Tenant
+    from monitor.rules.base import Finding
+    from monitor.store.base import StateStore
+    from monitor.store.reports import ReportStore
+    from monitor.views.tap_signins import PageRequest, RuleNote, TapSignInPage
+    from monitor.weekly.report import WeeklyReport
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +55,12 @@ async def run_configured_pass(
 
 
 async def _one_pass(settings: Settings, now: datetime | None) -> PassResult:
-    telemetry.configure(settings.telemetry_console)
+    from monitor import telemetry
+    from monitor.graph.session import GraphSession
+    from monitor.pipeline import run_pass
+    from monitor.store import open_store
+
+    telemetry.configure(settings)
     store = open_store(settings)
     try:
         async with GraphSession(settings) as graph:
@@ -71,6 +75,8 @@ async def _one_pass(settings: Settings, now: datetime | None) -> PassResult:
 
 def keep_recoveries(settings: Settings, result: PassResult, reports: ReportStore | None = None) -> None:
     """Store the pass's recovery chains, which the SOC view shows beside the TAP sign-ins."""
+    from monitor.store.reports import open_report_store
+
     chains = {c.issuance.audit_id: c.to_json() | {"userId": c.user_id} for c in result.recoveries}
     if not chains:
         return
@@ -105,6 +111,11 @@ def _weekly(
 ) -> WeeklyRun:
     """Compute the week's snapshot, compare it with the last one kept (or `previous`), keep it, and
     write the report into `output` when given."""
+    from monitor.weekly.alerts import LedgerAlerts
+    from monitor.weekly.compare import compare
+    from monitor.weekly.report import WeeklyReport, write_report
+    from monitor.weekly.snapshot import read_snapshot
+
     # Where an alert store exists, hand it here instead of the ledger (monitor.weekly.alerts.AlertSource).
     snapshot = read_snapshot(tenant, now, state, reports, LedgerAlerts(state))
     previous_tenant = (previous or {}).get("tenant")
@@ -137,6 +148,10 @@ async def weekly_from_snapshot(
     """The weekly report of a tenant snapshot, offline: one pass through the simulator into memory
     stores, then the snapshot of what it stored. `previous` is an earlier report.json to compare with."""
     from graphsim import GraphSimulator
+    from monitor.graph.session import GraphSession
+    from monitor.pipeline import run_pass
+    from monitor.store.memory import MemoryStore
+    from monitor.store.reports import MemoryReportStore
 
     settings = Settings.from_env(environ)
     moment = now or utcnow()
@@ -153,6 +168,10 @@ def weekly_from_store(
 ) -> list[WeeklyRun]:
     """The weekly report of every tenant with a recorded pass, from Table Storage (the timer's job).
     One tenant's report goes into `output`; several go into `output/<tenant id>/`."""
+    from monitor.records import Tenant
+    from monitor.store import open_store
+    from monitor.store.reports import open_report_store
+
     settings = Settings.from_env(environ, require_storage=True)
     moment = now or utcnow()
     state, reports = open_store(settings), open_report_store(settings)
@@ -173,6 +192,8 @@ def weekly_from_store(
 
 
 def _finding_notes(findings: Iterable[Finding | StoredFinding]) -> dict[str, list[RuleNote]]:
+    from monitor.views.tap_signins import notes_by_signin
+
     return notes_by_signin(
         (f.rule, f.severity, f.title, f.status if isinstance(f, StoredFinding) else "open", f.evidence)
         for f in findings
@@ -183,6 +204,8 @@ async def tap_signins_from_snapshot(
     snapshot: Path, now: datetime | None, request: PageRequest, environ: Mapping[str, str] | None = None
 ) -> TapSignInPage:
     """The SOC view of a tenant snapshot, offline (one pass, like scan)."""
+    from monitor.views.tap_signins import page
+
     result = await scan_snapshot(snapshot, now, environ)
     recoveries = {c.issuance.audit_id: c.to_json() for c in result.recoveries}
     return page(result.tap_signins, _finding_notes(result.findings), recoveries, request)
@@ -193,6 +216,10 @@ def tap_signins_from_store(
 ) -> TapSignInPage:
     """The SOC view of what the passes stored (GET /api/tap-signins): sign-ins of the lookback unless
     the filters say otherwise."""
+    from monitor.store import open_store
+    from monitor.store.reports import open_report_store
+    from monitor.views.tap_signins import page
+
     settings = Settings.from_env(environ, require_storage=True)
     moment = now or utcnow()
     since = request.filters.since or moment - timedelta(days=settings.signin_lookback_days)
@@ -218,6 +245,8 @@ def stored_findings(
     status: Literal["open", "resolved", "all"] = "open",
     environ: Mapping[str, str] | None = None,
 ) -> list[StoredFinding]:
+    from monitor.store import open_store
+
     settings = Settings.from_env(environ, require_storage=True)
     store = open_store(settings)
     try:
@@ -256,13 +285,28 @@ class Health:
         }
 
 
-def health(environ: Mapping[str, str] | None = None, stale_after: timedelta = timedelta(hours=2)) -> Health:
+# Without a schedule to go by (or one that runs rarely), a pass older than this is stale.
+DEFAULT_STALE_AFTER = timedelta(hours=2)
+
+
+def stale_after(settings: Settings, now: datetime) -> timedelta:
+    """How old the last pass may be: two scheduled intervals and ten minutes (a pass may run late and
+    take its time), or DEFAULT_STALE_AFTER without a schedule."""
+    if not settings.poll_schedule:
+        return DEFAULT_STALE_AFTER
+    gap = Schedule.parse(settings.poll_schedule).longest_gap(now)
+    return DEFAULT_STALE_AFTER if gap is None else 2 * gap + timedelta(minutes=10)
+
+
+def health(environ: Mapping[str, str] | None = None) -> Health:
     """Is the monitor configured, can it reach its store, and did its last passes succeed recently?"""
     checked = utcnow()
     try:
-        settings = Settings.from_env(environ, require_storage=True)
+        settings = Settings.from_env(environ, require_storage=True, require_schedule=True)
     except SettingsError as exc:
         return Health("unhealthy", checked, tuple(exc.problems))
+    from monitor.store import open_store
+
     try:
         store = open_store(settings)
         try:
@@ -273,12 +317,13 @@ def health(environ: Mapping[str, str] | None = None, stale_after: timedelta = ti
         log.warning("health: Table Storage check failed: %s", exc)
         return Health("unhealthy", checked, (f"Table Storage unreachable: {exc}",))
     problems = []
+    limit = stale_after(settings, checked)
     if not runs:
         problems.append("no monitoring pass has been recorded yet")
     for run in runs:
-        if run.outcome != "ok":
+        if run.outcome not in ("ok", "running"):
             problems.append(f"last pass for tenant {run.tenant_id} was {run.outcome}")
-        if checked - run.finished > stale_after:
+        if checked - run.finished > limit:
             problems.append(f"no pass for tenant {run.tenant_id} since {iso(run.finished)}")
     return Health("degraded" if problems else "ok", checked, tuple(problems), runs)
 
@@ -288,6 +333,9 @@ def tap_signins_response(
 ) -> tuple[int, bytes, str]:
     """GET /api/tap-signins: (status, body, media type). A bad filter is a 400 with the reason; the store
     or configuration failing is a 503 that says so; nothing answers 500."""
+    import orjson
+    from azure.core.exceptions import AzureError
+
     from monitor.views.tap_signins import FilterError, parse_filters, to_csv
 
     query = dict(params)
@@ -300,7 +348,11 @@ def tap_signins_response(
         return 400, orjson.dumps({"error": str(exc)}), "application/json"
     except SettingsError as exc:
         return 503, orjson.dumps({"error": str(exc)}), "application/json"
-    except (AzureError, StoreError) as exc:
+    except StoreError as exc:
+        # Store errors are one line naming the table and what the service said, never a secret.
+        log.warning("tap-signins: Table Storage failed: %s", exc)
+        return 503, orjson.dumps({"error": f"Table Storage unavailable: {exc}"}), "application/json"
+    except AzureError as exc:  # a credential that cannot get a token, before any table is touched
         log.warning("tap-signins: Table Storage failed: %s", type(exc).__name__)
         body = {"error": f"Table Storage unavailable: {type(exc).__name__}"}
         return 503, orjson.dumps(body), "application/json"

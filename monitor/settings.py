@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from monitor.schedule import Schedule, ScheduleError
 from monitor.thresholds import Thresholds
 
 GraphCredentialKind = Literal["managed-identity", "default", "simulator"]
@@ -91,10 +92,21 @@ class Settings:
     graph_retry_delay_seconds: float = 3.0
     graph_max_retries: int = 3
     # One pass per tenant at a time: a pass holds the tenant's lease for at most this long (longer than
-    # the Functions timeout), and a second pass waits this long for it before recording itself skipped.
-    pass_lease_minutes: int = 15
+    # the Functions timeout of 10 minutes), and a second pass waits this long before recording itself
+    # skipped.
+    pass_lease_minutes: int = 11
     pass_wait_seconds: int = 0
+    # NCRONTAB schedule of the timer trigger (six fields); health derives "stale" from it.
+    poll_schedule: str = ""
+    # Telemetry exporters (monitor/telemetry.py): Application Insights when its connection string is set,
+    # any OTLP/HTTP collector when an endpoint is set, stderr when asked; several at once is fine.
     telemetry_console: bool = False
+    applicationinsights_connection_string: str = field(default="", repr=False)
+    # APPLICATIONINSIGHTS_AUTHENTICATION_STRING `ClientId=<id>;Authorization=AAD`: send with a managed
+    # identity (the component's local auth is off in infra/). Empty client ID: the system-assigned one.
+    applicationinsights_entra_auth: bool = False
+    applicationinsights_client_id: str = ""
+    otlp_endpoint: str = ""
     thresholds: Thresholds = field(default_factory=Thresholds)
     # The weekly snapshot: its NCRONTAB schedule (the timer binding reads the app setting itself; it is
     # checked here so a typo shows in /api/health), and a folder the timer writes the report into
@@ -110,7 +122,13 @@ class Settings:
         return replace(self, graph_endpoint=endpoint, graph_credential=credential)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, *, require_storage: bool = False) -> Settings:
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        require_storage: bool = False,
+        require_schedule: bool = False,
+    ) -> Settings:
         env = os.environ if environ is None else environ
         problems: list[str] = []
 
@@ -156,6 +174,17 @@ class Settings:
             problems.append(
                 "MONITOR_STORAGE_CONNECTION_STRING or MONITOR_STORAGE_ENDPOINT is required to keep state"
             )
+        schedule = text("MONITOR_POLL_SCHEDULE", "")
+        if schedule:
+            try:
+                Schedule.parse(schedule)
+            except ScheduleError as exc:
+                problems.append(f"MONITOR_POLL_SCHEDULE {schedule!r} is not an NCRONTAB schedule: {exc}")
+        elif require_schedule:
+            problems.append(
+                "MONITOR_POLL_SCHEDULE is not set: the timer trigger has no schedule "
+                "(six NCRONTAB fields, e.g. '0 */15 * * * *')"
+            )
         tap_mode = text("MONITOR_TAP_SIGNIN_MODE", cls.tap_signin_mode)
         if tap_mode not in _TAP_MODES:
             modes = ", ".join(_TAP_MODES)
@@ -166,6 +195,20 @@ class Settings:
             problems.append(
                 f"MONITOR_TABLE_PREFIX must be letters and digits, starting with a letter, got {prefix!r}"
             )
+
+        insights_connection = env.get("APPLICATIONINSIGHTS_CONNECTION_STRING", "").strip()
+        if insights_connection and "=" not in insights_connection:
+            problems.append("APPLICATIONINSIGHTS_CONNECTION_STRING must be a key=value;... connection string")
+        insights_auth = _insights_authentication(env.get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", ""))
+        if insights_auth is None:
+            problems.append(
+                "APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'Authorization=AAD' "
+                "or 'ClientId=<client id>;Authorization=AAD'"
+            )
+        otlp_endpoint = text("OTEL_EXPORTER_OTLP_ENDPOINT", "").rstrip("/")
+        otlp_parts = urlsplit(otlp_endpoint)
+        if otlp_endpoint and (otlp_parts.scheme not in ("http", "https") or not otlp_parts.hostname):
+            problems.append(f"OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got {otlp_endpoint!r}")
 
         weekly_schedule = text("MONITOR_WEEKLY_SCHEDULE", "")
         if weekly_schedule and len(weekly_schedule.split()) != 6:
@@ -202,7 +245,12 @@ class Settings:
             graph_max_retries=int(number("MONITOR_GRAPH_MAX_RETRIES", cls.graph_max_retries, int, 0)),
             pass_lease_minutes=int(number("MONITOR_PASS_LEASE_MINUTES", cls.pass_lease_minutes, int, 1)),
             pass_wait_seconds=int(number("MONITOR_PASS_WAIT_SECONDS", cls.pass_wait_seconds, int, 0)),
+            poll_schedule=schedule,
             telemetry_console=text("MONITOR_TELEMETRY_CONSOLE", "").lower() in ("1", "true", "yes"),
+            applicationinsights_connection_string=insights_connection,
+            applicationinsights_entra_auth=insights_auth is not None and insights_auth[0],
+            applicationinsights_client_id=insights_auth[1] if insights_auth else "",
+            otlp_endpoint=otlp_endpoint,
             thresholds=replace(defaults, **overrides),
             weekly_schedule=weekly_schedule,
             weekly_output=text("MONITOR_WEEKLY_OUTPUT", ""),
@@ -218,3 +266,22 @@ class Settings:
         if problems:
             raise SettingsError(problems)
         return settings
+
+
+def _insights_authentication(raw: str) -> tuple[bool, str] | None:
+    """(Entra auth on, client ID) from APPLICATIONINSIGHTS_AUTHENTICATION_STRING; None when malformed.
+
+    The format is the Functions host's: `ClientId=<id>;Authorization=AAD` (a user-assigned identity) or
+    `Authorization=AAD` (the system-assigned one). Empty means key-based ingestion.
+    """
+    if not raw.strip():
+        return False, ""
+    pairs: dict[str, str] = {}
+    for part in raw.strip().strip(";").split(";"):
+        key, sep, value = part.partition("=")
+        if not sep or not value.strip():
+            return None
+        pairs[key.strip().lower()] = value.strip()
+    if pairs.get("authorization") != "AAD" or set(pairs) - {"authorization", "clientid"}:
+        return None
+    return True, pairs.get("clientid", "")

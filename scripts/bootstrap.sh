@@ -3,6 +3,7 @@
 #   .venv/                     Python packages from requirements-dev.txt
 #   tools/azurite/node_modules Azurite, the Table Storage emulator (npm)
 #   /usr/bin/chromium          Debian's chromium, which renders the weekly report in a test (apt)
+#   .venv-checkov/             checkov, the static checker of infra/ (its own venv: its pins differ)
 # Safe to run again: each part is skipped when its inputs have not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +34,13 @@ fi
 if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo "bootstrap: installing chromium (apt)" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null
+fi
+
+checkov_stamp=.venv-checkov/.requirements.sha256
+want=$(sha256sum requirements-checkov.txt | cut -d' ' -f1)
+if [ ! -x .venv-checkov/bin/checkov ] || [ "$(cat "$checkov_stamp" 2>/dev/null)" != "$want" ]; then
+  echo "bootstrap: installing checkov into .venv-checkov" >&2
+  [ -x .venv-checkov/bin/python ] || "$python" -m venv .venv-checkov
+  .venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+  echo "$want" > "$checkov_stamp"
 fi

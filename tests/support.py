@@ -238,6 +238,7 @@ def configure_monitor(monkeypatch: Any, graph_url: str, storage: str, prefix: st
         "MONITOR_GRAPH_CREDENTIAL": "simulator",
         "MONITOR_STORAGE_CONNECTION_STRING": storage,
         "MONITOR_TABLE_PREFIX": prefix,
+        "MONITOR_POLL_SCHEDULE": "0 */15 * * * *",
     }.items():
         monkeypatch.setenv(name, value)
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from monitor.collectors.fields import parse_time
 from monitor.weekly.snapshot import WeeklySnapshot
 
 FindingRef = tuple[str, str, str, str]  # rule, subject, severity, title
@@ -74,6 +73,16 @@ class WeeklyChanges:
         }
 
 
+def _time(value: Any) -> datetime | None:
+    """A time as the snapshot writes it ("2026-11-20T12:00:00Z"); None if absent or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 def _section(document: Mapping[str, Any], *path: str) -> Any:
     value: Any = document
     for key in path:
@@ -116,7 +125,7 @@ def compare(current: WeeklySnapshot, previous: Mapping[str, Any] | None) -> Week
     attempts = _section(previous, "pinReset", "attempts")
     previous_rate = _section(previous, "pinReset", "failureRate")
     return WeeklyChanges(
-        previous_end=parse_time(previous.get("periodEnd")),
+        previous_end=_time(previous.get("periodEnd")),
         new_findings=new,
         fixed_findings=fixed,
         still_open=still,

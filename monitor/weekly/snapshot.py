@@ -11,18 +11,21 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.entra import PIN_RESET_APPS, ErrorClass
-from monitor.pipeline import LONGEST_TAP_MINUTES
 from monitor.records import SignInHour, TapIssuance, TapSignIn, Tenant
 from monitor.rules.base import SEVERITIES
 from monitor.rules.evidence import iso
 from monitor.store.base import InventoryItem, RunRecord, StateStore, StoredConsent, StoredFinding
-from monitor.store.reports import ReportStore
 from monitor.weekly.alerts import AlertSource, OpenAlert, UndeliveredNotification
 
+if TYPE_CHECKING:
+    from monitor.store.reports import ReportStore
+
 DAYS = 7
+# Graph's longest TAP lifetime (30 days): a pass whose lifetime is unknown may have been valid this long.
+LONGEST_TAP_MINUTES = 43_200
 PIN_RECOVERY_RULE = "policy.pin-recovery.not-configured"
 FAILURE_CLASSES = tuple(c.value for c in ErrorClass if c is not ErrorClass.SUCCESS)
 RISK_LEVELS = ("none", "low", "medium", "high", "hidden")
