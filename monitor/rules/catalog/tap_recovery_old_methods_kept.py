@@ -67,8 +67,9 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
     late = [c for c in latest.values() if c.kept_old]
     if not late:
         return passed(
-            f"{len(recovered)} recovery(ies) with a pass registered a new method; none older than "
-            f"{thresholds.tap_recovery_old_methods_days} day(s) kept methods from before it"
+            f"{len(recovered)} recovery(ies) with a pass registered a new method, {len(due)} of them at "
+            f"least {thresholds.tap_recovery_old_methods_days} day(s) ago; none of those kept methods from "
+            "before the pass"
         )
     findings = []
     for chain in sorted(late, key=lambda c: c.user_id):
