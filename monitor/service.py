@@ -77,7 +77,7 @@ def keep_recoveries(settings: Settings, result: PassResult, reports: ReportStore
     """Store the pass's recovery chains, which the SOC view shows beside the TAP sign-ins."""
     from monitor.store.reports import open_report_store
 
-    chains = {c.issuance.audit_id: c.to_json() | {"userId": c.user_id} for c in result.recoveries}
+    chains = {c.issuance.audit_id: c.to_json() for c in result.recoveries}
     if not chains:
         return
     store = reports or open_report_store(settings)

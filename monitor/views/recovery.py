@@ -67,6 +67,8 @@ class RecoveryChain:
     def to_json(self) -> dict[str, Any]:
         return {
             "stage": self.stage,
+            "userId": self.user_id,
+            "userPrincipalName": self.issuance.user_principal_name,
             "issued": {
                 "auditId": self.issuance.audit_id,
                 "issuedDateTime": iso(self.issuance.issued_at),

@@ -361,12 +361,13 @@ def to_html(report: WeeklyReport) -> str:
         "<p><b>Recoveries with a pass</b> "
         "(issued, signed in, new method registered, old methods removed):</p>"
         + _table(
-            ("Issued", "Issued by", "Stage"),
+            ("User", "Pass issued", "Issued by", "Stage"),
             [
                 (
+                    escape(str(r.get("userPrincipalName") or r.get("userId") or "")),
                     escape(str((r.get("issued") or {}).get("issuedDateTime", ""))),
                     escape(str((r.get("issued") or {}).get("issuedBy", ""))),
-                    escape(str(r.get("stage", ""))),
+                    escape(str(r.get("stage", "")).replace("-", " ")),
                 )
                 for r in s.recoveries
             ],
