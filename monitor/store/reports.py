@@ -31,7 +31,8 @@ from azure.data.tables import TableServiceClient, TableTransactionError, UpdateM
 
 from monitor.settings import Settings
 from monitor.store.base import StoreConfigError, StoreError
-from monitor.store.tables import BATCH, MAX_TEXT, RETRY, TIMEOUTS, describe, safe_key
+from monitor.store.entities import MAX_TEXT
+from monitor.store.tables import BATCH, RETRY, TIMEOUTS, describe, safe_key
 
 JSON = Mapping[str, Any]
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from monitor.store.entities import MAX_TEXT
 from monitor.store.reports import MemoryReportStore, ReportStore, TableReportStore
-from monitor.store.tables import MAX_TEXT
 
 TENANT = "4b1c5b67-3f1e-4e38-9d5e-2a2f3c1d0e9a"
 WEEK = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
