@@ -9,6 +9,7 @@ host imports this module to index the triggers, and that should cost little more
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import azure.functions as func
 
@@ -57,3 +58,27 @@ def alert_action(req: func.HttpRequest) -> func.HttpResponse:
         req.route_params.get("alert_id", ""), req.route_params.get("action", ""), req.get_body()
     )
     return func.HttpResponse(orjson.dumps(body), status_code=status, mimetype="application/json")
+
+
+@app.timer_trigger(
+    schedule="%MONITOR_WEEKLY_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True
+)
+def weekly(timer: func.TimerRequest) -> None:
+    """The weekly compliance snapshot, kept in Table Storage (what `monitor weekly` does)."""
+    from monitor import service
+    from monitor.settings import Settings
+
+    if timer.past_due:
+        log.warning("weekly timer is past due; building the snapshot now")
+    output = Settings.from_env(require_storage=True).weekly_output
+    runs = service.weekly_from_store(None, Path(output) if output else None)
+    log.info("weekly done: tenants=%d", len(runs))
+
+
+@app.route(route="tap-signins", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def tap_signins(req: func.HttpRequest) -> func.HttpResponse:
+    """TAP sign-ins for SOC review, filtered and paged (what `monitor tap-signins` prints)."""
+    from monitor import service
+
+    status, body, mimetype = service.tap_signins_response(dict(req.params))
+    return func.HttpResponse(body, status_code=status, mimetype=mimetype)

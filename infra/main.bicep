@@ -32,6 +32,9 @@ param principalType string = 'User'
 @description('NCRONTAB schedule of the monitoring pass (MONITOR_POLL_SCHEDULE).')
 param pollSchedule string = '0 */15 * * * *'
 
+@description('NCRONTAB schedule of the weekly compliance snapshot (MONITOR_WEEKLY_SCHEDULE).')
+param weeklySchedule string = '0 0 7 * * Mon'
+
 @description('Root of Microsoft Graph (MONITOR_GRAPH_ENDPOINT); another root only for a national cloud.')
 param graphEndpoint string = 'https://graph.microsoft.com'
 
@@ -150,6 +153,7 @@ module api 'app/api.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     keyVaultName: keyVault.outputs.name
     pollSchedule: pollSchedule
+    weeklySchedule: weeklySchedule
     graphEndpoint: graphEndpoint
     tablePrefix: tablePrefix
     eventHubNamespaceHost: enableEntraLogStream ? logStream.outputs.namespaceHost : ''

@@ -8,6 +8,8 @@
                  `alerts outbox [--status dead]` (docs/alerts.md)
     rules        the rule catalog (--format markdown writes docs/rules.md)
     permissions  the least-privilege Graph permissions, each with the rules and features that need it
+    weekly       the weekly compliance snapshot: report.html, report.json and CSV files in --output
+    tap-signins  the SOC's list of TAP sign-ins with their pass, findings and recovery chain
 
 Exit codes: 0 the command ran (whatever it found); 1 it could not finish (Graph or storage failed);
 2 bad arguments, bad configuration or an unreadable snapshot, with a one-line error on stderr.
@@ -103,6 +105,33 @@ def build_parser() -> argparse.ArgumentParser:
     box = alert_actions.add_parser("outbox", help="notifications and their delivery")
     box.add_argument("--status", choices=("pending", "delivered", "dead"), help="default: every status")
 
+    weekly = commands.add_parser("weekly", help="the weekly compliance snapshot and its report")
+    weekly.add_argument("--snapshot", type=Path, help="tenant snapshot directory: build it offline")
+    weekly.add_argument("--now", type=parse_now, help="end of the week, e.g. 2026-11-20T12:00:00Z")
+    weekly.add_argument("--output", type=Path, required=True, help="folder for report.html, .json, CSVs")
+    weekly.add_argument(
+        "--previous", type=Path, help="an earlier report.json to compare with (default: the last one kept)"
+    )
+
+    soc = commands.add_parser("tap-signins", help="TAP sign-ins for SOC review, with filters and paging")
+    soc.add_argument("--snapshot", type=Path, help="tenant snapshot directory: read it offline")
+    soc.add_argument("--now", type=parse_now, help="fix the clock (default: now)")
+    soc.add_argument("--format", choices=("json", "csv"), default="json", help="default: json")
+    soc.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    for name, what in (
+        ("since", "sign-ins at or after this time"),
+        ("until", "sign-ins at or before this time"),
+        ("user", "UPN or user ID"),
+        ("result", "success or failure"),
+        ("risk", "none, low, medium, high or hidden"),
+        ("country", "two-letter country code"),
+        ("issuer", "UPN of who issued the pass"),
+        ("limit", "rows per page (default 100, at most 1000)"),
+        ("continuation", "the token the previous page returned"),
+    ):
+        soc.add_argument(f"--{name}", help=what)
+    soc.add_argument("--flagged", action="store_true", help="only sign-ins a rule found something about")
+
     rules = commands.add_parser("rules", help="the rule catalog (markdown: docs/rules.md)")
     rules.add_argument("--format", choices=("table", "markdown"), default="table", help="default: table")
     rules.add_argument("--output", type=Path, help="write to this file instead of stdout")
@@ -194,6 +223,72 @@ def _status(args: argparse.Namespace) -> str:
     return _json(health().to_json())
 
 
+async def _weekly(args: argparse.Namespace) -> str:
+    from graphsim import SnapshotError
+    from monitor.collectors.directory import TenantUnreadable
+    from monitor.service import ReportMismatch, weekly_from_snapshot, weekly_from_store
+
+    previous = None
+    if args.previous is not None:
+        try:
+            previous = orjson.loads(args.previous.read_bytes())
+        except (OSError, orjson.JSONDecodeError) as exc:
+            raise UsageError(f"cannot read the previous report {args.previous}: {exc}") from exc
+        if not isinstance(previous, dict) or "periodEnd" not in previous:
+            raise UsageError(f"{args.previous} is not a weekly report.json")
+    try:
+        if args.snapshot is not None:
+            runs = [await weekly_from_snapshot(args.snapshot, args.now, args.output, previous)]
+        else:
+            if previous is not None:
+                raise UsageError("--previous needs --snapshot (with storage the last kept snapshot is used)")
+            runs = weekly_from_store(args.now, args.output)
+    except (SnapshotError, TenantUnreadable) as exc:
+        raise UsageError(f"unreadable snapshot: {exc}") from exc
+    except ReportMismatch as exc:
+        raise UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise UsageError(f"cannot write the report into {args.output}: {exc.strerror}") from exc
+    if not runs:
+        return "No monitoring pass is recorded yet: there is nothing to report.\n"
+    return "".join(
+        f"{run.report.snapshot.tenant.display_name or run.report.snapshot.tenant.id}: "
+        f"{run.report.changes.summary}\n" + "".join(f"  wrote {path}\n" for path in run.written)
+        for run in runs
+    )
+
+
+async def _tap_signins(args: argparse.Namespace) -> str:
+    from graphsim import SnapshotError
+    from monitor.collectors.directory import TenantUnreadable
+    from monitor.service import tap_signins_from_snapshot, tap_signins_from_store
+    from monitor.views.tap_signins import FilterError, parse_filters, to_csv
+
+    raw = {
+        name: value
+        for name in ("since", "until", "user", "result", "risk", "country", "issuer", "limit", "continuation")
+        if (value := getattr(args, name)) is not None
+    }
+    if args.flagged:
+        raw["flagged"] = "true"
+    try:
+        request = parse_filters(raw)
+    except FilterError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        if args.snapshot is not None:
+            result = await tap_signins_from_snapshot(args.snapshot, args.now, request)
+        else:
+            result = tap_signins_from_store(request, args.now)
+    except (SnapshotError, TenantUnreadable) as exc:
+        raise UsageError(f"unreadable snapshot: {exc}") from exc
+    if args.format == "csv":
+        if result.continuation:
+            print(f"continuation: {result.continuation}", file=sys.stderr)
+        return to_csv(result)
+    return _json(result.to_json())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from azure.core.exceptions import AzureError
 
@@ -222,6 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             text = _findings(args)
         elif args.command == "alerts":
             text = _alerts(args)
+        elif args.command == "weekly":
+            text = asyncio.run(_weekly(args))
+        elif args.command == "tap-signins":
+            text = asyncio.run(_tap_signins(args))
         elif args.command == "rules":
             from monitor.rules.reference import render, render_table
 
@@ -232,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             text = _json(permissions.manifest()) if args.format == "json" else permissions.render_table()
         else:
             text = _status(args)
-        _emit(text, args.output)
+        _emit(text, None if args.command == "weekly" else args.output)
     except (UsageError, SettingsError, StoreConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

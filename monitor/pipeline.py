@@ -27,6 +27,7 @@ from typing import Any
 from monitor import inventory, telemetry
 from monitor.collectors.directory import read_consent, read_domains, read_tenant, readout
 from monitor.collectors.intune import read_device_policies, read_windows_devices
+from monitor.collectors.methods import read_method_changes, read_user_methods
 from monitor.collectors.signins import (
     PIN_RESET_STREAM,
     HourlyTally,
@@ -47,6 +48,7 @@ from monitor.graph.errors import GraphReadError
 from monitor.graph.session import GraphSession
 from monitor.records import (
     DataProblem,
+    MethodChange,
     PinResetSignIn,
     Readout,
     SignInHour,
@@ -56,6 +58,7 @@ from monitor.records import (
     Tenant,
     TenantFacts,
     UnusableItems,
+    UserMethod,
     iso,
     utcnow,
 )
@@ -71,6 +74,7 @@ from monitor.store.base import (
     StateStore,
     StoreError,
 )
+from monitor.views.recovery import RecoveryChain, recovery_chains, users_to_check
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +170,8 @@ class PassResult:
     run_id: str = ""
     outcome: RunOutcome = "ok"
     reads: tuple[StreamRead, ...] = ()
+    # Each pass's recovery chain (issued, signed in, new method, old methods removed).
+    recoveries: tuple[RecoveryChain, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -298,6 +304,49 @@ async def poll_tap(
     return result
 
 
+@dataclass
+class MethodsReadout:
+    changes: Readout[tuple[MethodChange, ...]]
+    user_methods: Readout[Mapping[str, tuple[UserMethod, ...]]]
+
+
+async def poll_methods(
+    graph: GraphSession, now: datetime, settings: Settings, tap: TapReadout
+) -> MethodsReadout:
+    """Method registrations and removals of the lookback (directory audits: few, so read whole each
+    pass), then the current methods of the users who registered one after signing in with a pass."""
+    start = now - timedelta(days=settings.signin_lookback_days)
+    with telemetry.tracer.start_as_current_span("collect.method-changes") as span:
+        try:
+            changes = tuple(await read_method_changes(graph, start, now))
+        except GraphReadError as exc:
+            log.warning("method changes not read: %s", exc.reason)
+            return MethodsReadout(Readout.missing(exc.problem()), Readout.missing(exc.problem()))
+        span.set_attribute("method.changes", len(changes))
+    if tap.issuances.value is None or tap.signins.value is None:
+        problem = tap.signins.problem or tap.issuances.problem or _unread("tap sign-ins")
+        return MethodsReadout(Readout.of(changes), Readout.missing(problem))
+    chains = recovery_chains(tap.issuances.value, tap.signins.value, changes)
+    with telemetry.tracer.start_as_current_span("collect.user-methods") as span:
+        users = users_to_check(chains)
+        span.set_attribute("users", len(users))
+        try:
+            methods = await read_user_methods(graph, users)
+        except GraphReadError as exc:
+            log.warning("users' methods not read: %s", exc.reason)
+            return MethodsReadout(Readout.of(changes), Readout.missing(exc.problem()))
+    return MethodsReadout(Readout.of(changes), Readout.of(methods))
+
+
+def pass_recoveries(facts: TenantFacts) -> tuple[RecoveryChain, ...]:
+    """The recovery chains of what this pass read; none when the passes or their sign-ins were not read."""
+    if facts.tap_issuances.value is None or facts.tap_signins.value is None:
+        return ()
+    changes = facts.method_changes.value if facts.method_changes.available else ()
+    methods = facts.user_methods.value if facts.user_methods.available else None
+    return recovery_chains(facts.tap_issuances.value, facts.tap_signins.value, changes or (), methods)
+
+
 def _unread(what: str) -> DataProblem:
     return DataProblem("error", f"{what} were not read in this pass", what)
 
@@ -321,6 +370,7 @@ async def collect(
     with telemetry.tracer.start_as_current_span("collect.roles"):
         privileged = await readout(lambda: read_privileged_users(graph))
     tap = await poll_tap(graph, store, tenant.id, now, settings, tap_policy)
+    methods = await poll_methods(graph, now, settings, tap)
     facts = TenantFacts(
         tenant=tenant,
         now=now,
@@ -333,6 +383,8 @@ async def collect(
         tap_issuances=tap.issuances,
         privileged_users=privileged,
         tap_signins=tap.signins,
+        method_changes=methods.changes,
+        user_methods=methods.user_methods,
     )
     reads = ((signin_read,) if signin_read else ()) + tuple(tap.reads)
     return Collected(facts, reads, record_inventory(store, facts), tuple(tap.problems))
@@ -447,6 +499,7 @@ async def run_pass(graph: GraphSession, store: StateStore, settings: Settings, n
                 record(
                     outcome,
                     {
+                        "tenantName": tenant.display_name,
                         "rules": _statuses(results),
                         "findings": findings,
                         "opened": [list(f.key) for f in changes.opened],
@@ -482,7 +535,17 @@ async def run_pass(graph: GraphSession, store: StateStore, settings: Settings, n
     )
     signins = collected.facts.tap_signins.value if collected.facts.tap_signins.available else None
     return PassResult(
-        tenant, now, results, problems, stats, changes, signins or (), run_id, outcome, collected.reads
+        tenant,
+        now,
+        results,
+        problems,
+        stats,
+        changes,
+        signins or (),
+        run_id,
+        outcome,
+        collected.reads,
+        pass_recoveries(collected.facts),
     )
 
 

@@ -284,6 +284,35 @@ class TapSignIn:
         }
 
 
+MethodAction = Literal["registered", "deleted"]
+
+
+@dataclass(frozen=True, slots=True)
+class MethodChange:
+    """A user's authentication method registered or deleted, as the directory audit log records it
+    ("User registered security info", "Admin deleted security info", ...). TAP issuances are not
+    method changes here: they are TapIssuance."""
+
+    audit_id: str
+    at: datetime
+    user_id: str
+    user_principal_name: str
+    action: MethodAction
+    by_admin: bool  # "Admin ... security info" (else the user did it, in their own session)
+    method: str  # the audit's resultReason, which names the method ("User registered Fido2 ...")
+    initiated_by: str  # UPN of whoever did it, or the app's name
+
+
+@dataclass(frozen=True, slots=True)
+class UserMethod:
+    """One authentication method a user has now (GET /users/{id}/authentication/methods)."""
+
+    id: str
+    kind: str  # the @odata.type without its namespace: "fido2AuthenticationMethod", ...
+    display_name: str  # what Graph calls it (a device, a phone type, a key model), if anything
+    created: datetime | None  # createdDateTime; Graph gives none for phone and email methods
+
+
 ProblemKind = Literal["skipped", "error"]
 
 
@@ -416,4 +445,12 @@ class TenantFacts:
     )
     tap_signins: Readout[tuple[TapSignIn, ...]] = field(
         default_factory=lambda: Readout.missing(_not_read("TAP sign-ins"))
+    )
+    # Registrations and removals of authentication methods (directory audits) in the lookback.
+    method_changes: Readout[tuple[MethodChange, ...]] = field(
+        default_factory=lambda: Readout.missing(_not_read("auditLogs/directoryAudits (security info)"))
+    )
+    # User ID -> the methods the user has now, read only for users who recovered with a pass.
+    user_methods: Readout[Mapping[str, tuple[UserMethod, ...]]] = field(
+        default_factory=lambda: Readout.missing(_not_read("users/{id}/authentication/methods"))
     )

@@ -9,7 +9,7 @@ pass or a route first needs them (bench/import_cost.py measures it).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,8 +25,13 @@ if TYPE_CHECKING:
     from monitor.alerts.process import AlertPass
     from monitor.graph.session import GraphSession
     from monitor.pipeline import PassResult
+    from monitor.records import TapSignIn, Tenant
+    from monitor.rules.base import Finding
     from monitor.store.alerts import AlertStore
     from monitor.store.base import StateStore
+    from monitor.store.reports import ReportStore
+    from monitor.views.tap_signins import PageRequest, RuleNote, TapSignInPage
+    from monitor.weekly.report import WeeklyReport
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +72,9 @@ async def _one_pass(settings: Settings, now: datetime | None, alerts: bool = Fal
             result = await run_pass(graph, store, settings, now or utcnow())
             if alerts:
                 await alert_step(store, settings, result, graph)
-            return result
+        if settings.has_storage:
+            keep_recoveries(settings, result)
+        return result
     finally:
         store.close()
         telemetry.flush()
@@ -90,6 +97,173 @@ async def alert_step(
         )
     finally:
         alert_store.close()
+
+
+def keep_recoveries(settings: Settings, result: PassResult, reports: ReportStore | None = None) -> None:
+    """Store the pass's recovery chains, which the SOC view shows beside the TAP sign-ins."""
+    from monitor.store.reports import open_report_store
+
+    chains = {c.issuance.audit_id: c.to_json() for c in result.recoveries}
+    if not chains:
+        return
+    store = reports or open_report_store(settings)
+    try:
+        store.save_recoveries(result.tenant.id, chains)
+    finally:
+        if reports is None:
+            store.close()
+
+
+# -- weekly snapshot --------------------------------------------------------------------------------
+
+
+class ReportMismatch(ValueError):
+    """The previous report given to compare with is of another tenant."""
+
+
+@dataclass(frozen=True)
+class WeeklyRun:
+    report: WeeklyReport
+    written: tuple[Path, ...]
+
+
+def _weekly(
+    tenant: Tenant,
+    now: datetime,
+    state: StateStore,
+    reports: ReportStore,
+    output: Path | None,
+    previous: Mapping[str, Any] | None = None,
+) -> WeeklyRun:
+    """Compute the week's snapshot, compare it with the last one kept (or `previous`), keep it, and
+    write the report into `output` when given."""
+    from monitor.weekly.alerts import LedgerAlerts
+    from monitor.weekly.compare import compare
+    from monitor.weekly.report import WeeklyReport, write_report
+    from monitor.weekly.snapshot import read_snapshot
+
+    # Where an alert store exists, hand it here instead of the ledger (monitor.weekly.alerts.AlertSource).
+    snapshot = read_snapshot(tenant, now, state, reports, LedgerAlerts(state))
+    previous_tenant = (previous or {}).get("tenant")
+    if previous is not None and (
+        not isinstance(previous_tenant, dict) or previous_tenant.get("id") != tenant.id
+    ):
+        raise ReportMismatch(f"the previous report is not of tenant {tenant.id}: nothing to compare")
+    if previous is None:
+        kept = reports.snapshots(tenant.id, before=snapshot.period_end, limit=1)
+        previous = kept[0].document if kept else None
+    report = WeeklyReport(snapshot, compare(snapshot, previous), utcnow())
+    reports.save_snapshot(tenant.id, snapshot.period_end, snapshot.to_json())
+    written = tuple(write_report(report, output)) if output is not None else ()
+    log.info(
+        "weekly snapshot: tenant=%s findings=%d written=%d",
+        tenant.id,
+        len(snapshot.open_findings),
+        len(written),
+    )
+    return WeeklyRun(report, written)
+
+
+async def weekly_from_snapshot(
+    snapshot: Path,
+    now: datetime | None,
+    output: Path,
+    previous: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> WeeklyRun:
+    """The weekly report of a tenant snapshot, offline: one pass through the simulator into memory
+    stores, then the snapshot of what it stored. `previous` is an earlier report.json to compare with."""
+    from graphsim import GraphSimulator
+    from monitor.graph.session import GraphSession
+    from monitor.pipeline import run_pass
+    from monitor.store.memory import MemoryStore
+    from monitor.store.reports import MemoryReportStore
+
+    settings = Settings.from_env(environ)
+    moment = now or utcnow()
+    state, reports = MemoryStore(), MemoryReportStore()
+    with GraphSimulator(snapshot) as simulator:
+        async with GraphSession(settings.with_graph(simulator.url, "simulator")) as graph:
+            result = await run_pass(graph, state, settings, moment)
+    keep_recoveries(settings, result, reports)
+    return _weekly(result.tenant, moment, state, reports, output, previous)
+
+
+def weekly_from_store(
+    now: datetime | None, output: Path | None, environ: Mapping[str, str] | None = None
+) -> list[WeeklyRun]:
+    """The weekly report of every tenant with a recorded pass, from Table Storage (the timer's job).
+    One tenant's report goes into `output`; several go into `output/<tenant id>/`."""
+    from monitor.records import Tenant
+    from monitor.store import open_store
+    from monitor.store.reports import open_report_store
+
+    settings = Settings.from_env(environ, require_storage=True)
+    moment = now or utcnow()
+    state, reports = open_store(settings), open_report_store(settings)
+    try:
+        runs = state.latest_runs()
+        tenants = [Tenant(run.tenant_id, str(run.summary.get("tenantName", ""))) for run in runs]
+        done = []
+        for tenant in tenants:
+            folder = output if output is None or len(tenants) == 1 else output / tenant.id
+            done.append(_weekly(tenant, moment, state, reports, folder))
+        return done
+    finally:
+        state.close()
+        reports.close()
+
+
+# -- SOC view of TAP sign-ins -------------------------------------------------------------------------
+
+
+def _finding_notes(findings: Iterable[Finding | StoredFinding]) -> dict[str, list[RuleNote]]:
+    from monitor.views.tap_signins import notes_by_signin
+
+    return notes_by_signin(
+        (f.rule, f.severity, f.title, f.status if isinstance(f, StoredFinding) else "open", f.evidence)
+        for f in findings
+    )
+
+
+async def tap_signins_from_snapshot(
+    snapshot: Path, now: datetime | None, request: PageRequest, environ: Mapping[str, str] | None = None
+) -> TapSignInPage:
+    """The SOC view of a tenant snapshot, offline (one pass, like scan)."""
+    from monitor.views.tap_signins import page
+
+    result = await scan_snapshot(snapshot, now, environ)
+    recoveries = {c.issuance.audit_id: c.to_json() for c in result.recoveries}
+    return page(result.tap_signins, _finding_notes(result.findings), recoveries, request)
+
+
+def tap_signins_from_store(
+    request: PageRequest, now: datetime | None = None, environ: Mapping[str, str] | None = None
+) -> TapSignInPage:
+    """The SOC view of what the passes stored (GET /api/tap-signins): sign-ins of the lookback unless
+    the filters say otherwise."""
+    from monitor.store import open_store
+    from monitor.store.reports import open_report_store
+    from monitor.views.tap_signins import page
+
+    settings = Settings.from_env(environ, require_storage=True)
+    moment = now or utcnow()
+    since = request.filters.since or moment - timedelta(days=settings.signin_lookback_days)
+    until = request.filters.until or moment
+    state, reports = open_store(settings), open_report_store(settings)
+    try:
+        signins: list[TapSignIn] = []
+        notes: dict[str, list[RuleNote]] = {}
+        recoveries: dict[str, Mapping[str, Any]] = {}
+        for run in state.latest_runs():
+            signins += state.tap_signins(run.tenant_id, since, until)
+            for signin_id, found in _finding_notes(state.findings(run.tenant_id)).items():
+                notes.setdefault(signin_id, []).extend(found)
+            recoveries |= reports.recoveries(run.tenant_id)
+        return page(signins, notes, recoveries, request)
+    finally:
+        state.close()
+        reports.close()
 
 
 def stored_findings(
@@ -338,3 +512,36 @@ def alert_request(
         log.warning("alert action failed: alert=%s error=%s", alert_id, type(exc).__name__)
         return 503, {"error": f"Table Storage did not take the change ({type(exc).__name__}); try again"}
     return 200, alert.to_json()
+
+
+def tap_signins_response(
+    params: Mapping[str, str], environ: Mapping[str, str] | None = None
+) -> tuple[int, bytes, str]:
+    """GET /api/tap-signins: (status, body, media type). A bad filter is a 400 with the reason; the store
+    or configuration failing is a 503 that says so; nothing answers 500."""
+    import orjson
+    from azure.core.exceptions import AzureError
+
+    from monitor.views.tap_signins import FilterError, parse_filters, to_csv
+
+    query = dict(params)
+    fmt = query.pop("format", "json").lower()
+    try:
+        if fmt not in ("json", "csv"):
+            raise FilterError(f"format must be json or csv, got {fmt!r}")
+        result = tap_signins_from_store(parse_filters(query), environ=environ)
+    except FilterError as exc:
+        return 400, orjson.dumps({"error": str(exc)}), "application/json"
+    except SettingsError as exc:
+        return 503, orjson.dumps({"error": str(exc)}), "application/json"
+    except StoreError as exc:
+        # Store errors are one line naming the table and what the service said, never a secret.
+        log.warning("tap-signins: Table Storage failed: %s", exc)
+        return 503, orjson.dumps({"error": f"Table Storage unavailable: {exc}"}), "application/json"
+    except AzureError as exc:  # a credential that cannot get a token, before any table is touched
+        log.warning("tap-signins: Table Storage failed: %s", type(exc).__name__)
+        body = {"error": f"Table Storage unavailable: {type(exc).__name__}"}
+        return 503, orjson.dumps(body), "application/json"
+    if fmt == "csv":
+        return 200, to_csv(result).encode(), "text/csv"
+    return 200, orjson.dumps(result.to_json()), "application/json"

@@ -182,6 +182,11 @@ class Settings:
     otlp_endpoint: str = ""
     thresholds: Thresholds = field(default_factory=Thresholds)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    # The weekly snapshot: its NCRONTAB schedule (the timer binding reads the app setting itself; it is
+    # checked here so a typo shows in /api/health), and a folder the timer writes the report into
+    # (empty: the snapshot is only kept in Table Storage and handed to the alert channels).
+    weekly_schedule: str = ""
+    weekly_output: str = ""
 
     @property
     def has_storage(self) -> bool:
@@ -279,6 +284,13 @@ class Settings:
         if otlp_endpoint and (otlp_parts.scheme not in ("http", "https") or not otlp_parts.hostname):
             problems.append(f"OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got {otlp_endpoint!r}")
 
+        weekly_schedule = text("MONITOR_WEEKLY_SCHEDULE", "")
+        if weekly_schedule and len(weekly_schedule.split()) != 6:
+            problems.append(
+                "MONITOR_WEEKLY_SCHEDULE must be an NCRONTAB expression of six fields "
+                f"(second minute hour day month weekday, e.g. '0 0 7 * * Mon'), got {weekly_schedule!r}"
+            )
+
         overrides: dict[str, Any] = {}
         defaults = Thresholds()
         for name, kind in Thresholds.types().items():
@@ -315,6 +327,8 @@ class Settings:
             otlp_endpoint=otlp_endpoint,
             thresholds=replace(defaults, **overrides),
             alerts=_alert_settings(env, problems, number),
+            weekly_schedule=weekly_schedule,
+            weekly_output=text("MONITOR_WEEKLY_OUTPUT", ""),
         )
         if settings.signin_lookback_days > 30:
             problems.append(

@@ -109,6 +109,21 @@ FACTS: Final[dict[str, Fact]] = {
             features=("SOC view of TAP sign-ins", "weekly report: TAP sign-ins by result and risk"),
             partial=f"risk levels need {ENTRA_P2}; without it Graph returns them as 'hidden'",
         ),
+        Fact(
+            "method_changes",
+            "registrations and removals of users' authentication methods (directory audits)",
+            ("v1.0/auditLogs/directoryAudits",),
+            ("AuditLog.Read.All",),
+            features=("SOC view: each pass's recovery chain",),
+        ),
+        Fact(
+            "user_methods",
+            "the authentication methods of users who recovered with a Temporary Access Pass",
+            ("v1.0/users/{id}/authentication/methods",),
+            # "List methods" names it the least privileged application permission for other users.
+            ("UserAuthenticationMethod.Read.All",),
+            features=("SOC view: whether a recovery removed the old methods",),
+        ),
     )
 }
 

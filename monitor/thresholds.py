@@ -27,6 +27,9 @@ class Thresholds:
     # Devices that have not synced with Intune for this many days are left out of device and policy
     # rules: they are likely retired, and findings about them would be noise.
     device_inactive_days: int = 30
+    # tap.recovery.old-methods-kept: days after a recovery with a pass registered a new method by which
+    # the user's methods from before it should be gone.
+    tap_recovery_old_methods_days: int = 7
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 # Installs what the project needs on a fresh machine, and nothing twice:
 #   .venv/                     Python packages from requirements-dev.txt
 #   tools/azurite/node_modules Azurite, the Table Storage emulator (npm)
+#   /usr/bin/chromium          Debian's chromium, which renders the weekly report in a test (apt)
 #   .venv-checkov/             checkov, the static checker of infra/ (its own venv: its pins differ)
 # Safe to run again: each part is skipped when its inputs have not changed.
 set -euo pipefail
@@ -26,6 +27,13 @@ if [ ! -f "$lock" ] || ! cmp -s <(sed -n '/"node_modules\/azurite"/,/}/p' tools/
                                 <(sed -n '/"node_modules\/azurite"/,/}/p' "$lock"); then
   echo "bootstrap: installing Azurite (npm)" >&2
   (cd tools/azurite && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+# The weekly report's browser test renders report.html in headless chromium. Only when it is missing, and
+# only where apt-get can install it (root on Debian or Ubuntu); elsewhere that one test says what to do.
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "bootstrap: installing chromium (apt)" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null
 fi
 
 checkov_stamp=.venv-checkov/.requirements.sha256

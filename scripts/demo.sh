@@ -58,6 +58,7 @@ for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$table_port") 2>/dev/null 
 export MONITOR_GRAPH_CREDENTIAL=simulator
 export MONITOR_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1;"
 export MONITOR_TABLE_PREFIX=demo
+export MONITOR_POLL_SCHEDULE="0 */15 * * * *"   # the timer's schedule in Azure; health judges staleness by it
 # Alert destinations (in Azure: app settings, the URLs and the key as Key Vault references).
 export MONITOR_ALERT_DESTINATIONS="identity-team=teams,soc=webhook,admins=email"
 export MONITOR_ALERT_IDENTITY_TEAM_URL="$receiver/teams/identity-team"
@@ -96,6 +97,9 @@ echo "== Findings stored in Table Storage (python -m monitor findings):"
 echo
 echo "== Alerts (python -m monitor alerts):"
 "$py" -m monitor alerts
+echo
+echo "== Weekly compliance snapshot (python -m monitor weekly, what the weekly timer runs), kept in Table Storage:"
+"$py" -m monitor weekly --now 2026-11-20T12:15:00Z --output "$run/weekly-before"
 
 if [ -d "$fixed" ]; then
   serve "$fixed"
@@ -109,6 +113,9 @@ if [ -d "$fixed" ]; then
   echo
   echo "== Alerts (python -m monitor alerts):"
   "$py" -m monitor alerts
+  echo
+  echo "== The next weekly snapshot, compared with the one before the fix:"
+  "$py" -m monitor weekly --now 2026-11-21T12:45:00Z --output "$run/weekly"
 fi
 echo
 echo "== Health (python -m monitor status, what GET /api/health answers):"
@@ -119,3 +126,8 @@ echo "   posted, emails as .eml files any mail client opens):"
 for kind in teams webhook email; do
   echo "   $kind/: $(ls "$alerts/$kind" | tr '\n' ' ')"
 done
+report=$run/weekly
+[ -d "$report" ] || report=$run/weekly-before
+echo
+echo "== Weekly report: open $report/report.html in a browser (self-contained); report.json and the CSVs"
+echo "   are beside it."

@@ -241,3 +241,107 @@ def configure_monitor(monkeypatch: Any, graph_url: str, storage: str, prefix: st
         "MONITOR_POLL_SCHEDULE": "0 */15 * * * *",
     }.items():
         monkeypatch.setenv(name, value)
+
+
+def method_audit(
+    n: int, user: str, at: datetime, activity: str = "User registered security info", reason: str = ""
+) -> dict[str, Any]:
+    """A security-info audit of the Authentication Methods service, in Graph's shape (the one
+    Microsoft's audit activity reference and public samples show)."""
+    by_admin = activity.startswith("Admin")
+    actor = "helpdesk" if by_admin else user
+    verb = "registered" if "registered" in activity else "deleted"
+    return {
+        "id": f"AuthMethods_{n:05d}",
+        "category": "UserManagement",
+        "correlationId": f"a0d18000-0000-4000-8000-{n:012d}",
+        "result": "success",
+        "resultReason": reason or f"{'Admin' if by_admin else 'User'} {verb} Fido2 Security Key",
+        "activityDisplayName": activity,
+        "activityDateTime": stamp(at),
+        "loggedByService": "Authentication Methods",
+        "operationType": "Add" if verb == "registered" else "Delete",
+        "initiatedBy": {
+            "app": None,
+            "user": {
+                "id": user_id_of(actor),
+                "displayName": actor.title(),
+                "userPrincipalName": f"{actor}@contoso.com",
+                "ipAddress": "198.51.100.21",
+            },
+        },
+        "targetResources": [
+            {
+                "id": user_id_of(user),
+                "displayName": user.title(),
+                "type": "User",
+                "userPrincipalName": f"{user}@contoso.com",
+            }
+        ],
+        "additionalDetails": [],
+    }
+
+
+def authentication_methods(*methods: tuple[str, str, datetime | None]) -> dict[str, Any]:
+    """A user's GET /users/{id}/authentication/methods answer: (type, name, created) per method."""
+    items = []
+    for n, (kind, name, created) in enumerate(methods, 1):
+        item: dict[str, Any] = {
+            "@odata.type": f"#microsoft.graph.{kind}",
+            "id": f"3179e48a-0000-4000-8000-{n:012d}",
+        }
+        if kind == "passwordAuthenticationMethod":
+            item |= {"password": None, "createdDateTime": stamp(created) if created else None}
+        elif kind == "phoneAuthenticationMethod":
+            item |= {"phoneNumber": "+49 1701234567", "phoneType": name, "smsSignInState": "notSupported"}
+        else:
+            item |= {"displayName": name, "createdDateTime": stamp(created) if created else None}
+        items.append(item)
+    return {"value": items}
+
+
+def write_recovery_tenant(snapshot: Path, *, removed: bool = False, now: datetime = NOW) -> Path:
+    """A tenant in which the helpdesk gave adelev a pass 10 days before `now`; she signed in with it
+    and registered a security key, and (unless `removed`) still has her old phone and authenticator app."""
+    issued = now - timedelta(days=10)
+    signin = graph_signin(
+        901,
+        issued + timedelta(minutes=20),
+        user="adelev",
+        methods=("Temporary Access Pass",),
+        app_id="19db86c3-b2b9-44cc-b339-36da233a3be2",
+    )
+    signin["appDisplayName"] = "My Signins"
+    write_tenant(snapshot, signins=[signin])
+    audits = [tap_audit(1, "adelev", issued), method_audit(2, "adelev", issued + timedelta(minutes=25))]
+    methods: list[tuple[str, str, datetime | None]] = [
+        ("passwordAuthenticationMethod", "", None),
+        ("fido2AuthenticationMethod", "YubiKey 5 NFC", issued + timedelta(minutes=25)),
+    ]
+    if removed:
+        audits.append(
+            method_audit(
+                3,
+                "adelev",
+                issued + timedelta(hours=2),
+                "Admin deleted security info",
+                "Admin deleted Microsoft Authenticator App",
+            )
+        )
+    else:
+        methods += [
+            ("microsoftAuthenticatorAuthenticationMethod", "Pixel 6", issued - timedelta(days=200)),
+            ("phoneAuthenticationMethod", "mobile", None),
+        ]
+    write(snapshot, "v1.0/auditLogs/directoryAudits", {"value": audits})
+    write(
+        snapshot,
+        f"v1.0/users/{user_id_of('adelev')}/authentication/methods",
+        authentication_methods(*methods),
+    )
+    write(
+        snapshot,
+        f"v1.0/users/{user_id_of('adelev')}/authentication/temporaryAccessPassMethods",
+        {"value": [tap_method(issued)]},
+    )
+    return snapshot

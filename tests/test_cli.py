@@ -271,3 +271,112 @@ def test_alerts_ack_of_an_unknown_alert_exits_2(
     assert capsys.readouterr().err == (
         "error: no alert '000000000000' (python -m monitor alerts --state all lists them)\n"
     )
+
+
+def test_weekly_builds_the_report_of_a_bundled_tenant_offline(tmp_path: Path) -> None:
+    done = cli(
+        "weekly", "--snapshot", str(TENANTS / "legacy-devices"), "--now", NOW, "--output", str(tmp_path)
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == (
+        "Lamna Healthcare: This is the first weekly snapshot: there is nothing to compare it with yet."
+    )
+    document = orjson.loads((tmp_path / "report.json").read_bytes())
+    assert {k: document["devices"][k] for k in ("total", "notReady")} == {"total": 49, "notReady": 5}
+    assert (tmp_path / "report.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_weekly_compares_with_a_previous_report_given_offline(tmp_path: Path) -> None:
+    assert (
+        cli(
+            "weekly", "--snapshot", str(TENANTS / "healthy"), "--now", NOW, "--output", str(tmp_path / "a")
+        ).returncode
+        == 0
+    )
+
+    done = cli(
+        "weekly",
+        "--snapshot",
+        str(TENANTS / "healthy"),
+        "--now",
+        NOW,
+        "--output",
+        str(tmp_path / "b"),
+        "--previous",
+        str(tmp_path / "a" / "report.json"),
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "0 new finding(s), 0 fixed, 0 still open" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("weekly", "--output", "/tmp/x", "--previous", "/nonexistent.json", "--snapshot", "examples"),
+            "cannot read the previous report",
+        ),
+        (
+            ("tap-signins", "--snapshot", "examples/tenants/healthy", "--risk", "extreme"),
+            "risk must be one of",
+        ),
+        (
+            ("tap-signins", "--snapshot", "examples/tenants/healthy", "--continuation", "abc"),
+            "continuation token",
+        ),
+        (
+            ("tap-signins", "--snapshot", "examples/tenants/healthy", "--since", "monday"),
+            "since is not an ISO 8601",
+        ),
+    ],
+)
+def test_bad_weekly_and_tap_signins_arguments_exit_2_with_the_reason(
+    args: tuple[str, ...], message: str
+) -> None:
+    done = cli(*args)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: ")
+    assert message in done.stderr
+
+
+def test_tap_signins_of_a_bundled_tenant_carry_their_pass_findings_and_chain() -> None:
+    done = cli("tap-signins", "--snapshot", str(TENANTS / "tap-suspicious"), "--now", NOW, "--flagged")
+
+    assert done.returncode == 0, done.stderr
+    document = orjson.loads(done.stdout)
+    rules = sorted({rule for row in document["tapSignIns"] for rule in row["rules"]})
+    assert rules == ["tap.signin.failure-burst", "tap.signin.risky"]
+    for row in document["tapSignIns"]:
+        assert set(row["issuance"]) >= {"issuedBy", "issuedDateTime", "lifetimeInMinutes", "isUsableOnce"}
+        assert row["recovery"]["stage"] in ("signed-in", "new-method-registered", "old-methods-removed")
+    assert document["continuation"] is None
+
+
+def test_tap_signins_pages_as_csv_with_the_token_on_stderr() -> None:
+    args = ("tap-signins", "--snapshot", str(TENANTS / "tap-suspicious"), "--now", NOW, "--format", "csv")
+    first = cli(*args, "--limit", "5")
+
+    assert first.returncode == 0, first.stderr
+    assert len(first.stdout.splitlines()) == 6
+    token = first.stderr.strip().removeprefix("continuation: ")
+    rest = cli(*args, "--limit", "1000", "--continuation", token)
+    assert rest.returncode == 0, rest.stderr
+    every = cli(*args)
+    assert first.stdout.splitlines()[1:] + rest.stdout.splitlines()[1:] == every.stdout.splitlines()[1:]
+
+
+def test_weekly_refuses_a_previous_file_that_is_not_a_report(tmp_path: Path) -> None:
+    organization = TENANTS / "healthy" / "v1.0" / "organization.json"
+    done = cli(
+        "weekly",
+        "--snapshot",
+        str(TENANTS / "healthy"),
+        "--output",
+        str(tmp_path),
+        "--previous",
+        str(organization),
+    )
+
+    assert (done.returncode, done.stderr) == (2, f"error: {organization} is not a weekly report.json\n")

@@ -16,8 +16,9 @@ from azure.functions.timer import TimerRequest
 from graphsim import GraphSimulator
 from monitor import service
 from monitor.entra import PIN_RESET_SERVICE_APP_ID
+from monitor.store.reports import TableReportStore
 from monitor.store.tables import open_table_store
-from tests.support import TENANT_ID, configure_monitor, write_tenant
+from tests.support import NOW, TENANT_ID, configure_monitor, user_id_of, write_recovery_tenant, write_tenant
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +39,7 @@ def configured(
 
 
 def test_the_app_indexes_a_timer_and_a_health_route(functions: dict[str, Any]) -> None:
-    assert sorted(functions) == ["alert_action", "health", "poll"]
+    assert sorted(functions) == ["alert_action", "health", "poll", "tap_signins", "weekly"]
     poll = orjson.loads(functions["poll"].get_function_json())["bindings"][0]
     assert (poll["type"], poll["schedule"], poll["runOnStartup"]) == (
         "timerTrigger",
@@ -194,3 +195,102 @@ def test_an_unknown_alert_or_action_is_a_404(functions: dict[str, Any], open_ale
         404,
         {"error": "no action 'delete': use ack or snooze"},
     )
+
+
+def test_the_weekly_timer_and_the_soc_route_are_wired_as_the_host_expects(functions: dict[str, Any]) -> None:
+    weekly = orjson.loads(functions["weekly"].get_function_json())["bindings"][0]
+    assert (weekly["type"], weekly["schedule"], weekly["runOnStartup"]) == (
+        "timerTrigger",
+        "%MONITOR_WEEKLY_SCHEDULE%",
+        False,
+    )
+    route = orjson.loads(functions["tap_signins"].get_function_json())["bindings"][0]
+    assert (route["route"], route["methods"], route["authLevel"]) == ("tap-signins", ["GET"], "FUNCTION")
+
+
+@pytest.fixture
+def recovered(
+    tmp_path: Path,
+    azurite: str,
+    table_prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+    functions: dict[str, Any],
+) -> Iterator[GraphSimulator]:
+    """A pass (the poll timer) over a tenant whose user recovered with a pass 10 days ago."""
+    with GraphSimulator(write_recovery_tenant(tmp_path / "tenant")) as sim:
+        configure_monitor(monkeypatch, sim.url, azurite, table_prefix)
+        from monitor import service
+
+        asyncio.run(service.run_configured_pass(now=NOW))
+        yield sim
+
+
+def get(functions: dict[str, Any], query: str) -> func.HttpResponse:
+    params = dict(part.split("=", 1) for part in query.split("&") if part)
+    request = func.HttpRequest("GET", f"/api/tap-signins?{query}", params=params, body=b"")
+    response: func.HttpResponse = functions["tap_signins"].get_user_function()(request)
+    return response
+
+
+def test_the_soc_route_lists_stored_tap_signins_with_their_pass_findings_and_chain(
+    functions: dict[str, Any], recovered: GraphSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    response = get(functions, "user=adelev@contoso.com&since=2026-11-01T00:00:00Z&until=2026-11-20T12:00:00Z")
+
+    body = orjson.loads(response.get_body())
+    assert response.status_code == 200
+    (row,) = body["tapSignIns"]
+    assert (row["userId"], row["issuance"]["issuedBy"], row["issuance"]["lifetimeInMinutes"]) == (
+        user_id_of("adelev"),
+        "helpdesk@contoso.com",
+        60,
+    )
+    assert row["rules"] == ["tap.recovery.old-methods-kept"]
+    assert row["recovery"]["stage"] == "new-method-registered"
+    assert [m["type"] for m in row["recovery"]["oldMethodsKept"]] == [
+        "microsoftAuthenticatorAuthenticationMethod",
+        "phoneAuthenticationMethod",
+    ]
+
+
+def test_the_soc_route_answers_400_with_the_reason_for_a_bad_filter(
+    functions: dict[str, Any], recovered: GraphSimulator
+) -> None:
+    response = get(functions, "risk=extreme")
+    assert response.status_code == 400
+    assert orjson.loads(response.get_body()) == {
+        "error": "risk must be one of none, low, medium, high, hidden, got 'extreme'"
+    }
+    assert get(functions, "format=xml").status_code == 400
+    assert get(functions, "continuation=abc").status_code == 400
+
+
+def test_the_soc_route_answers_503_not_500_without_storage(
+    functions: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("MONITOR_STORAGE_CONNECTION_STRING", "MONITOR_STORAGE_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    response = get(functions, "")
+    assert response.status_code == 503
+    assert "MONITOR_STORAGE_CONNECTION_STRING" in orjson.loads(response.get_body())["error"]
+
+
+def test_the_weekly_timer_keeps_the_snapshot_and_writes_the_report(
+    functions: dict[str, Any],
+    recovered: GraphSimulator,
+    azurite: str,
+    table_prefix: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MONITOR_WEEKLY_OUTPUT", str(tmp_path / "weekly"))
+
+    functions["weekly"].get_user_function()(TimerRequest(past_due=True))
+
+    assert (tmp_path / "weekly" / "report.html").exists()
+    from azure.data.tables import TableServiceClient
+
+    reports = TableReportStore(TableServiceClient.from_connection_string(azurite), table_prefix)
+    (kept,) = reports.snapshots(TENANT_ID)
+    reports.close()
+    assert kept.document["tenant"] == {"id": TENANT_ID, "displayName": "Contoso"}

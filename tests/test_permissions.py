@@ -34,6 +34,7 @@ def test_the_manifest_names_graph_and_lists_what_the_sign_in_rules_need() -> Non
         "signin.pin-reset.consent-errors",
         "signin.pin-reset.failure-spike",
         "tap.issued.privileged-user",
+        "tap.recovery.old-methods-kept",
         "tap.signin.failure-burst",
         "tap.signin.risky",
     ]

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from graphsim import Fault, GraphSimulator
@@ -22,7 +23,15 @@ from monitor.settings import Settings
 from monitor.store.base import StateStore
 from monitor.store.memory import MemoryStore
 from monitor.store.tables import open_table_store
-from tests.support import NOW, TENANT_ID, signin_series, simulator_settings, write_tenant
+from tests.support import (
+    NOW,
+    TENANT_ID,
+    signin_series,
+    simulator_settings,
+    user_id_of,
+    write_recovery_tenant,
+    write_tenant,
+)
 
 SIGNINS = "beta/auditLogs/signIns"
 LOOKBACK = (NOW - timedelta(days=15), NOW + timedelta(hours=1))
@@ -204,3 +213,57 @@ def test_findings_of_a_pass_match_the_broken_tenant_and_are_recorded_with_the_ru
         3,
         {"pass": len(load_catalog()) - 3, "fail": 3, "skipped": 0, "error": 0},
     )
+
+
+def recovery_pass(snapshot: Path) -> PassResult:
+    async def one() -> PassResult:
+        with GraphSimulator(snapshot) as sim:
+            async with GraphSession(simulator_settings(sim.url)) as graph:
+                return await run_pass(graph, MemoryStore(), simulator_settings(sim.url), NOW)
+
+    return asyncio.run(one())
+
+
+def recovery_status(result: PassResult) -> tuple[str, str]:
+    (outcome,) = [r for r in result.results if r.rule == "tap.recovery.old-methods-kept"]
+    return outcome.status, outcome.reason
+
+
+def test_a_recovery_that_kept_the_old_methods_is_found_with_its_chain(tmp_path: Path) -> None:
+    result = recovery_pass(write_recovery_tenant(tmp_path))
+
+    assert recovery_status(result)[0] == "fail"
+    (finding,) = [f for f in result.findings if f.rule == "tap.recovery.old-methods-kept"]
+    assert finding.subject == user_id_of("adelev")
+    ((chain),) = result.recoveries
+    assert (chain.stage, [m.kind for m in chain.kept_old or ()]) == (
+        "new-method-registered",
+        ["microsoftAuthenticatorAuthenticationMethod", "phoneAuthenticationMethod"],
+    )
+
+
+def test_a_recovery_that_removed_the_old_methods_passes(tmp_path: Path) -> None:
+    result = recovery_pass(write_recovery_tenant(tmp_path, removed=True))
+
+    assert recovery_status(result)[0] == "pass"
+    assert [c.stage for c in result.recoveries] == ["old-methods-removed"]
+
+
+def test_without_permission_to_read_methods_the_recovery_rule_is_skipped_and_says_why(tmp_path: Path) -> None:
+    snapshot = write_recovery_tenant(tmp_path)
+    denied = {
+        "path": f"v1.0/users/{user_id_of('adelev')}/authentication/methods",
+        "status": 403,
+        "code": "Authorization_RequestDenied",
+        "message": "Insufficient privileges to complete the operation.",
+    }
+    (snapshot / "_simulator.json").write_bytes(orjson.dumps({"responses": [denied]}))
+
+    result = recovery_pass(snapshot)
+
+    status, reason = recovery_status(result)
+    assert status == "skipped"
+    assert reason.startswith(
+        "permission missing: v1.0/users/{id}/authentication/methods needs UserAuthenticationMethod.Read.All"
+    )
+    assert [c.stage for c in result.recoveries] == ["new-method-registered"]

@@ -66,6 +66,7 @@ def no_licence() -> GeneratedTenant:
                 "signin.pin-reset.failure-spike": no_p1,
                 "tap.signin.risky": no_p1,
                 "tap.signin.failure-burst": no_p1,
+                "tap.recovery.old-methods-kept": no_p1,
                 "policy.pin-recovery.not-configured": no_intune,
                 "policy.pin-recovery.oma-uri-invalid": no_intune,
                 "device.pin-reset.unsupported-os": no_intune,

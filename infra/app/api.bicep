@@ -12,6 +12,7 @@ param deploymentContainerName string
 param applicationInsightsName string
 param keyVaultName string
 param pollSchedule string
+param weeklySchedule string
 param graphEndpoint string
 param tablePrefix string
 param eventHubNamespaceHost string
@@ -53,6 +54,7 @@ var monitorSettings = {
   MONITOR_STORAGE_ENDPOINT: storage.properties.primaryEndpoints.table
   MONITOR_TABLE_PREFIX: tablePrefix
   MONITOR_POLL_SCHEDULE: pollSchedule
+  MONITOR_WEEKLY_SCHEDULE: weeklySchedule
 }
 
 // One alert destination out of the box: the Teams channel whose Workflows webhook URL is the Key Vault

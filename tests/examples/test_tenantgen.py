@@ -419,7 +419,41 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
         if a["resultReason"] == "Admin registered temporary access pass method for user"
     ]
     result["tap.issued.privileged-user"] = sorted({u for u in issued if u in privileged})
+    result["tap.recovery.old-methods-kept"] = recovery_kept_old(snapshot) if signins_readable else None
     return result
+
+
+def recovery_kept_old(snapshot: Snapshot) -> list[str]:
+    """Users who signed in with a pass, registered a method after it at least the configured days ago,
+    and whose methods file still lists one created before the pass (passwords do not count)."""
+    issued: dict[str, list[datetime]] = defaultdict(list)
+    for a in snapshot.audits("Admin registered security info"):
+        if "temporary access pass" in a["resultReason"].lower():
+            issued[a["targetResources"][0]["id"]].append(parse_time(a["activityDateTime"]))
+    registered: dict[str, list[datetime]] = defaultdict(list)
+    for activity in ("User registered security info", "Admin registered security info"):
+        for a in snapshot.audits(activity):
+            if "temporary access pass" not in a["resultReason"].lower():
+                registered[a["targetResources"][0]["id"]].append(parse_time(a["activityDateTime"]))
+    due = NOW - timedelta(days=THRESHOLDS.tap_recovery_old_methods_days)
+    found = set()
+    for s in snapshot.tap_signins():
+        step = tap_step(s)
+        user, at = s["userId"], parse_time(s["createdDateTime"])
+        if step is None or not step["succeeded"] or s["status"]["errorCode"] != 0 or not issued[user]:
+            continue
+        passes = [t for t in issued[user] if t <= at]
+        if not passes or not any(at <= r <= due for r in registered[user]):
+            continue
+        methods = snapshot.values(f"v1.0/users/{user}/authentication/methods.json")
+        if any(
+            m["@odata.type"] != "#microsoft.graph.passwordAuthenticationMethod"
+            and m.get("createdDateTime")
+            and parse_time(m["createdDateTime"]) < max(passes)
+            for m in methods
+        ):
+            found.add(user)
+    return sorted(found)
 
 
 # --- fixtures ----------------------------------------------------------------------------------------

@@ -127,6 +127,8 @@ def healthy(**changes: Any) -> TenantFacts:
         tap_issuances=Readout.of(()),
         privileged_users=Readout.of({}),
         tap_signins=Readout.of(()),
+        method_changes=Readout.of(()),
+        user_methods=Readout.of({}),
     )
     return replace(facts, **changes)
 

@@ -1,0 +1,1 @@
+"""Views of what the monitor keeps, for the people who review it (the SOC)."""

@@ -1,0 +1,320 @@
+"""The SOC's list of Temporary Access Pass sign-ins: filters, paging, and each row joined with its pass,
+what the rules found about it and its recovery chain.
+
+The CLI (`python -m monitor tap-signins`) and the route (`GET /api/tap-signins`) both hand their
+arguments to `parse_filters` as strings and get the same errors; a bad filter is a `FilterError` with a
+one-line reason (exit 2, or a 400), never a crash. The continuation token is opaque to callers: base64 of
+a small JSON position (the last row's time and id) and a fingerprint of the filters it was issued for, so
+a token replayed with other filters, or edited, is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import hashlib
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+
+from monitor.records import TapSignIn
+from monitor.rules.evidence import iso
+
+Result = Literal["success", "failure"]
+RISKS = ("none", "low", "medium", "high", "hidden")
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+FILTERS = (
+    "since",
+    "until",
+    "user",
+    "result",
+    "risk",
+    "country",
+    "issuer",
+    "flagged",
+    "limit",
+    "continuation",
+)
+
+
+class FilterError(ValueError):
+    """A filter the SOC view cannot apply; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class TapSignInFilter:
+    since: datetime | None = None
+    until: datetime | None = None
+    user: str = ""  # UPN or user ID, case-insensitive
+    result: Result | None = None
+    risk: str = ""
+    country: str = ""  # ISO 3166 alpha-2, as the sign-in log gives it
+    issuer: str = ""  # UPN (or app name) of who issued the pass
+    flagged: bool = False  # only sign-ins a rule found something about
+
+    def fingerprint(self) -> str:
+        """A short digest of the filters, bound into continuation tokens."""
+        plain = {k: (iso(v) if isinstance(v, datetime) else v) for k, v in asdict(self).items()}
+        return hashlib.sha256(orjson.dumps(plain, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    filters: TapSignInFilter
+    limit: int = DEFAULT_LIMIT
+    after: tuple[str, str] | None = None  # (createdDateTime, id) of the last row already returned
+
+
+def _time(name: str, value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise FilterError(
+            f"{name} is not an ISO 8601 time: {value!r} (example: 2026-11-20T12:00:00Z)"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_filters(raw: Mapping[str, str]) -> PageRequest:
+    """Filters and paging from strings (query parameters or CLI options); raises FilterError."""
+    unknown = sorted(set(raw) - set(FILTERS))
+    if unknown:
+        raise FilterError(f"unknown filter(s): {', '.join(unknown)} (known: {', '.join(FILTERS)})")
+    values = {k: v for k, v in raw.items()}
+    since = _time("since", values["since"]) if values.get("since") else None
+    until = _time("until", values["until"]) if values.get("until") else None
+    if since and until and since > until:
+        raise FilterError(f"since ({iso(since)}) is after until ({iso(until)})")
+    result = values.get("result", "").strip().lower() or None
+    if result not in (None, "success", "failure"):
+        raise FilterError(f"result must be success or failure, got {values['result']!r}")
+    risk = values.get("risk", "").strip().lower()
+    if risk and risk not in RISKS:
+        raise FilterError(f"risk must be one of {', '.join(RISKS)}, got {values['risk']!r}")
+    country = values.get("country", "").strip().upper()
+    if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        raise FilterError(f"country must be a two-letter ISO 3166 code such as DE, got {values['country']!r}")
+    flagged_text = values.get("flagged", "").strip().lower()
+    if flagged_text not in ("", "true", "false", "1", "0", "yes", "no"):
+        raise FilterError(f"flagged must be true or false, got {values['flagged']!r}")
+    limit_text = values.get("limit", "").strip()
+    try:
+        limit = int(limit_text) if limit_text else DEFAULT_LIMIT
+    except ValueError:
+        raise FilterError(f"limit must be a whole number, got {limit_text!r}") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise FilterError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+    for name in ("user", "issuer"):
+        if len(values.get(name, "")) > 256:
+            raise FilterError(f"{name} is longer than 256 characters")
+    filters = TapSignInFilter(
+        since=since,
+        until=until,
+        user=values.get("user", "").strip(),
+        result=result,  # type: ignore[arg-type]  # checked against Result just above
+        risk=risk,
+        country=country,
+        issuer=values.get("issuer", "").strip(),
+        flagged=flagged_text in ("true", "1", "yes"),
+    )
+    token = values.get("continuation", "").strip()
+    return PageRequest(filters, limit, decode_token(token, filters) if token else None)
+
+
+def encode_token(position: tuple[str, str], filters: TapSignInFilter) -> str:
+    document = {"v": 1, "after": list(position), "f": filters.fingerprint()}
+    return base64.urlsafe_b64encode(orjson.dumps(document)).decode().rstrip("=")
+
+
+def decode_token(token: str, filters: TapSignInFilter) -> tuple[str, str]:
+    if len(token) > 2048:
+        raise FilterError("continuation token is not one this view issued")
+    try:
+        document = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError, orjson.JSONDecodeError):
+        raise FilterError("continuation token is not one this view issued") from None
+    after = document.get("after") if isinstance(document, dict) else None
+    if (
+        not isinstance(document, dict)
+        or document.get("v") != 1
+        or not isinstance(after, list)
+        or len(after) != 2
+        or not all(isinstance(part, str) for part in after)
+    ):
+        raise FilterError("continuation token is not one this view issued")
+    if document.get("f") != filters.fingerprint():
+        raise FilterError(
+            "continuation token was issued for other filters; repeat the same filters or start over"
+        )
+    return (after[0], after[1])
+
+
+# -- rows ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleNote:
+    """What a rule found about a sign-in: its finding's rule, severity and title."""
+
+    rule: str
+    severity: str
+    title: str
+    status: str  # "open" or "resolved" (a scan's findings are "open")
+
+
+def _strings(value: Any, into: set[str]) -> None:
+    if isinstance(value, str):
+        into.add(value)
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            _strings(v, into)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _strings(v, into)
+
+
+def notes_by_signin(
+    findings: Iterable[tuple[str, str, str, str, Mapping[str, Any]]],
+) -> dict[str, list[RuleNote]]:
+    """Sign-in id -> the findings whose evidence names it. Each finding is (rule, severity, title,
+    status, evidence); a finding names a sign-in when its id appears anywhere in the evidence."""
+    named: dict[str, list[RuleNote]] = {}
+    for rule, severity, title, status, evidence in findings:
+        strings: set[str] = set()
+        _strings(evidence, strings)
+        for value in strings:
+            named.setdefault(value, []).append(RuleNote(rule, severity, title, status))
+    return named
+
+
+def row_json(
+    signin: TapSignIn, notes: Sequence[RuleNote], recovery: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """One SOC row: scan's tap_signins row (with its `issuance`), what the rules found, the chain."""
+    return signin.to_json() | {
+        "rules": sorted({n.rule for n in notes}),
+        "findings": [
+            {"rule": n.rule, "severity": n.severity, "title": n.title, "status": n.status}
+            for n in sorted(notes, key=lambda n: n.rule)
+        ],
+        "flagged": bool(notes),
+        "recovery": dict(recovery) if recovery is not None else None,
+    }
+
+
+def _matches(signin: TapSignIn, flagged: bool, f: TapSignInFilter) -> bool:
+    if f.since and signin.created < f.since:
+        return False
+    if f.until and signin.created > f.until:
+        return False
+    if f.user and f.user.lower() not in (signin.user_principal_name.lower(), signin.user_id.lower()):
+        return False
+    if f.result and (signin.succeeded != (f.result == "success")):
+        return False
+    if f.risk and signin.risk_during_signin.lower() != f.risk:
+        return False
+    if f.country and signin.country.upper() != f.country:
+        return False
+    issuer = signin.issuance.issued_by.lower() if signin.issuance else ""
+    if f.issuer and f.issuer.lower() != issuer:
+        return False
+    return not f.flagged or flagged
+
+
+@dataclass(frozen=True)
+class TapSignInPage:
+    rows: tuple[dict[str, Any], ...]
+    continuation: str | None
+    matched: int  # rows matching the filters, all pages
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tapSignIns": list(self.rows),
+            "count": len(self.rows),
+            "matched": self.matched,
+            "continuation": self.continuation,
+        }
+
+
+def page(
+    signins: Iterable[TapSignIn],
+    notes: Mapping[str, Sequence[RuleNote]],
+    recoveries: Mapping[str, Mapping[str, Any]],
+    request: PageRequest,
+) -> TapSignInPage:
+    """The page of matching rows after the request's position, newest first. Rows are built for the
+    page only: filtering a month of sign-ins touches each record once."""
+    f = request.filters
+    matching = [s for s in signins if _matches(s, s.id in notes, f)]
+    matching.sort(key=lambda s: (s.created, s.id), reverse=True)
+    total = len(matching)
+    if request.after is not None:
+        after = (_time("continuation", request.after[0]), request.after[1])
+        matching = [s for s in matching if (s.created, s.id) < after]
+    chosen = matching[: request.limit]
+    rows = tuple(
+        row_json(s, notes.get(s.id, ()), recoveries.get(s.issuance.audit_id) if s.issuance else None)
+        for s in chosen
+    )
+    last = chosen[-1] if chosen else None
+    more = last is not None and len(matching) > request.limit
+    token = encode_token((iso(last.created), last.id), f) if more and last is not None else None
+    return TapSignInPage(rows, token, total)
+
+
+CSV_COLUMNS = (
+    "id",
+    "createdDateTime",
+    "userPrincipalName",
+    "userId",
+    "succeeded",
+    "errorCode",
+    "ipAddress",
+    "countryOrRegion",
+    "city",
+    "deviceId",
+    "deviceName",
+    "riskLevel",
+    "riskLevelAggregated",
+    "issuedBy",
+    "issuedDateTime",
+    "lifetimeInMinutes",
+    "isUsableOnce",
+    "rules",
+    "recoveryStage",
+)
+
+
+def to_csv(result: TapSignInPage) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in result.rows:
+        issuance = row.get("issuance") or {}
+        recovery = row.get("recovery") or {}
+        values = {
+            **row,
+            "issuedBy": issuance.get("issuedBy"),
+            "issuedDateTime": issuance.get("issuedDateTime"),
+            "lifetimeInMinutes": issuance.get("lifetimeInMinutes"),
+            "isUsableOnce": issuance.get("isUsableOnce"),
+            "rules": " ".join(row["rules"]),
+            "recoveryStage": recovery.get("stage"),
+        }
+        writer.writerow([_cell(values.get(c)) for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    # A cell starting like a formula would run in a spreadsheet (CSV injection): keep it text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
