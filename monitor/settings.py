@@ -55,6 +55,9 @@ class Settings:
     # Base delay of msgraph-sdk's RetryHandler when a 429/503/504 carries no Retry-After.
     graph_retry_delay_seconds: float = 3.0
     graph_max_retries: int = 3
+    # How long a pass may spend reading Graph (the Functions timeout in host.json is 10 minutes, and
+    # rules and storage need the rest); what does not fit is read by the next pass. 0: no limit.
+    pass_budget_seconds: float = 480.0
     telemetry_console: bool = False
     thresholds: Thresholds = field(default_factory=Thresholds)
 
@@ -147,6 +150,7 @@ class Settings:
                 "MONITOR_GRAPH_RETRY_DELAY_SECONDS", cls.graph_retry_delay_seconds, float, 0
             ),
             graph_max_retries=int(number("MONITOR_GRAPH_MAX_RETRIES", cls.graph_max_retries, int, 0)),
+            pass_budget_seconds=number("MONITOR_PASS_BUDGET_SECONDS", cls.pass_budget_seconds, float, 0),
             telemetry_console=text("MONITOR_TELEMETRY_CONSOLE", "").lower() in ("1", "true", "yes"),
             thresholds=replace(defaults, **overrides),
         )
@@ -158,6 +162,8 @@ class Settings:
             problems.append("MONITOR_GRAPH_MAX_RETRIES cannot exceed 10 (msgraph-sdk's limit)")
         if settings.graph_retry_delay_seconds > 180:
             problems.append("MONITOR_GRAPH_RETRY_DELAY_SECONDS cannot exceed 180 (msgraph-sdk's limit)")
+        if 0 < settings.pass_budget_seconds < 30:
+            problems.append("MONITOR_PASS_BUDGET_SECONDS must be 0 (no limit) or at least 30")
         if problems:
             raise SettingsError(problems)
         return settings
