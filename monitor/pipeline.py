@@ -217,7 +217,8 @@ async def collect(
     with telemetry.tracer.start_as_current_span("collect.tap-policy"):
         tap_policy = await readout(lambda: read_tap_policy(graph))
     with telemetry.tracer.start_as_current_span("collect.roles"):
-        privileged = await readout(lambda: read_privileged_users(graph))
+        roles = await readout(lambda: read_privileged_users(graph))
+    privileged = Readout(roles.value.holders if roles.value else None, roles.problem)
     tap = await poll_tap(graph, store, tenant.id, now, settings, tap_policy)
     facts = TenantFacts(
         tenant=tenant,
@@ -230,6 +231,7 @@ async def collect(
         tap_policy=tap_policy,
         tap_issuances=tap.issuances,
         privileged_users=privileged,
+        privileged_users_unread=roles.value.unread if roles.value else (),
         tap_signins=tap.signins,
     )
     notes: dict[str, Any] = dict(tap.notes)
@@ -249,6 +251,7 @@ async def collect(
         if r.problem is not None
     ]
     problems += tap.problems
+    problems += list(roles.value.unread if roles.value else ())
     if read is not None:
         notes |= {
             "signinWindow": {"start": read.start.isoformat(), "end": read.end.isoformat()},

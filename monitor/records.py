@@ -237,6 +237,19 @@ class TapSignIn:
     issuance: TapIssuance | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RoleHolding:
+    """One privileged directory role a user holds, and how: "direct" (an active assignment),
+    "eligible" (PIM, activates on demand), "active through PIM" (an activated eligibility), or
+    "through group <name>" (a role-assignable group the user is a transitive member of)."""
+
+    role: str
+    how: str
+
+    def __str__(self) -> str:
+        return f"{self.role} ({self.how})"
+
+
 ProblemKind = Literal["skipped", "error"]
 
 
@@ -318,10 +331,14 @@ class TenantFacts:
     tap_issuances: Readout[tuple[TapIssuance, ...]] = field(
         default_factory=lambda: Readout.missing(_not_read("auditLogs/directoryAudits"))
     )
-    # User ID -> names of the privileged directory roles the user holds (monitor.entra.PRIVILEGED_ROLES).
-    privileged_users: Readout[Mapping[str, tuple[str, ...]]] = field(
+    # User ID -> the privileged directory roles the user holds (monitor.entra.PRIVILEGED_ROLES), each
+    # with how: directly, PIM-eligible, activated through PIM, or through a role-assignable group.
+    privileged_users: Readout[Mapping[str, tuple[RoleHolding, ...]]] = field(
         default_factory=lambda: Readout.missing(_not_read("roleManagement/directory/roleAssignments"))
     )
+    # Ways of holding a role that could not be read (PIM without Entra ID P2, a group's members): the
+    # privileged users above are then only part of them, and rules say so.
+    privileged_users_unread: tuple[DataProblem, ...] = ()
     tap_signins: Readout[tuple[TapSignIn, ...]] = field(
         default_factory=lambda: Readout.missing(_not_read("TAP sign-ins"))
     )

@@ -16,17 +16,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from kiota_abstractions.base_request_configuration import RequestConfiguration
-from msgraph.generated.role_management.directory.role_assignments.role_assignments_request_builder import (
-    RoleAssignmentsRequestBuilder,
-)
-
 from monitor import telemetry
 from monitor.collectors.fields import boolean, collect_items, integer, obj, odata_time, parse_time, text
 from monitor.collectors.signins import SIGNIN_PERMISSION
 from monitor.entra import PRIVILEGED_ROLES, TAP_METHOD_NAME
+from monitor.graph.errors import GraphReadError
 from monitor.graph.session import JSON, GraphSession
-from monitor.records import TapIssuance, TapPolicy, TapSignIn
+from monitor.records import DataProblem, RoleHolding, TapIssuance, TapPolicy, TapSignIn
 
 AUDIT_PERMISSION = "AuditLog.Read.All"
 TAP_ISSUED = "Admin registered security info"
@@ -147,26 +143,137 @@ async def with_current_passes(graph: GraphSession, issuances: Sequence[TapIssuan
 # -- privileged roles ------------------------------------------------------------------------------
 
 
-async def read_privileged_users(graph: GraphSession) -> Mapping[str, tuple[str, ...]]:
-    """Principal ID -> the privileged directory roles assigned to it (active assignments)."""
-    query = RoleAssignmentsRequestBuilder.RoleAssignmentsRequestBuilderGetQueryParameters(
-        select=["id", "principalId", "roleDefinitionId", "directoryScopeId"]
-    )
-    assignments = await collect_items(
-        graph,
-        graph.client.role_management.directory.role_assignments.to_get_request_information(
-            RequestConfiguration(query_parameters=query)
+ROLE_PERMISSION = "RoleManagement.Read.Directory"
+# Least privileged for the PIM instance lists are RoleEligibilitySchedule.Read.Directory and
+# RoleAssignmentSchedule.Read.Directory; RoleManagement.Read.Directory, which the active assignments
+# need anyway, is among the higher privileged permissions of both pages, so it covers them: one grant.
+PIM_PERMISSION = ROLE_PERMISSION
+# Least privileged for transitiveMembers is GroupMember.Read.All; Directory.Read.All, which the
+# sign-in log needs anyway, covers it.
+GROUP_MEMBERS_PERMISSION = "Directory.Read.All"
+ROLE_ASSIGNMENTS = "v1.0/roleManagement/directory/roleAssignments"
+ROLE_ELIGIBILITIES = "v1.0/roleManagement/directory/roleEligibilityScheduleInstances"
+ROLE_ACTIVATIONS = "v1.0/roleManagement/directory/roleAssignmentScheduleInstances"
+USER_TYPE = "#microsoft.graph.user"
+GROUP_TYPE = "#microsoft.graph.group"
+
+
+@dataclass(frozen=True)
+class PrivilegedRead:
+    """Who holds a privileged role, and how; and the ways of holding one that could not be read."""
+
+    holders: Mapping[str, tuple[RoleHolding, ...]]
+    unread: tuple[DataProblem, ...] = ()
+
+
+def _odata_type(item: Mapping[str, Any]) -> str:
+    """@odata.type, tolerant of case and of a missing "#microsoft.graph." prefix."""
+    kind = text(item, "@odata.type").lower()
+    return "#microsoft.graph." + kind.removeprefix("#").removeprefix("microsoft.graph.") if kind else ""
+
+
+async def _role_rows(graph: GraphSession, path: str, source: str, permission: str) -> list[JSON]:
+    query = {"$select": "id,principalId,roleDefinitionId,directoryScopeId", "$expand": "principal"}
+    if path.endswith("roleAssignmentScheduleInstances"):
+        query["$select"] += ",assignmentType"
+    return await collect_items(graph, graph.url("v1.0", path, query), source, permission)
+
+
+async def read_privileged_users(graph: GraphSession) -> PrivilegedRead:
+    """Every user who holds a watched privileged role (monitor.entra.PRIVILEGED_ROLES), and how.
+
+    Active assignments (roleAssignments) must be read: without them this raises GraphReadError. PIM
+    eligibilities and activations need Entra ID P2, and a group's members may be unreadable: what
+    fails there is returned in `unread`, so a rule can say it saw only part.
+    """
+    holdings: dict[str, dict[str, str]] = defaultdict(dict)  # principal -> role -> how
+    kinds: dict[str, str] = {}  # principal -> @odata.type, when Graph expanded it
+    names: dict[str, str] = {}  # principal -> displayName, when Graph expanded it
+    unread: list[DataProblem] = []
+
+    def add(rows: list[JSON], how: str) -> None:
+        for row in rows:
+            role = PRIVILEGED_ROLES.get(text(row, "roleDefinitionId").lower())
+            principal = text(row, "principalId")
+            if not role or not principal:
+                continue
+            expanded = obj(row, "principal")
+            kind = _odata_type(expanded)
+            if kind:
+                kinds[principal] = kind
+            if text(expanded, "displayName"):
+                names[principal] = text(expanded, "displayName")
+            # An eligibility that is also active shows as active; PIM activation beats "direct"
+            # because roleAssignments lists activated roles too.
+            current = holdings[principal].get(role)
+            if current is None or (current == "eligible") or how == "active through PIM":
+                holdings[principal][role] = how
+
+    add(
+        await _role_rows(
+            graph, "roleManagement/directory/roleAssignments", ROLE_ASSIGNMENTS, ROLE_PERMISSION
         ),
-        "v1.0/roleManagement/directory/roleAssignments",
-        "RoleManagement.Read.Directory",
+        "direct",
     )
-    roles: dict[str, set[str]] = defaultdict(set)
-    for assignment in assignments:
-        role = PRIVILEGED_ROLES.get(text(assignment, "roleDefinitionId"))
-        principal = text(assignment, "principalId")
-        if role and principal:
-            roles[principal].add(role)
-    return {principal: tuple(sorted(names)) for principal, names in roles.items()}
+    try:
+        eligible = await _role_rows(
+            graph,
+            "roleManagement/directory/roleEligibilityScheduleInstances",
+            ROLE_ELIGIBILITIES,
+            PIM_PERMISSION,
+        )
+        activated = await _role_rows(
+            graph,
+            "roleManagement/directory/roleAssignmentScheduleInstances",
+            ROLE_ACTIVATIONS,
+            PIM_PERMISSION,
+        )
+    except GraphReadError as exc:
+        unread.append(exc.problem())
+    else:
+        add(eligible, "eligible")
+        add([r for r in activated if text(r, "assignmentType").lower() == "activated"], "active through PIM")
+
+    users: dict[str, dict[str, str]] = defaultdict(dict)
+    for principal, roles in holdings.items():
+        kind = kinds.get(principal, "")
+        if kind == USER_TYPE:
+            users[principal].update(roles)
+            continue
+        if kind not in ("", GROUP_TYPE):
+            continue  # a service principal: no one signs in with a pass as it
+        members = await _group_members(graph, principal, unread)
+        if not members and kind != GROUP_TYPE:
+            # Graph did not say what the principal is and it has no members: a user (no pass can go to
+            # any other object that holds a role).
+            users[principal].update(roles)
+            continue
+        group = names.get(principal, principal)
+        for member in members or ():
+            for role, how in roles.items():
+                via = f"through group {group}" + ("" if how == "direct" else f" ({how})")
+                users[member].setdefault(role, via)
+    return PrivilegedRead(
+        holders={
+            user: tuple(RoleHolding(role, how) for role, how in sorted(roles.items()))
+            for user, roles in users.items()
+        },
+        unread=tuple(unread),
+    )
+
+
+async def _group_members(graph: GraphSession, group_id: str, unread: list[DataProblem]) -> list[str] | None:
+    """The users among a group's transitive members; None when `group_id` is no group (404)."""
+    url = graph.url("v1.0", f"groups/{group_id}/transitiveMembers", {"$select": "id"})
+    source = "v1.0/groups/{id}/transitiveMembers"
+    try:
+        members = await collect_items(graph, url, source, GROUP_MEMBERS_PERMISSION)
+    except GraphReadError as exc:
+        if exc.status == 404:
+            return None
+        unread.append(exc.problem())
+        return []
+    return [text(m, "id") for m in members if _odata_type(m) == USER_TYPE and text(m, "id")]
 
 
 # -- sign-ins --------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 from monitor import telemetry
 from monitor.graph.credentials import GRAPH_SCOPE, graph_credential
 from monitor.graph.errors import GraphReadError, MalformedPage, from_odata_error
-from monitor.graph.pacing import BudgetExhausted, Pacer
+from monitor.graph.pacing import THROTTLE_CLASSES, BudgetExhausted, Pacer
 from monitor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,10 @@ class GraphSession:
     ) -> None:
         self.endpoint = settings.graph_endpoint.rstrip("/")
         self.stats = GraphStats()
-        self.pacer = pacer or Pacer(budget_seconds=settings.pass_budget_seconds or None)
+        self.pacer = pacer or Pacer(
+            THROTTLE_CLASSES if settings.graph_pacing else (),
+            budget_seconds=settings.pass_budget_seconds or None,
+        )
         # Sources whose $select Graph refused in this pass: read without it from then on.
         self.select_refused: set[str] = set()
         self._credential = credential or graph_credential(settings)

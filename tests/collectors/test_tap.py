@@ -21,7 +21,7 @@ from monitor.collectors.tap import (
     with_current_passes,
 )
 from monitor.graph.session import GraphSession
-from monitor.records import TapIssuance, TapSignIn
+from monitor.records import RoleHolding, TapIssuance, TapSignIn
 from tests.support import (
     NOW,
     graph_signin,
@@ -207,7 +207,8 @@ def test_a_full_scan_finds_the_same_sign_ins_reading_every_one_of_the_window(
 
 
 def test_privileged_users_are_the_holders_of_the_watched_roles(simulator: GraphSimulator) -> None:
-    assert run(simulator, read_privileged_users) == {user_id_of("user07"): ("Global Administrator",)}
+    found = run(simulator, read_privileged_users)
+    assert dict(found.holders) == {user_id_of("user07"): (RoleHolding("Global Administrator", "direct"),)}
 
 
 def test_the_tap_policy_is_read_from_its_v1_endpoint(simulator: GraphSimulator) -> None:

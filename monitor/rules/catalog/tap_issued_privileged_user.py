@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from monitor.records import Readout, TapIssuance, TenantFacts
+from monitor.records import DataProblem, Readout, RoleHolding, TapIssuance, TenantFacts
 from monitor.rules.base import Case, Finding, Outcome, Rule, failed, passed
 from monitor.rules.cases import ALICE, BOB, healthy, issuance, tap, tap_signin, unavailable
 from monitor.rules.catalog._tap import TAP_DOC, TAP_SEED, issuance_json
@@ -38,15 +38,30 @@ RULE = Rule(
 )
 
 
+def _partial(facts: TenantFacts) -> str:
+    """What the rule could not see, to say in its reason ("" when it saw every way of holding a role)."""
+    if not facts.privileged_users_unread:
+        return ""
+    sources = ", ".join(sorted({p.source or p.reason for p in facts.privileged_users_unread}))
+    return (
+        f"; only part of the privileged users could be checked: {sources} could not be read "
+        "(PIM needs Microsoft Entra ID P2), so PIM-eligible or group-held roles may be missed"
+    )
+
+
 def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
     issuances = facts.tap_issuances.get()
     privileged = facts.privileged_users.get()
+    partial = _partial(facts)
     by_user: dict[str, list[TapIssuance]] = defaultdict(list)
     for issued in issuances:
         if issued.user_id in privileged:
             by_user[issued.user_id].append(issued)
     if not by_user:
-        return passed(f"none of {len(issuances)} TAP issuance(s) went to a holder of a privileged role")
+        return passed(
+            f"none of {len(issuances)} TAP issuance(s) went to a holder of a privileged role "
+            f"(active, PIM-eligible, activated or through a group){partial}"
+        )
     signins = facts.tap_signins.value if facts.tap_signins.available else None
     findings = []
     for user_id, passes in sorted(by_user.items()):
@@ -54,7 +69,7 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
         latest = max(passes, key=lambda i: i.issued_at)
         used = [s for s in signins or () if s.user_id == user_id]
         detail = (
-            f"{latest.user_principal_name or user_id} holds {', '.join(roles)} and was issued "
+            f"{latest.user_principal_name or user_id} holds {', '.join(map(str, roles))} and was issued "
             f"{len(passes)} Temporary Access Pass(es); the latest on {iso(latest.issued_at)} by "
             f"{latest.issued_by}"
             + (f", valid {latest.lifetime_minutes} min" if latest.lifetime_minutes else "")
@@ -70,23 +85,47 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
         evidence = {
             "userId": user_id,
             "userPrincipalName": latest.user_principal_name,
-            "roles": list(roles),
+            "roles": [{"role": r.role, "how": r.how} for r in roles],
             "issuances": [issuance_json(i) for i in passes],
             "tapSignIns": [s.id for s in used] if signins is not None else None,
         }
         findings.append(RULE.finding(user_id, detail, evidence))
-    return failed(findings, f"{len(findings)} privileged user(s) were issued a pass")
+    return failed(findings, f"{len(findings)} privileged user(s) were issued a pass{partial}")
 
 
 def _names_roles_and_use(findings: tuple[Finding, ...]) -> None:
     evidence = findings[0].evidence
-    assert evidence["roles"] == ["Global Administrator"], evidence
+    assert evidence["roles"] == [{"role": "Global Administrator", "how": "direct"}], evidence
     assert evidence["tapSignIns"] == ["7a900000-0000-4000-8000-000000000001"], evidence
-    assert "Global Administrator" in findings[0].detail
+    assert "holds Global Administrator (direct)" in findings[0].detail
     assert "used to sign in 1 time(s)" in findings[0].detail
 
 
-GLOBAL_ADMIN = Readout.of({ALICE: ("Global Administrator",)})
+def _says_how_each_role_is_held(findings: tuple[Finding, ...]) -> None:
+    hows = {f.subject: [r["how"] for r in f.evidence["roles"]] for f in findings}
+    assert hows == {
+        ALICE: ["eligible"],
+        BOB: ["through group Tier 0 admins", "active through PIM"],
+    }, hows
+
+
+GLOBAL_ADMIN = Readout.of({ALICE: (RoleHolding("Global Administrator", "direct"),)})
+PIM_AND_GROUP = Readout.of(
+    {
+        ALICE: (RoleHolding("Global Administrator", "eligible"),),
+        BOB: (
+            RoleHolding("Authentication Administrator", "through group Tier 0 admins"),
+            RoleHolding("Privileged Role Administrator", "active through PIM"),
+        ),
+    }
+)
+PIM_UNREAD = (
+    DataProblem(
+        "skipped",
+        "licence missing: v1.0/roleManagement/directory/roleEligibilityScheduleInstances needs P2",
+        "v1.0/roleManagement/directory/roleEligibilityScheduleInstances",
+    ),
+)
 
 CASES = (
     Case("passes when no pass was issued", healthy(privileged_users=GLOBAL_ADMIN), "pass"),
@@ -105,6 +144,25 @@ CASES = (
         "fail",
         (ALICE,),
         check=_names_roles_and_use,
+    ),
+    Case(
+        "fails for PIM-eligible, activated and group-held roles, saying how each is held",
+        healthy(
+            tap_issuances=Readout.of((issuance(ALICE), issuance(BOB, n=2))),
+            privileged_users=PIM_AND_GROUP,
+        ),
+        "fail",
+        (ALICE, BOB),
+        check=_says_how_each_role_is_held,
+    ),
+    Case(
+        "passes, saying it saw only active roles, when PIM could not be read",
+        healthy(
+            tap_issuances=Readout.of((issuance(BOB),)),
+            privileged_users=GLOBAL_ADMIN,
+            privileged_users_unread=PIM_UNREAD,
+        ),
+        "pass",
     ),
     Case(
         "is skipped without RoleManagement.Read.Directory",
