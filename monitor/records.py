@@ -126,7 +126,15 @@ class ManagedDevice:
     last_sync: datetime | None
 
 
-PolicyKind = Literal["identity-protection", "custom", "settings-catalog", "endpoint-security", "other"]
+PolicyKind = Literal[
+    "identity-protection",
+    "custom",
+    "settings-catalog",
+    "endpoint-security",
+    # A legacy Endpoint security account protection policy (beta deviceManagement/intents).
+    "account-protection-intent",
+    "other",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +168,8 @@ class DevicePolicy:
     odata_type: str  # deviceConfigurations' @odata.type; "" for configurationPolicies
     # Included targets ("all devices", "all users", "group <id>"); exclusions do not count.
     targets: tuple[str, ...]
-    # Identity protection template: pinRecoveryEnabled (None when not set).
+    # Identity protection template, or a legacy account protection intent: pinRecoveryEnabled (None
+    # when not set).
     pin_recovery_enabled: bool | None = None
     pin_minimum_length: int | None = None
     oma_settings: tuple[OmaSetting, ...] = ()

@@ -81,7 +81,17 @@ def enable_pin_recovery_settings(policy: DevicePolicy) -> tuple[OmaSetting, ...]
 
 
 def oma_mistakes(setting: OmaSetting, tenant_id: str) -> tuple[OmaMistake, ...]:
-    return enable_pin_recovery_mistakes(setting.oma_uri, setting.odata_type, setting.value, tenant_id)
+    found = enable_pin_recovery_mistakes(setting.oma_uri, setting.odata_type, setting.value, tenant_id)
+    if setting.is_encrypted:
+        # Intune masks string values ("****"): a String is still the wrong type, but what it holds
+        # cannot be read, so nothing is claimed about it.
+        return tuple(m for m in found if m != OmaMistake.NOT_TRUE)
+    return found
+
+
+def shown_value(setting: OmaSetting) -> object:
+    """The value as evidence shows it: an encrypted one is named as such, not shown as "****"."""
+    return "(encrypted: Intune shows '****')" if setting.is_encrypted else setting.value
 
 
 def mistakes_text(mistakes: Iterable[OmaMistake]) -> str:
@@ -134,16 +144,23 @@ class PinRecoveryPolicy:
 
 def pin_recovery_policy(policy: DevicePolicy, tenant_id: str) -> PinRecoveryPolicy | None:
     """What `policy` does for PIN recovery; None when it does not touch it at all."""
-    if policy.kind == "identity-protection":
+    if policy.kind == "identity-protection" or (
+        policy.kind == "account-protection-intent" and policy.pin_recovery_enabled is not None
+    ):
         value = policy.pin_recovery_enabled
         setting = f"pinRecoveryEnabled {'not set' if value is None else str(value).lower()}"
-        problem = "" if value is True else f"the Identity protection profile has {setting}"
+        what = (
+            "Identity protection profile"
+            if policy.kind == "identity-protection"
+            else "account protection (legacy) policy"
+        )
+        problem = "" if value is True else f"the {what} has {setting}"
         return PinRecoveryPolicy(policy, value is True, setting, problem)
     oma = enable_pin_recovery_settings(policy)
     if oma:
         valid = [s for s in oma if not oma_mistakes(s, tenant_id)]
         chosen = valid[0] if valid else oma[0]
-        setting = f"{chosen.oma_uri} ({chosen.odata_type or 'no type'}) = {chosen.value!r}"
+        setting = f"{chosen.oma_uri} ({chosen.odata_type or 'no type'}) = {shown_value(chosen)!r}"
         problem = (
             ""
             if valid

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from monitor.entra import PIN_RESET_DOC
-from monitor.records import TenantFacts
+from monitor.records import DataProblem, DataUnavailable, DevicePolicy, TenantFacts
 from monitor.rules.base import Case, Finding, Outcome, Rule, failed, passed
 from monitor.rules.cases import TENANT, healthy, identity_protection, unavailable
 from monitor.rules.catalog._intune import (
@@ -26,6 +26,8 @@ from monitor.rules.intune_cases import (
     whfb_settings,
 )
 from monitor.thresholds import Thresholds
+
+HYBRID_JOINED = "hybridazureadjoined"
 
 RULE = Rule(
     id="policy.pin-recovery.not-configured",
@@ -74,11 +76,33 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
     if counting:
         names = ", ".join(f"{p.policy.name or p.policy.id} ({p.policy.kind})" for p in counting)
         return passed(f"PIN recovery is enabled by {len(counting)} assigned policy(ies): {names}")
+    # Group Policy ("Use PIN Recovery") reaches hybrid-joined devices without Intune and cannot be
+    # seen through Graph: those devices cannot be judged from here. (When devices report their own
+    # dsregcmd /status, CanReset is what settles them; TenantFacts carries no such reports yet.)
+    hybrid = [d for d in activity.active if d.join_type.lower() == HYBRID_JOINED]
+    judged = [d for d in activity.active if d.join_type.lower() != HYBRID_JOINED]
+    if not judged:
+        raise DataUnavailable(
+            DataProblem(
+                "skipped",
+                f"all {len(hybrid)} active Windows device(s) are hybrid joined and no Intune policy enables "
+                "PIN recovery: Group Policy (Use PIN Recovery) may enable it, and Group Policy cannot be "
+                "read through Graph. Check a device: dsregcmd /status shows CanReset : "
+                "DestructiveAndNonDestructive when PIN recovery is on",
+                "Group Policy",
+            )
+        )
     detail = (
-        f"{len(activity.active)} Windows device(s) synced with Intune in the last {days} days, but no "
+        f"{len(judged)} Windows device(s) synced with Intune in the last {days} days, but no "
         "assigned Intune policy enables PIN recovery, so users can only reset a forgotten PIN "
         "destructively (their Windows Hello keys and certificates are deleted and re-provisioned)."
     )
+    if hybrid:
+        detail += (
+            f" {len(hybrid)} hybrid-joined device(s) were not judged: Group Policy may enable PIN "
+            "recovery on them, and it cannot be read through Graph (dsregcmd /status on a device shows "
+            "CanReset)."
+        )
     if related:
         detail += f" {len(related)} policy(ies) touch PIN recovery but do not count: " + "; ".join(
             f"{p.policy.name or p.policy.id}: {p.why}" for p in related
@@ -86,20 +110,34 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
     else:
         detail += " No Intune policy touches PIN recovery at all."
     evidence = {
-        "activeWindowsDevices": len(activity.active),
+        "activeWindowsDevices": len(judged),
         "inactiveDevicesIgnored": len(activity.inactive),
+        "hybridDevicesNotJudged": len(hybrid),
         "deviceInactiveDays": days,
         "pinRecoveryPolicies": [p.to_json() for p in related],
     }
     return failed(
         [RULE.finding(facts.tenant.id, detail, evidence)],
-        f"{len(activity.active)} active Windows device(s), no assigned policy enables PIN recovery",
+        f"{len(judged)} active Windows device(s), no assigned policy enables PIN recovery"
+        + (f" ({len(hybrid)} hybrid-joined not judged: Group Policy is not visible)" if hybrid else ""),
     )
 
 
 # --- cases ------------------------------------------------------------------------------------------
 
 ACTIVE = devices(device(1), device(2, "10.0.19045.5131"))
+
+
+def intent_policy(policy_id: str, recovery: bool) -> DevicePolicy:
+    return DevicePolicy(
+        id=policy_id,
+        name="WIN - Account protection (legacy)",
+        kind="account-protection-intent",
+        odata_type="",
+        targets=("all devices",),
+        pin_recovery_enabled=recovery,
+        template="intent 0f2b5d70-d4e9-4156-8c16-1397eb6c54a5",
+    )
 
 
 def _lists_why_each_policy_does_not_count(findings: tuple[Finding, ...]) -> None:
@@ -124,6 +162,12 @@ def _counts_devices(findings: tuple[Finding, ...]) -> None:
     assert (evidence["activeWindowsDevices"], evidence["inactiveDevicesIgnored"]) == (1, 2), evidence
     assert evidence["pinRecoveryPolicies"] == [], evidence
     assert findings[0].detail.endswith("No Intune policy touches PIN recovery at all."), findings[0].detail
+
+
+def _counts_hybrid_devices_it_could_not_judge(findings: tuple[Finding, ...]) -> None:
+    evidence = findings[0].evidence
+    assert (evidence["activeWindowsDevices"], evidence["hybridDevicesNotJudged"]) == (1, 2), evidence
+    assert "2 hybrid-joined device(s) were not judged" in findings[0].detail, findings[0].detail
 
 
 def _exclusion_only(findings: tuple[Finding, ...]) -> None:
@@ -210,6 +254,41 @@ CASES = (
         "fail",
         (TENANT.id,),
         check=_lists_why_each_policy_does_not_count,
+    ),
+    Case(
+        "is skipped, saying Group Policy cannot be seen, when every active device is hybrid joined",
+        healthy(
+            windows_devices=devices(
+                device(1, join_type="hybridAzureADJoined"), device(2, join_type="hybridAzureADJoined")
+            ),
+            device_policies=policies(),
+        ),
+        "skipped",
+    ),
+    Case(
+        "fails for the cloud-joined devices and counts the hybrid ones it could not judge",
+        healthy(
+            windows_devices=devices(
+                device(1),
+                device(2, join_type="hybridAzureADJoined"),
+                device(3, join_type="hybridAzureADJoined"),
+            ),
+            device_policies=policies(),
+        ),
+        "fail",
+        (TENANT.id,),
+        check=_counts_hybrid_devices_it_could_not_judge,
+    ),
+    Case(
+        "passes with an assigned legacy account protection policy (Endpoint security intent)",
+        healthy(windows_devices=ACTIVE, device_policies=policies(intent_policy("intent-1", True))),
+        "pass",
+    ),
+    Case(
+        "fails when the legacy account protection policy turns PIN recovery off",
+        healthy(windows_devices=ACTIVE, device_policies=policies(intent_policy("intent-off", False))),
+        "fail",
+        (TENANT.id,),
     ),
     Case(
         "fails when the enabling policy is assigned only to an exclusion group",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from monitor.entra import PIN_RESET_DOC
@@ -14,6 +15,7 @@ from monitor.rules.catalog._intune import (
     enable_pin_recovery_settings,
     mistakes_text,
     oma_mistakes,
+    shown_value,
 )
 from monitor.rules.intune_cases import (
     OTHER_TENANT,
@@ -73,7 +75,7 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
         invalid = [(s, m) for s, m in judged if m]
         if not invalid:
             continue
-        rows = [_setting_json(s.oma_uri, s.odata_type, s.value, tuple(m)) for s, m in invalid]
+        rows = [_setting_json(s.oma_uri, s.odata_type, shown_value(s), tuple(m)) for s, m in invalid]
         mistakes = list(dict.fromkeys(m for _, found in invalid for m in found))
         first = rows[0]
         evidence: dict[str, Any] = {
@@ -92,7 +94,8 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
         where = "assigned" if policy.assigned else "not assigned"
         detail = (
             f"Custom profile '{policy.name or policy.id}' ({where}) sets EnablePinRecovery with OMA-URI "
-            f"{first['omaUri']} ({first['dataType'] or 'no data type'}) = {first['value']!r}, which does "
+            f"{first['omaUri']} ({first['dataType'] or 'no data type'}) = "
+            f"{first['value'] if invalid[0][0].is_encrypted else repr(first['value'])}, which does "
             f"not enable PIN recovery for tenant {tenant_id}: {mistakes_text(mistakes)}."
         )
         findings.append(
@@ -152,6 +155,14 @@ def _all_mistakes_of_one_policy(findings: tuple[Finding, ...]) -> None:
     assert "the tenant ID segment is empty (PassportForWork//Policies); the data type is not Boolean" in (
         finding.detail
     ), finding.detail
+
+
+def _masked_string_is_only_not_boolean(findings: tuple[Finding, ...]) -> None:
+    (finding,) = findings
+    assert finding.evidence["mistakes"] == ["not-boolean"], finding.evidence
+    assert finding.evidence["value"] == "(encrypted: Intune shows '****')", finding.evidence
+    assert "the data type is not Boolean." in finding.detail, finding.detail
+    assert "not true" not in finding.detail, finding.detail
 
 
 def _unassigned_is_low(findings: tuple[Finding, ...]) -> None:
@@ -241,6 +252,20 @@ CASES = (
         "fail",
         ("oma-two",),
         check=_all_mistakes_of_one_policy,
+    ),
+    Case(
+        "fails a String EnablePinRecovery that Intune masks as '****' for its type only",
+        healthy(
+            device_policies=policies(
+                custom_profile(
+                    "oma-masked",
+                    replace(pin_recovery_oma(odata_type=STRING, value="****"), is_encrypted=True),
+                )
+            )
+        ),
+        "fail",
+        ("oma-masked",),
+        check=_masked_string_is_only_not_boolean,
     ),
     Case(
         "is low when the profile is not assigned (or only excludes groups)",
