@@ -28,9 +28,9 @@ from monitor.collectors.tap import (
     read_privileged_users,
     read_tap_issuances,
     read_tap_policy,
-    targeted_tap_signins,
     with_current_passes,
 )
+from monitor.collectors.tap_plan import USUAL_COUNTRIES_KIND, TapKnowledge, read_tap_signins_planned
 from monitor.graph.errors import GraphReadError
 from monitor.graph.session import GraphSession
 from monitor.records import (
@@ -152,7 +152,8 @@ async def poll_tap(
         store.save_checkpoint(tenant_id, TAP_AUDIT_STREAM, end)
         known = store.tap_issuances(tenant_id, now - lookback)
         try:
-            known = await with_current_passes(graph, known)
+            # Only passes that may still be valid and were not read before (each read is throttled).
+            known = await with_current_passes(graph, known, issued_since=now - timedelta(minutes=longest))
             store.save_tap_issuances(tenant_id, known)
         except GraphReadError as exc:
             # Without the users' passes, lifetimes fall back to the policy's longest; still useful.
@@ -163,22 +164,34 @@ async def poll_tap(
 
     with telemetry.tracer.start_as_current_span("collect.tap-signins") as span:
         start, end = polling_window(store.checkpoint(tenant_id, TAP_SIGNIN_STREAM), now, overlap, lookback)
-        read_signins = (
-            targeted_tap_signins if settings.tap_signin_mode == "targeted" else full_scan_tap_signins
-        )
         span.set_attribute("tap.mode", settings.tap_signin_mode)
-        try:
-            found, read = await read_signins(
-                graph, known, start, end, history_days=settings.tap_history_days, fallback_lifetime=longest
+        if settings.tap_signin_mode == "targeted":
+            planned = await _planned_tap_signins(
+                graph, store, tenant_id, known, start, end, settings, longest
             )
-        except GraphReadError as exc:
-            log.warning("tap sign-ins not read: %s", exc.reason)
-            result.signins = Readout.missing(exc.problem())
-            return result
-        store.save_tap_signins(tenant_id, found)
-        store.save_checkpoint(tenant_id, TAP_SIGNIN_STREAM, end)
-        span.set_attribute("signins.received", read.received)
-        span.set_attribute("tap.signins", read.tap_signins)
+            if isinstance(planned, DataProblem):
+                result.signins = Readout.missing(planned)
+                return result
+            read_users, received, strategy = planned
+            span.set_attribute("tap.strategy", strategy)
+        else:
+            try:
+                found, read = await full_scan_tap_signins(
+                    graph,
+                    known,
+                    start,
+                    end,
+                    history_days=settings.tap_history_days,
+                    fallback_lifetime=longest,
+                )
+            except GraphReadError as exc:
+                log.warning("tap sign-ins not read: %s", exc.reason)
+                result.signins = Readout.missing(exc.problem())
+                return result
+            store.save_tap_signins(tenant_id, found)
+            store.save_checkpoint(tenant_id, TAP_SIGNIN_STREAM, end)
+            read_users, received, strategy = read.users, read.received, "full-scan"
+        span.set_attribute("signins.received", received)
         # Stored sign-ins carry the pass as it was when they were read; show it as it is now.
         current = {i.audit_id: i for i in known}
         signins = tuple(
@@ -188,10 +201,69 @@ async def poll_tap(
         result.signins = Readout.of(signins)
         result.notes = {
             "tapSigninMode": settings.tap_signin_mode,
-            "tapUsersRead": read.users,
-            "tapSigninsReceived": read.received,
+            "tapStrategy": strategy,
+            "tapUsersRead": read_users,
+            "tapSigninsReceived": received,
         }
     return result
+
+
+async def _planned_tap_signins(
+    graph: GraphSession,
+    store: StateStore,
+    tenant_id: str,
+    known: list[TapIssuance],
+    start: datetime,
+    end: datetime,
+    settings: Settings,
+    longest: int,
+) -> tuple[int, int, str] | DataProblem:
+    """TAP sign-ins read the cheaper way (collectors.tap_plan); each finished part is stored with the
+    holders' usual countries, then checkpointed. Returns (holders, sign-ins received, strategy), or
+    the problem that kept the window from being read to its end (the time budget: the next pass goes
+    on from the checkpoint)."""
+    knowledge = TapKnowledge.from_inventory(
+        {k: v.state for k, v in store.inventory(tenant_id, USUAL_COUNTRIES_KIND).items() if v.present}
+    )
+
+    def keep(found: list[TapSignIn], until: datetime) -> None:
+        store.save_tap_signins(tenant_id, found)
+        store.save_inventory(tenant_id, USUAL_COUNTRIES_KIND, knowledge.to_inventory(), until)
+        store.save_checkpoint(tenant_id, TAP_SIGNIN_STREAM, until)
+
+    try:
+        read = await read_tap_signins_planned(
+            graph,
+            known,
+            start,
+            end,
+            knowledge,
+            history_days=settings.tap_history_days,
+            fallback_lifetime=longest,
+            keep=keep,
+        )
+    except GraphReadError as exc:
+        log.warning("tap sign-ins not read: %s", exc.reason)
+        return exc.problem()
+    log.info(
+        "tap sign-ins: strategy=%s estimated per-user=%d scan=%d received=%d",
+        read.plan.strategy,
+        read.plan.per_user_requests,
+        read.plan.scan_requests,
+        read.received,
+    )
+    if read.problem is not None:
+        covered = read.covered_until
+        done = f"read up to {covered.isoformat()}" if covered else "nothing finished"
+        total = (end - read.plan.scan_start).total_seconds()
+        share = (covered - read.plan.scan_start).total_seconds() / total if covered and total else 0.0
+        reason = (
+            f"TAP sign-ins of {start.isoformat()} to {end.isoformat()} not yet fully read ({done}, "
+            f"{share:.0%} of the {read.plan.strategy}); the next pass goes on. {read.problem.reason}"
+        )
+        log.warning("tap sign-ins partly read: %s", reason)
+        return DataProblem("skipped", reason, read.problem.source)
+    return read.users, read.received, read.plan.strategy
 
 
 def _unread(what: str) -> DataProblem:
