@@ -64,9 +64,13 @@ def device_activity(facts: TenantFacts, thresholds: Thresholds) -> DeviceActivit
     """The Windows devices that synced with Intune in the last `device_inactive_days`, and the rest."""
     devices = facts.windows_devices.get()
     cutoff = facts.now - timedelta(days=thresholds.device_inactive_days)
-    active = tuple(d for d in devices if d.last_sync is not None and d.last_sync >= cutoff)
-    inactive = tuple(d for d in devices if d not in active)
-    return DeviceActivity(active, inactive)
+    active: list[ManagedDevice] = []
+    inactive: list[ManagedDevice] = []
+    # One pass: `d not in active` compared every device with every active one (3,600 devices: 13
+    # million dataclass comparisons, seconds per rule).
+    for d in devices:
+        (active if d.last_sync is not None and d.last_sync >= cutoff else inactive).append(d)
+    return DeviceActivity(tuple(active), tuple(inactive))
 
 
 def last_sync_text(device: ManagedDevice) -> str | None:
