@@ -10,6 +10,7 @@ outside the audit window; docs/tap.md compares what each costs in Graph requests
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -21,8 +22,11 @@ from monitor.collectors.fields import boolean, collect_items, integer, obj, odat
 from monitor.collectors.signins import SIGNIN_PERMISSION
 from monitor.entra import PRIVILEGED_ROLES, TAP_METHOD_NAME
 from monitor.graph.errors import GraphReadError
+from monitor.graph.pacing import BudgetExhausted
 from monitor.graph.session import JSON, GraphSession
 from monitor.records import DataProblem, RoleHolding, TapIssuance, TapPolicy, TapSignIn
+
+log = logging.getLogger(__name__)
 
 AUDIT_PERMISSION = "AuditLog.Read.All"
 TAP_ISSUED = "Admin registered security info"
@@ -131,12 +135,17 @@ async def with_current_passes(
     enriched: dict[str, TapIssuance] = {}
     for user_id, issuance in latest.items():
         request = graph.client.users.by_user_id(user_id).authentication.temporary_access_pass_methods
-        methods = await collect_items(
-            graph,
-            request.to_get_request_information(),
-            "v1.0/users/{id}/authentication/temporaryAccessPassMethods",
-            "UserAuthMethod-TAP.Read.All",
-        )
+        try:
+            methods = await collect_items(
+                graph,
+                request.to_get_request_information(),
+                "v1.0/users/{id}/authentication/temporaryAccessPassMethods",
+                "UserAuthMethod-TAP.Read.All",
+            )
+        except BudgetExhausted:
+            # Keep the passes read so far; the rest are read by the next pass (they are still unread).
+            log.warning("current passes: time budget ran out after %d of %d", len(enriched), len(latest))
+            break
         for method in methods:
             created = parse_time(method.get("createdDateTime"))
             if created is not None and created >= issuance.issued_at - timedelta(minutes=10):

@@ -35,6 +35,10 @@ LIFETIME = 600  # minutes: every pass of the wave may still be valid in the wind
 
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return wave_tenant(tmp_path_factory.mktemp("tenant"))
+
+
+def wave_tenant(root: Path) -> Path:
     """5,000 ordinary sign-ins of 50 users over 10 days; an onboarding wave gave 40 of them a pass in the
     last 10 hours, each used once; the last of them from another country."""
     noise = [
@@ -58,7 +62,7 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for n, (user, at) in enumerate(issued.items())
     ]
     signins = sorted(noise + taps, key=lambda s: s["createdDateTime"], reverse=True)
-    root = write_tenant(tmp_path_factory.mktemp("tenant"), signins=signins)
+    root = write_tenant(root, signins=signins)
     audits = [tap_audit(n + 1, user, at) for n, (user, at) in enumerate(issued.items())]
     write(root, "v1.0/auditLogs/directoryAudits", {"value": audits})
     return root
