@@ -379,7 +379,7 @@ class TapRead:
     tap_signins: int = 0
 
 
-async def _signin_pages(
+async def interactive_signin_pages(
     graph: GraphSession, start: datetime, end: datetime, condition: str = ""
 ) -> AsyncIterator[list[JSON]]:
     """Interactive sign-ins in [start, end] (TAP is always entered interactively, and beta returns
@@ -398,7 +398,7 @@ async def _signin_pages(
 
 async def _user_signins(graph: GraphSession, user_id: str, start: datetime, end: datetime) -> list[JSON]:
     items: list[JSON] = []
-    async for page in _signin_pages(graph, start, end, f"userId eq '{user_id}'"):
+    async for page in interactive_signin_pages(graph, start, end, f"userId eq '{user_id}'"):
         items.extend(page)
     return items
 
@@ -467,7 +467,7 @@ async def full_scan_tap_signins(
     with a pass, that user's history. Finds TAP sign-ins whatever the audit log says."""
     read = TapRead()
     tap_users: set[str] = set()
-    async for page in _signin_pages(graph, start, end):
+    async for page in interactive_signin_pages(graph, start, end):
         read.received += len(page)
         tap_users.update(text(i, "userId") for i in page if uses_tap(i) and text(i, "userId"))
     windows = dict.fromkeys(tap_users, (start, end))

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from monitor.collectors.fields import integer, obj, parse_time, text
-from monitor.collectors.tap import _signin_pages, belonging_issuance, tap_signin, uses_tap
+from monitor.collectors.tap import interactive_signin_pages, belonging_issuance, tap_signin, uses_tap
 from monitor.graph.pacing import BudgetExhausted
 from monitor.graph.session import JSON, GraphSession
 from monitor.records import DataProblem, TapIssuance, TapSignIn
@@ -245,7 +245,7 @@ async def _scan(
     while chunk_start < end:
         chunk_end = min(chunk_start + SCAN_CHUNK, end)
         items: list[JSON] = []
-        async for page in _signin_pages(graph, chunk_start, chunk_end):
+        async for page in interactive_signin_pages(graph, chunk_start, chunk_end):
             items.extend(page)
         read.received += len(items)
         hours = (chunk_end - chunk_start).total_seconds() / 3600
@@ -274,7 +274,7 @@ async def _per_user(
         until = min(valid_until, end)
         items: list[JSON] = []
         if since < until:
-            async for page in _signin_pages(graph, since, until, f"userId eq '{user}'"):
+            async for page in interactive_signin_pages(graph, since, until, f"userId eq '{user}'"):
                 items.extend(page)
         read.received += len(items)
         found.extend(_classify(items, {user: (valid_from, valid_until)}, knowledge, history_days, start, end))
