@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from monitor.collectors.fields import integer, obj, parse_time, text
-from monitor.collectors.tap import interactive_signin_pages, belonging_issuance, tap_signin, uses_tap
+from monitor.collectors.tap import belonging_issuance, interactive_signin_pages, tap_signin, uses_tap
 from monitor.graph.pacing import BudgetExhausted
 from monitor.graph.session import JSON, GraphSession
 from monitor.records import DataProblem, TapIssuance, TapSignIn
