@@ -274,7 +274,7 @@ class GraphSession:
             # Microsoft documents only $filter, $top and $skiptoken on the sign-in log and has answered
             # $select with 400 "Query option 'Select' is not allowed": read whole items instead, and
             # do not ask again in this pass.
-            log.warning("graph refused $select, reading whole items: path=%s", source)
+            log.info("graph refused $select, reading whole items: path=%s", source)
             self.select_refused.add(source)
             target = without_select(target)
             first = await self._get_json(target, source, permission, page)
