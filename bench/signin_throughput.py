@@ -54,7 +54,7 @@ def rss_mb() -> float:
 def settings_for(url: str) -> Any:
     from monitor.settings import Settings
 
-    return Settings(graph_endpoint=url, graph_credential="simulator")
+    return Settings(graph_endpoint=url, graph_credential="simulator", graph_pacing=False)
 
 
 async def measure_monitor(url: str, days: float) -> dict[str, Any]:

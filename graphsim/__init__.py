@@ -36,5 +36,6 @@ See README.md beside this file for the query semantics, the page sizes and the c
 from graphsim.errors import GraphError, SnapshotError
 from graphsim.faults import Fault
 from graphsim.server import GraphSimulator, RequestRecord
+from graphsim.throttle import ThrottleModel
 
-__all__ = ["Fault", "GraphError", "GraphSimulator", "RequestRecord", "SnapshotError"]
+__all__ = ["Fault", "GraphError", "GraphSimulator", "RequestRecord", "SnapshotError", "ThrottleModel"]

@@ -25,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve a tenant snapshot directory with Microsoft Graph's semantics on loopback.",
     )
     parser.add_argument("--snapshot", required=True, help="the tenant snapshot directory")
+    parser.add_argument(
+        "--throttle",
+        action="store_true",
+        help="model Graph's identity and access reports throttle (5 requests per 10 s)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument(
         "--port", type=int, default=8080, help="port to bind, 0 for any free one (default: 8080)"
@@ -51,7 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: bad --fault: {exc}", file=sys.stderr)
         return 2
     try:
-        simulator = GraphSimulator(args.snapshot, host=args.host, port=args.port, mail_dir=args.mail_dir)
+        simulator = GraphSimulator(
+            args.snapshot, host=args.host, port=args.port, mail_dir=args.mail_dir, throttle=args.throttle
+        )
     except SnapshotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

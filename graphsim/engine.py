@@ -39,6 +39,7 @@ from graphsim.snapshot import VERSIONS, Collection, ListCollection, Override, Sn
 # Query options Graph knows but the simulator does not implement: answered 400 rather than ignored.
 _UNIMPLEMENTED_OPTIONS = frozenset({"$search", "$apply", "$compute", "$levels", "$deltatoken", "$index"})
 _KNOWN_OPTIONS = endpoints.ALL_OPTIONS | _UNIMPLEMENTED_OPTIONS | {"$format", "$schemaversion"}
+_OPTION_NAMES = {"$select": "Select", "$orderby": "OrderBy", "$count": "Count", "$expand": "Expand"}
 _BETA_DOLLARLESS = frozenset(name[1:] for name in _KNOWN_OPTIONS)
 
 
@@ -323,7 +324,7 @@ class GraphEngine:
         spec = target.spec
         collection = target.collection
         assert collection is not None
-        self._check_options(spec, options)
+        self._check_options(spec, options, version)
         advanced = headers.get("consistencylevel", "").strip().lower() == "eventual"
         count = _parse_bool(options.get("$count"), "$count")
         if count and spec.family == "directory" and not advanced:
@@ -378,8 +379,25 @@ class GraphEngine:
 
     # --- options
 
-    def _check_options(self, spec: EndpointSpec, options: Mapping[str, str]) -> None:
+    def _check_options(self, spec: EndpointSpec, options: Mapping[str, str], version: str) -> None:
+        switched_on = (
+            spec.switchable_options & self.snapshot.allowed_options(version, spec.pattern)
+            if spec.switchable_options
+            else frozenset()
+        )
         for name in options:
+            if name in spec.switchable_options and name not in switched_on:
+                # The answer ASP.NET OData gives for an option the service does not allow, as the
+                # sign-in log gave it for $select in 2022.
+                option = _OPTION_NAMES.get(name, name.lstrip("$").title())
+                raise GraphError(
+                    400,
+                    "BadRequest",
+                    f"Query option '{option}' is not allowed. To allow it, set the 'AllowedQueryOptions' "
+                    "property on EnableQueryAttribute or QueryValidationSettings.",
+                )
+            if name in switched_on:
+                continue
             if name in _UNIMPLEMENTED_OPTIONS:
                 raise GraphError(
                     400, "BadRequest", f"The query parameter '{name}' is not supported by the simulator."

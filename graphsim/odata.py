@@ -190,6 +190,15 @@ _FUNCTION_ARITY = {
 
 # --- parser
 
+# Bounds on a filter's shape, so that a hostile or generated filter is a 400 and never a
+# RecursionError (a 500) or a parse that does not end. Graph's OData stack (Microsoft.OData.Core)
+# refuses deep expressions with "The recursion limit has been exceeded." (its default limit is 800
+# levels) and ASP.NET OData refuses large ones with "The node count limit of '100' has been exceeded";
+# the simulator uses the same messages with limits that no real query of the monitor comes near.
+MAX_FILTER_DEPTH = 100
+MAX_FILTER_NODES = 1000
+RECURSION_LIMIT_MESSAGE = "The recursion limit has been exceeded."
+
 
 class _Parser:
     def __init__(self, text: str) -> None:
@@ -197,6 +206,23 @@ class _Parser:
         self.tokens = tokenize(text)
         self.index = 0
         self.lambda_vars: list[str] = []
+        self.depth = 0
+        self.nodes = 0
+
+    def enter(self) -> None:
+        """One level deeper (a parenthesis, a `not`, a call, a lambda); refuse too deep a nesting."""
+        self.depth += 1
+        if self.depth > MAX_FILTER_DEPTH:
+            raise FilterError(RECURSION_LIMIT_MESSAGE)
+
+    def leave(self) -> None:
+        self.depth -= 1
+
+    def node(self) -> None:
+        """One more operator node; refuse a filter with too many."""
+        self.nodes += 1
+        if self.nodes > MAX_FILTER_NODES:
+            raise FilterError(f"The node count limit of '{MAX_FILTER_NODES}' has been exceeded.")
 
     # token helpers
     def peek(self, offset: int = 0) -> Token:
@@ -236,6 +262,7 @@ class _Parser:
         node = self.parse_and()
         while self.at_keyword("or"):
             self.advance()
+            self.node()
             node = BoolOp("or", node, self.parse_and())
         return node
 
@@ -243,19 +270,26 @@ class _Parser:
         node = self.parse_not()
         while self.at_keyword("and"):
             self.advance()
+            self.node()
             node = BoolOp("and", node, self.parse_not())
         return node
 
     def parse_not(self) -> Node:
         if self.at_keyword("not"):
             self.advance()
-            return Not(self.parse_not())
+            self.node()
+            self.enter()
+            try:
+                return Not(self.parse_not())
+            finally:
+                self.leave()
         return self.parse_comparison()
 
     def parse_comparison(self) -> Node:
         left = self.parse_primary()
         if self.at_keyword(*COMPARISON_OPERATORS):
             op = self.advance().text.lower()
+            self.node()
             right = self.parse_primary()
             return Compare(op, left, right)
         if self.at_keyword("in"):
@@ -284,7 +318,11 @@ class _Parser:
         token = self.peek()
         if token.kind == "punct" and token.text == "(":
             self.advance()
-            node = self.parse_or()
+            self.enter()
+            try:
+                node = self.parse_or()
+            finally:
+                self.leave()
             self.expect_punct(")")
             return node
         if token.kind == "string":
@@ -323,10 +361,15 @@ class _Parser:
         if name not in _FUNCTION_ARITY:
             raise FilterError(f"unknown function '{name_token.text}' at position {name_token.pos}")
         self.expect_punct("(")
-        args: list[Node] = [self.parse_or()]
-        while self.at_punct(","):
-            self.advance()
-            args.append(self.parse_or())
+        self.node()
+        self.enter()
+        try:
+            args: list[Node] = [self.parse_or()]
+            while self.at_punct(","):
+                self.advance()
+                args.append(self.parse_or())
+        finally:
+            self.leave()
         self.expect_punct(")")
         if len(args) != _FUNCTION_ARITY[name]:
             raise FilterError(
@@ -367,10 +410,13 @@ class _Parser:
             raise self.error("expected a lambda variable", var_token)
         self.expect_punct(":")
         self.lambda_vars.append(var_token.text)
+        self.node()
+        self.enter()
         try:
             body = self.parse_or()
         finally:
             self.lambda_vars.pop()
+            self.leave()
         self.expect_punct(")")
         return Lambda(path, kind, var_token.text, body)
 

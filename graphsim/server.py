@@ -2,7 +2,8 @@
 
 Per Graph request, in this order: control endpoints (`/_simulator/...`, no auth, not logged) are
 answered; `Authorization: Bearer <token>` is required (401 `InvalidAuthenticationToken` otherwise);
-an active fault may take the request; `_simulator.json` overrides and the snapshot answer the rest.
+an active fault may take the request; then the report throttle (when on, see throttle.py) may answer
+429; `_simulator.json` overrides and the snapshot answer the rest.
 Every Graph request is logged with its status and the fault it got.
 """
 
@@ -32,6 +33,7 @@ from graphsim.errors import GraphError, SnapshotError
 from graphsim.faults import Fault, FaultPlan, normalize_path
 from graphsim.mail import SEND_MAIL, Outbox
 from graphsim.snapshot import LARGE_FILE_BYTES, Snapshot
+from graphsim.throttle import ThrottleModel, retry_after_header
 
 log_ = logging.getLogger(__name__)
 
@@ -77,10 +79,14 @@ class GraphSimulator:
         *,
         large_file_bytes: int = LARGE_FILE_BYTES,
         mail_dir: str | PathLike[str] | None = None,
+        throttle: bool | ThrottleModel = False,
     ) -> None:
         self.snapshot = Snapshot(snapshot_dir, large_file_bytes=large_file_bytes)
         # Messages accepted by POST /users/{id}/sendMail; written as .eml files under mail_dir if given.
         self.mail = Outbox(Path(mail_dir) if mail_dir is not None else None)
+        # Graph's report throttle: given here, or switched on by the snapshot's _simulator.json.
+        self._throttle = throttle if isinstance(throttle, ThrottleModel) else ThrottleModel()
+        self._throttle_on = throttle is not False
         self.engine = GraphEngine(self.snapshot)
         self.faults = FaultPlan()
         self.host = host
@@ -129,6 +135,13 @@ class GraphSimulator:
 
     # --- faults and log
 
+    @property
+    def throttle(self) -> ThrottleModel | None:
+        """The report throttle when it is on (here or in `_simulator.json`), else None."""
+        if self._throttle_on or self.snapshot.config().throttle:
+            return self._throttle
+        return None
+
     def add_fault(self, fault: Fault) -> None:
         self.faults.add(fault)
 
@@ -153,8 +166,9 @@ class GraphSimulator:
             )
 
     def reset(self) -> None:
-        """Clear faults and the request log."""
+        """Clear faults, the request log and the throttle's window."""
         self.faults.clear()
+        self._throttle.reset()
         with self._records_lock:
             self._records.clear()
 
@@ -325,6 +339,19 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind in ("429", "503", "504"):
             error = _fault_error(fault)
             log(error.status, fault.kind)
+            self._send_error(error, ids)
+            return
+
+        throttle = sim.throttle
+        wait = throttle.admit(path) if throttle is not None else None
+        if wait is not None:
+            error = GraphError(
+                429,
+                "TooManyRequests",
+                "Too many requests. Retry after the number of seconds in the Retry-After header.",
+                {"Retry-After": retry_after_header(wait)},
+            )
+            log(429, "throttle")
             self._send_error(error, ids)
             return
 

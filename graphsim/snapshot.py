@@ -19,7 +19,7 @@ import re
 import threading
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -382,6 +382,44 @@ class Override:
         return candidate == target or candidate.startswith(target + "/")
 
 
+@dataclass(frozen=True)
+class SimulatorConfig:
+    """What a snapshot's `_simulator.json` says beyond its files."""
+
+    responses: list[Override] = field(default_factory=list)
+    # "<version>/<path>" (lower case) -> query options Graph's documentation leaves uncertain that
+    # this snapshot's Graph accepts there (e.g. {"beta/auditLogs/signIns": ["$select"]}).
+    query_options: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Model Graph's throttle (the identity and access reports limit) for this snapshot.
+    throttle: bool = False
+
+
+def parse_config(data: bytes, name: str = OVERRIDES_FILE) -> SimulatorConfig:
+    responses = parse_overrides(data, name)
+    document = orjson.loads(data)
+    options = document.get("queryOptions", {})
+    if not isinstance(options, dict) or not all(
+        isinstance(path, str)
+        and isinstance(names, list)
+        and all(isinstance(n, str) and n.startswith("$") for n in names)
+        for path, names in options.items()
+    ):
+        raise SnapshotError(
+            f'{name} "queryOptions" must map paths to lists of options, '
+            'e.g. {"beta/auditLogs/signIns": ["$select"]}'
+        )
+    throttle = document.get("throttle", False)
+    if not isinstance(throttle, bool):
+        raise SnapshotError(f'{name} "throttle" must be true or false')
+    return SimulatorConfig(
+        responses=responses,
+        query_options={
+            path.strip("/").lower(): frozenset(n.lower() for n in names) for path, names in options.items()
+        },
+        throttle=throttle,
+    )
+
+
 def parse_overrides(data: bytes, name: str = OVERRIDES_FILE) -> list[Override]:
     try:
         document = orjson.loads(data)
@@ -455,8 +493,8 @@ class Snapshot:
         self._loaded: dict[Path, _Loaded] = {}
         self._file_locks: dict[Path, threading.Lock] = {}
         self._lock = threading.Lock()
-        self._overrides: tuple[tuple[int, int] | None, list[Override]] = (None, [])
-        self.overrides()  # fail fast on a broken _simulator.json
+        self._config: tuple[tuple[int, int] | None, SimulatorConfig] = (None, SimulatorConfig())
+        self.config()  # fail fast on a broken _simulator.json
 
     # lookup
     def _entries(self, directory: Path) -> dict[str, list[str]]:
@@ -543,20 +581,28 @@ class Snapshot:
             self._loaded[path] = _Loaded(stamp, document)
             return document, identity
 
-    def overrides(self) -> list[Override]:
+    def config(self) -> SimulatorConfig:
+        """`_simulator.json`, read again when it changes."""
         path = self.root / OVERRIDES_FILE
         try:
             stat = path.stat()
         except OSError:
-            self._overrides = (None, [])
-            return []
+            self._config = (None, SimulatorConfig())
+            return self._config[1]
         stamp = (stat.st_mtime_ns, stat.st_size)
-        cached_stamp, cached = self._overrides
+        cached_stamp, cached = self._config
         if cached_stamp == stamp:
             return cached
-        overrides = parse_overrides(path.read_bytes())
-        self._overrides = (stamp, overrides)
-        return overrides
+        config = parse_config(path.read_bytes())
+        self._config = (stamp, config)
+        return config
+
+    def overrides(self) -> list[Override]:
+        return self.config().responses
+
+    def allowed_options(self, version: str, pattern: str) -> frozenset[str]:
+        """The uncertain query options this snapshot switches on for an endpoint pattern."""
+        return self.config().query_options.get(f"{version}/{pattern}".lower(), frozenset())
 
 
 def _safe_segment(segment: str) -> bool:

@@ -18,16 +18,24 @@ PIN_RESET_APPS: Final[dict[str, str]] = {
     PIN_RESET_CLIENT_APP_ID: "Microsoft Pin Reset Client Production",
 }
 
-# The admin-consent links of the two apps, as Microsoft's "PIN reset" page gives them.
+# The admin-consent links exactly as Microsoft's PIN reset page gives them (its "Enable the Microsoft PIN
+# Reset Service in your Microsoft Entra tenant" steps), `resource`, `redirect_uri` and `state` included:
+# the service consents for graph.windows.net, the client for the service (cred.microsoft.com) with the
+# Web Account Manager broker as redirect. tests/test_entra.py pins them to the page's text.
 CONSENT_URLS: Final[dict[str, str]] = {
     PIN_RESET_SERVICE_APP_ID: (
         "https://login.windows.net/common/oauth2/authorize?response_type=code"
         "&client_id=b8456c59-1230-44c7-a4a2-99b085333e84"
-        "&redirect_uri=https%3A%2F%2Fcred.microsoft.com&prompt=admin_consent"
+        "&resource=https%3A%2F%2Fgraph.windows.net"
+        "&redirect_uri=https%3A%2F%2Fcred.microsoft.com"
+        "&state=e9191523-6c2f-4f1d-a4f9-c36f26f89df0&prompt=admin_consent"
     ),
     PIN_RESET_CLIENT_APP_ID: (
         "https://login.windows.net/common/oauth2/authorize?response_type=code"
-        "&client_id=9115dd05-fad5-4f9c-acc7-305d08b1b04e&prompt=admin_consent"
+        "&client_id=9115dd05-fad5-4f9c-acc7-305d08b1b04e"
+        "&resource=https%3A%2F%2Fcred.microsoft.com%2F"
+        "&redirect_uri=ms-appx-web%3A%2F%2FMicrosoft.AAD.BrokerPlugin%2F9115dd05-fad5-4f9c-acc7-305d08b1b04e"
+        "&state=6765f8c5-f4a7-4029-b667-46a6776ad611&prompt=admin_consent"
     ),
 }
 

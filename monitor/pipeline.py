@@ -41,9 +41,9 @@ from monitor.collectors.tap import (
     read_privileged_users,
     read_tap_issuances,
     read_tap_policy,
-    targeted_tap_signins,
     with_current_passes,
 )
+from monitor.collectors.tap_plan import USUAL_COUNTRIES_KIND, TapKnowledge, read_tap_signins_planned
 from monitor.graph.errors import GraphReadError
 from monitor.graph.session import GraphSession
 from monitor.records import (
@@ -57,6 +57,7 @@ from monitor.records import (
     TapSignIn,
     Tenant,
     TenantFacts,
+    UnusableItem,
     UnusableItems,
     UserMethod,
     iso,
@@ -260,7 +261,8 @@ async def poll_tap(
         result.reads.append(StreamRead(TAP_AUDIT_STREAM, start, end, len(issued), len(issued)))
         known = store.tap_issuances(tenant_id, now - lookback)
         try:
-            known = await with_current_passes(graph, known)
+            # Only passes that may still be valid and were not read before (each read is throttled).
+            known = await with_current_passes(graph, known, issued_since=now - timedelta(minutes=longest))
             store.save_tap_issuances(tenant_id, known)
         except GraphReadError as exc:
             # Without the users' passes, lifetimes fall back to the policy's longest; still useful.
@@ -271,23 +273,37 @@ async def poll_tap(
 
     with telemetry.tracer.start_as_current_span("collect.tap-signins") as span:
         start, end = polling_window(store.checkpoint(tenant_id, TAP_SIGNIN_STREAM), now, overlap, lookback)
-        read_signins = (
-            targeted_tap_signins if settings.tap_signin_mode == "targeted" else full_scan_tap_signins
-        )
         span.set_attribute("tap.mode", settings.tap_signin_mode)
-        try:
-            found, read = await read_signins(
-                graph, known, start, end, history_days=settings.tap_history_days, fallback_lifetime=longest
+        if settings.tap_signin_mode == "targeted":
+            planned = await _planned_tap_signins(
+                graph, store, tenant_id, known, start, end, settings, longest
             )
-        except GraphReadError as exc:
-            log.warning("tap sign-ins not read: %s", exc.reason)
-            result.signins = Readout.missing(exc.problem())
-            return result
-        store.save_tap_signins(tenant_id, found)
-        store.save_unusable(tenant_id, read.unusable)
-        store.save_checkpoint(tenant_id, TAP_SIGNIN_STREAM, end)
-        span.set_attribute("signins.received", read.received)
-        span.set_attribute("tap.signins", read.tap_signins)
+            if isinstance(planned, DataProblem):
+                result.signins = Readout.missing(planned)
+                return result
+            stream = planned
+        else:
+            try:
+                found, read = await full_scan_tap_signins(
+                    graph,
+                    known,
+                    start,
+                    end,
+                    history_days=settings.tap_history_days,
+                    fallback_lifetime=longest,
+                )
+            except GraphReadError as exc:
+                log.warning("tap sign-ins not read: %s", exc.reason)
+                result.signins = Readout.missing(exc.problem())
+                return result
+            store.save_tap_signins(tenant_id, found)
+            store.save_unusable(tenant_id, read.unusable)
+            store.save_checkpoint(tenant_id, TAP_SIGNIN_STREAM, end)
+            unique = len({i.item_id for i in read.unusable})
+            how = {"mode": "full-scan", "usersRead": read.users}
+            stream = StreamRead(TAP_SIGNIN_STREAM, start, end, read.received, read.tap_signins, unique, how)
+        span.set_attribute("signins.received", stream.received)
+        span.set_attribute("tap.signins", stream.kept)
         # Stored sign-ins carry the pass as it was when they were read; show it as it is now.
         current = {i.audit_id: i for i in known}
         signins = tuple(
@@ -296,12 +312,71 @@ async def poll_tap(
         )
         unusable = _unusable(store, tenant_id, TAP_SIGNIN_STREAM, now - lookback)
         result.signins = Readout(value=signins, unusable=unusable)
-        how = {"mode": settings.tap_signin_mode, "usersRead": read.users}
-        unique = len({i.item_id for i in read.unusable})
-        result.reads.append(
-            StreamRead(TAP_SIGNIN_STREAM, start, end, read.received, read.tap_signins, unique, how)
-        )
+        result.reads.append(stream)
     return result
+
+
+async def _planned_tap_signins(
+    graph: GraphSession,
+    store: StateStore,
+    tenant_id: str,
+    known: list[TapIssuance],
+    start: datetime,
+    end: datetime,
+    settings: Settings,
+    longest: int,
+) -> StreamRead | DataProblem:
+    """TAP sign-ins read the cheaper way (collectors.tap_plan); each finished part is stored with the
+    holders' usual countries and its unusable items, then checkpointed. Returns what was read, or the
+    problem that kept the window from being read to its end (the time budget: the next pass goes on
+    from the checkpoint)."""
+    knowledge = TapKnowledge.from_inventory(
+        {k: v.state for k, v in store.inventory(tenant_id, USUAL_COUNTRIES_KIND).items() if v.present}
+    )
+    unusable: list[UnusableItem] = []
+
+    def keep(found: list[TapSignIn], until: datetime, skipped: list[UnusableItem]) -> None:
+        store.save_tap_signins(tenant_id, found)
+        store.save_unusable(tenant_id, skipped)
+        unusable.extend(skipped)
+        store.save_inventory(tenant_id, USUAL_COUNTRIES_KIND, knowledge.to_inventory(), until)
+        store.save_checkpoint(tenant_id, TAP_SIGNIN_STREAM, until)
+
+    try:
+        read = await read_tap_signins_planned(
+            graph,
+            known,
+            start,
+            end,
+            knowledge,
+            history_days=settings.tap_history_days,
+            fallback_lifetime=longest,
+            keep=keep,
+        )
+    except GraphReadError as exc:
+        log.warning("tap sign-ins not read: %s", exc.reason)
+        return exc.problem()
+    log.info(
+        "tap sign-ins: strategy=%s estimated per-user=%d scan=%d received=%d",
+        read.plan.strategy,
+        read.plan.per_user_requests,
+        read.plan.scan_requests,
+        read.received,
+    )
+    if read.problem is not None:
+        covered = read.covered_until
+        done = f"read up to {covered.isoformat()}" if covered else "nothing finished"
+        total = (end - read.plan.scan_start).total_seconds()
+        share = (covered - read.plan.scan_start).total_seconds() / total if covered and total else 0.0
+        reason = (
+            f"TAP sign-ins of {start.isoformat()} to {end.isoformat()} not yet fully read ({done}, "
+            f"{share:.0%} of the {read.plan.strategy}); the next pass goes on. {read.problem.reason}"
+        )
+        log.warning("tap sign-ins partly read: %s", reason)
+        return DataProblem("skipped", reason, read.problem.source)
+    how = {"mode": "targeted", "strategy": read.plan.strategy, "usersRead": read.users}
+    unique = len({i.item_id for i in unusable})
+    return StreamRead(TAP_SIGNIN_STREAM, start, end, read.received, read.found, unique, how)
 
 
 @dataclass
@@ -368,7 +443,8 @@ async def collect(
     with telemetry.tracer.start_as_current_span("collect.tap-policy"):
         tap_policy = await readout(lambda: read_tap_policy(graph))
     with telemetry.tracer.start_as_current_span("collect.roles"):
-        privileged = await readout(lambda: read_privileged_users(graph))
+        roles = await readout(lambda: read_privileged_users(graph))
+    privileged = Readout(roles.value.holders if roles.value else None, roles.problem)
     tap = await poll_tap(graph, store, tenant.id, now, settings, tap_policy)
     methods = await poll_methods(graph, now, settings, tap)
     facts = TenantFacts(
@@ -382,12 +458,14 @@ async def collect(
         tap_policy=tap_policy,
         tap_issuances=tap.issuances,
         privileged_users=privileged,
+        privileged_users_unread=roles.value.unread if roles.value else (),
         tap_signins=tap.signins,
         method_changes=methods.changes,
         user_methods=methods.user_methods,
     )
     reads = ((signin_read,) if signin_read else ()) + tuple(tap.reads)
-    return Collected(facts, reads, record_inventory(store, facts), tuple(tap.problems))
+    extra = tuple(tap.problems) + tuple(roles.value.unread if roles.value else ())
+    return Collected(facts, reads, record_inventory(store, facts), extra)
 
 
 def record_inventory(store: StateStore, facts: TenantFacts) -> dict[str, InventoryChanges]:

@@ -136,7 +136,15 @@ class ManagedDevice:
     last_sync: datetime | None
 
 
-PolicyKind = Literal["identity-protection", "custom", "settings-catalog", "endpoint-security", "other"]
+PolicyKind = Literal[
+    "identity-protection",
+    "custom",
+    "settings-catalog",
+    "endpoint-security",
+    # A legacy Endpoint security account protection policy (beta deviceManagement/intents).
+    "account-protection-intent",
+    "other",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +178,8 @@ class DevicePolicy:
     odata_type: str  # deviceConfigurations' @odata.type; "" for configurationPolicies
     # Included targets ("all devices", "all users", "group <id>"); exclusions do not count.
     targets: tuple[str, ...]
-    # Identity protection template: pinRecoveryEnabled (None when not set).
+    # Identity protection template, or a legacy account protection intent: pinRecoveryEnabled (None
+    # when not set).
     pin_recovery_enabled: bool | None = None
     pin_minimum_length: int | None = None
     oma_settings: tuple[OmaSetting, ...] = ()
@@ -313,6 +322,19 @@ class UserMethod:
     created: datetime | None  # createdDateTime; Graph gives none for phone and email methods
 
 
+@dataclass(frozen=True, slots=True)
+class RoleHolding:
+    """One privileged directory role a user holds, and how: "direct" (an active assignment),
+    "eligible" (PIM, activates on demand), "active through PIM" (an activated eligibility), or
+    "through group <name>" (a role-assignable group the user is a transitive member of)."""
+
+    role: str
+    how: str
+
+    def __str__(self) -> str:
+        return f"{self.role} ({self.how})"
+
+
 ProblemKind = Literal["skipped", "error"]
 
 
@@ -439,10 +461,14 @@ class TenantFacts:
     tap_issuances: Readout[tuple[TapIssuance, ...]] = field(
         default_factory=lambda: Readout.missing(_not_read("auditLogs/directoryAudits"))
     )
-    # User ID -> names of the privileged directory roles the user holds (monitor.entra.PRIVILEGED_ROLES).
-    privileged_users: Readout[Mapping[str, tuple[str, ...]]] = field(
+    # User ID -> the privileged directory roles the user holds (monitor.entra.PRIVILEGED_ROLES), each
+    # with how: directly, PIM-eligible, activated through PIM, or through a role-assignable group.
+    privileged_users: Readout[Mapping[str, tuple[RoleHolding, ...]]] = field(
         default_factory=lambda: Readout.missing(_not_read("roleManagement/directory/roleAssignments"))
     )
+    # Ways of holding a role that could not be read (PIM without Entra ID P2, a group's members): the
+    # privileged users above are then only part of them, and rules say so.
+    privileged_users_unread: tuple[DataProblem, ...] = ()
     tap_signins: Readout[tuple[TapSignIn, ...]] = field(
         default_factory=lambda: Readout.missing(_not_read("TAP sign-ins"))
     )

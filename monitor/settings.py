@@ -173,6 +173,12 @@ class Settings:
     poll_schedule: str = ""
     # Telemetry exporters (monitor/telemetry.py): Application Insights when its connection string is set,
     # any OTLP/HTTP collector when an endpoint is set, stderr when asked; several at once is fine.
+    # How long a pass may spend reading Graph (the Functions timeout in host.json is 10 minutes, and
+    # rules and storage need the rest); what does not fit is read by the next pass. 0: no limit.
+    pass_budget_seconds: float = 480.0
+    # Pace report requests (sign-ins, audits, authentication methods) to Graph's 5 per 10 s, so that a
+    # pass meets no 429. Off against the simulator, which throttles only when asked to.
+    graph_pacing: bool = True
     telemetry_console: bool = False
     applicationinsights_connection_string: str = field(default="", repr=False)
     # APPLICATIONINSIGHTS_AUTHENTICATION_STRING `ClientId=<id>;Authorization=AAD`: send with a managed
@@ -193,7 +199,8 @@ class Settings:
         return bool(self.storage_connection_string or self.storage_endpoint)
 
     def with_graph(self, endpoint: str, credential: GraphCredentialKind) -> Settings:
-        return replace(self, graph_endpoint=endpoint, graph_credential=credential)
+        pacing = self.graph_pacing and credential != "simulator"
+        return replace(self, graph_endpoint=endpoint, graph_credential=credential, graph_pacing=pacing)
 
     @classmethod
     def from_env(
@@ -320,6 +327,8 @@ class Settings:
             pass_lease_minutes=int(number("MONITOR_PASS_LEASE_MINUTES", cls.pass_lease_minutes, int, 1)),
             pass_wait_seconds=int(number("MONITOR_PASS_WAIT_SECONDS", cls.pass_wait_seconds, int, 0)),
             poll_schedule=schedule,
+            graph_pacing=text("MONITOR_GRAPH_PACING", "on").lower() not in ("0", "off", "false", "no"),
+            pass_budget_seconds=number("MONITOR_PASS_BUDGET_SECONDS", cls.pass_budget_seconds, float, 0),
             telemetry_console=text("MONITOR_TELEMETRY_CONSOLE", "").lower() in ("1", "true", "yes"),
             applicationinsights_connection_string=insights_connection,
             applicationinsights_entra_auth=insights_auth is not None and insights_auth[0],
@@ -338,6 +347,8 @@ class Settings:
             problems.append("MONITOR_GRAPH_MAX_RETRIES cannot exceed 10 (msgraph-sdk's limit)")
         if settings.graph_retry_delay_seconds > 180:
             problems.append("MONITOR_GRAPH_RETRY_DELAY_SECONDS cannot exceed 180 (msgraph-sdk's limit)")
+        if 0 < settings.pass_budget_seconds < 30:
+            problems.append("MONITOR_PASS_BUDGET_SECONDS must be 0 (no limit) or at least 30")
         if problems:
             raise SettingsError(problems)
         return settings

@@ -176,7 +176,13 @@ def simulator_settings(url: str, **changes: Any) -> Settings:
     """Settings for a pass against the simulator; msgraph-sdk's base retry delay is zero so a retried
     503 costs no waiting (a 429's Retry-After is still honoured)."""
     return replace(
-        Settings(graph_endpoint=url, graph_credential="simulator", graph_retry_delay_seconds=0.0), **changes
+        Settings(
+            graph_endpoint=url,
+            graph_credential="simulator",
+            graph_retry_delay_seconds=0.0,
+            graph_pacing=False,
+        ),
+        **changes,
     )
 
 

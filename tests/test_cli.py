@@ -34,7 +34,6 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
 }
 # Tenants whose expectations need collectors that are still being written (PIM and group role holders,
 # legacy Endpoint security intents, hybrid-joined estates); empty this set when they land.
-AWAITING_COLLECTORS: set[str] = {"privileged-pim", "hybrid-gpo", "legacy-intent"}
 FINDING_KEYS = {"rule", "severity", "subject", "title", "detail", "evidence", "remediation", "references"}
 TAP_SIGNIN_KEYS = {
     "id",
@@ -70,18 +69,7 @@ def scan(tenant: str) -> dict[str, Any]:
     return document
 
 
-@pytest.mark.parametrize(
-    "tenant",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(strict=False, reason="needs the collectors of this tenant's data"),
-        )
-        if name in AWAITING_COLLECTORS
-        else name
-        for name in sorted(EXPECTED)
-    ],
-)
+@pytest.mark.parametrize("tenant", sorted(EXPECTED))
 def test_scan_of_a_bundled_tenant_reports_exactly_its_problems(tenant: str) -> None:
     document = scan(tenant)
 

@@ -240,10 +240,12 @@ def test_the_soc_route_lists_stored_tap_signins_with_their_pass_findings_and_cha
     body = orjson.loads(response.get_body())
     assert response.status_code == 200
     (row,) = body["tapSignIns"]
+    # The monitor first sees this pass 10 days after it expired: a pass's details are read only while it
+    # may still be valid (each read costs a throttled request), so its lifetime is unknown here.
     assert (row["userId"], row["issuance"]["issuedBy"], row["issuance"]["lifetimeInMinutes"]) == (
         user_id_of("adelev"),
         "helpdesk@contoso.com",
-        60,
+        None,
     )
     assert row["rules"] == ["tap.recovery.old-methods-kept"]
     assert row["recovery"]["stage"] == "new-method-registered"

@@ -8,6 +8,10 @@
   template and custom OMA-URI profiles, and
   `GET /beta/deviceManagement/configurationPolicies?$expand=settings,assignments` for settings catalog
   and endpoint security policies. configurationPolicies pages by 25 by default, so paging matters.
+  Legacy Endpoint security account protection policies are `GET /beta/deviceManagement/intents`,
+  with `/intents/{id}/settings` and `/intents/{id}/assignments` below each (as Microsoft365DSC reads
+  them).
+- Group Policy ("Use PIN Recovery" on hybrid-joined devices) cannot be seen through Graph at all.
 
 Both reads raise GraphReadError when any page of any endpoint fails: a rule must never conclude "no
 policy enables PIN recovery" from half the policies.
@@ -35,8 +39,39 @@ DEVICE_FIELDS = (
     "id,deviceName,operatingSystem,osVersion,skuFamily,skuNumber,joinType,azureADDeviceId,"
     "userPrincipalName,userId,lastSyncDateTime"
 )
+INTENTS = "beta/deviceManagement/intents"
 IDENTITY_PROTECTION_TYPE = "#microsoft.graph.windowsIdentityProtectionConfiguration"
 CUSTOM_TYPE = "#microsoft.graph.windows10CustomConfiguration"
+# The legacy Endpoint security account protection template, as Microsoft365DSC's
+# IntuneAccountProtectionPolicy resource reads it, and its PIN recovery setting. No Microsoft page
+# documents the definition id; public scripts that read these intents use this one.
+ACCOUNT_PROTECTION_TEMPLATE = "0f2b5d70-d4e9-4156-8c16-1397eb6c54a5"
+INTENT_PIN_RECOVERY = "deviceConfiguration--windowsIdentityProtectionConfiguration_pinRecoveryEnabled"
+# Types the monitor reads, in Graph's spelling: @odata.type is matched ignoring case and the
+# "#microsoft.graph." prefix, then given back in this form.
+KNOWN_TYPES = {
+    t.lower().removeprefix("#microsoft.graph."): t
+    for t in (
+        IDENTITY_PROTECTION_TYPE,
+        CUSTOM_TYPE,
+        "#microsoft.graph.omaSettingBoolean",
+        "#microsoft.graph.omaSettingString",
+        "#microsoft.graph.omaSettingInteger",
+        "#microsoft.graph.omaSettingBase64",
+        "#microsoft.graph.omaSettingDateTime",
+        "#microsoft.graph.omaSettingFloatingPoint",
+        "#microsoft.graph.omaSettingStringXml",
+    )
+}
+
+
+def odata_type(item: Mapping[str, Any]) -> str:
+    """The item's @odata.type in Graph's spelling, whatever its case or prefix ("" when absent)."""
+    raw = text(item, "@odata.type").strip()
+    key = raw.lower().removeprefix("#").removeprefix("microsoft.graph.")
+    if not key:
+        return ""
+    return KNOWN_TYPES.get(key, "#microsoft.graph." + raw.removeprefix("#").removeprefix("microsoft.graph."))
 
 
 # --- devices ----------------------------------------------------------------------------------------
@@ -127,10 +162,12 @@ def included_targets(assignments: object) -> tuple[str, ...]:
 def oma_setting(item: Mapping[str, Any]) -> OmaSetting:
     return OmaSetting(
         oma_uri=text(item, "omaUri"),
-        odata_type=text(item, "@odata.type"),
+        odata_type=odata_type(item),
         value=item.get("value"),
         display_name=text(item, "displayName"),
-        is_encrypted=item.get("isEncrypted") is True,
+        # Intune returns string values masked ("****") with isEncrypted true and a
+        # secretReferenceValueId; any of these means the value shown is not the value set.
+        is_encrypted=item.get("isEncrypted") is True or bool(text(item, "secretReferenceValueId")),
     )
 
 
@@ -138,18 +175,18 @@ def device_configuration(item: Mapping[str, Any]) -> DevicePolicy | None:
     policy_id = text(item, "id")
     if not policy_id:
         return None
-    odata_type = text(item, "@odata.type")
+    item_type = odata_type(item)
     kind: PolicyKind = "other"
-    if odata_type.lower() == IDENTITY_PROTECTION_TYPE.lower():
+    if item_type == IDENTITY_PROTECTION_TYPE:
         kind = "identity-protection"
-    elif odata_type.lower() == CUSTOM_TYPE.lower():
+    elif item_type == CUSTOM_TYPE:
         kind = "custom"
     pin_recovery = item.get("pinRecoveryEnabled")
     return DevicePolicy(
         id=policy_id,
         name=text(item, "displayName"),
         kind=kind,
-        odata_type=odata_type,
+        odata_type=item_type,
         targets=included_targets(item.get("assignments")),
         pin_recovery_enabled=pin_recovery if isinstance(pin_recovery, bool) else None,
         pin_minimum_length=integer(item.get("pinMinimumLength")),
@@ -241,6 +278,60 @@ async def _policy_settings(graph: GraphSession, item: Mapping[str, Any]) -> Sequ
     return settings
 
 
+# --- legacy Endpoint security intents (account protection) ------------------------------------------
+
+
+def _intent_boolean(setting: Mapping[str, Any]) -> bool | None:
+    """A deviceManagementBooleanSettingInstance's value: `value`, or `valueJson` ("true"/"false")."""
+    value = setting.get("value")
+    if isinstance(value, bool):
+        return value
+    raw = text(setting, "valueJson").strip().lower()
+    return {"true": True, "false": False}.get(raw)
+
+
+def account_protection_intent(
+    item: Mapping[str, Any], settings: Sequence[Mapping[str, Any]], assignments: Sequence[Mapping[str, Any]]
+) -> DevicePolicy | None:
+    policy_id = text(item, "id")
+    if not policy_id:
+        return None
+    recovery = [s for s in settings if text(s, "definitionId").lower() == INTENT_PIN_RECOVERY.lower()]
+    return DevicePolicy(
+        id=policy_id,
+        name=text(item, "displayName"),
+        kind="account-protection-intent",
+        odata_type="",
+        targets=included_targets(list(assignments)),
+        pin_recovery_enabled=_intent_boolean(recovery[0]) if recovery else None,
+        template=f"intent {ACCOUNT_PROTECTION_TEMPLATE}",
+    )
+
+
+async def read_account_protection_intents(graph: GraphSession) -> list[DevicePolicy]:
+    """Legacy account protection policies: the intents of that template, with settings and assignments
+    read below each (Graph does not inline them)."""
+    intents = await collect_items(
+        graph, graph.url("beta", "deviceManagement/intents"), INTENTS, POLICIES_PERMISSION
+    )
+    found: list[DevicePolicy] = []
+    for intent in intents:
+        intent_id = text(intent, "id")
+        if not intent_id or text(intent, "templateId").lower() != ACCOUNT_PROTECTION_TEMPLATE:
+            continue
+        below = f"deviceManagement/intents/{intent_id}"
+        settings = await collect_items(
+            graph, graph.url("beta", f"{below}/settings"), INTENTS, POLICIES_PERMISSION
+        )
+        assignments = await collect_items(
+            graph, graph.url("beta", f"{below}/assignments"), INTENTS, POLICIES_PERMISSION
+        )
+        policy = account_protection_intent(intent, settings, assignments)
+        if policy is not None:
+            found.append(policy)
+    return found
+
+
 async def read_device_policies(graph: GraphSession) -> tuple[DevicePolicy, ...]:
     configurations = await collect_items(
         graph,
@@ -257,6 +348,7 @@ async def read_device_policies(graph: GraphSession) -> tuple[DevicePolicy, ...]:
     mapped: list[DevicePolicy | None] = [device_configuration(item) for item in configurations]
     for item in policies:
         mapped.append(configuration_policy(item, await _policy_settings(graph, item)))
+    mapped.extend(await read_account_protection_intents(graph))
     found = tuple(policy for policy in mapped if policy is not None)
     if len(found) != len(mapped):
         log.warning("device policies without id left out: read=%d kept=%d", len(mapped), len(found))

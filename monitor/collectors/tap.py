@@ -10,23 +10,23 @@ outside the audit window; docs/tap.md compares what each costs in Graph requests
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from kiota_abstractions.base_request_configuration import RequestConfiguration
-from msgraph.generated.role_management.directory.role_assignments.role_assignments_request_builder import (
-    RoleAssignmentsRequestBuilder,
-)
-
 from monitor import telemetry
 from monitor.collectors.fields import boolean, collect_items, integer, obj, odata_time, parse_time, text
 from monitor.collectors.signins import SIGNIN_PERMISSION, unusable_item, unusable_reason
 from monitor.entra import PRIVILEGED_ROLES, TAP_METHOD_NAME
+from monitor.graph.errors import GraphReadError
+from monitor.graph.pacing import BudgetExhausted
 from monitor.graph.session import JSON, GraphSession
-from monitor.records import TapIssuance, TapPolicy, TapSignIn, UnusableItem
+from monitor.records import DataProblem, RoleHolding, TapIssuance, TapPolicy, TapSignIn, UnusableItem
+
+log = logging.getLogger(__name__)
 
 AUDIT_PERMISSION = "AuditLog.Read.All"
 TAP_ISSUED = "Admin registered security info"
@@ -112,25 +112,40 @@ async def read_tap_issuances(graph: GraphSession, start: datetime, end: datetime
     return sorted(issuances, key=lambda i: (i.issued_at, i.audit_id))
 
 
-async def with_current_passes(graph: GraphSession, issuances: Sequence[TapIssuance]) -> list[TapIssuance]:
+async def with_current_passes(
+    graph: GraphSession, issuances: Sequence[TapIssuance], *, issued_since: datetime | None = None
+) -> list[TapIssuance]:
     """Add what Graph still shows of each user's pass (start, lifetime, one-time, usability).
 
     A user holds at most one pass, so it belongs to that user's latest issuance, if it was created
-    then (an older issuance's pass was replaced or deleted).
+    then (an older issuance's pass was replaced or deleted). With `issued_since`, only passes issued
+    since then and not read before are asked for: each costs a request of the report throttle (5 per
+    10 s), and what a pass was issued with does not change.
     """
     latest: dict[str, TapIssuance] = {}
     for issuance in issuances:
         if issuance.user_id not in latest or issuance.issued_at >= latest[issuance.user_id].issued_at:
             latest[issuance.user_id] = issuance
+    if issued_since is not None:
+        latest = {
+            user: i
+            for user, i in latest.items()
+            if i.issued_at >= issued_since and i.lifetime_minutes is None and not i.usability
+        }
     enriched: dict[str, TapIssuance] = {}
     for user_id, issuance in latest.items():
         request = graph.client.users.by_user_id(user_id).authentication.temporary_access_pass_methods
-        methods = await collect_items(
-            graph,
-            request.to_get_request_information(),
-            "v1.0/users/{id}/authentication/temporaryAccessPassMethods",
-            "UserAuthMethod-TAP.Read.All",
-        )
+        try:
+            methods = await collect_items(
+                graph,
+                request.to_get_request_information(),
+                "v1.0/users/{id}/authentication/temporaryAccessPassMethods",
+                "UserAuthMethod-TAP.Read.All",
+            )
+        except BudgetExhausted:
+            # Keep the passes read so far; the rest are read by the next pass (they are still unread).
+            log.warning("current passes: time budget ran out after %d of %d", len(enriched), len(latest))
+            break
         for method in methods:
             created = parse_time(method.get("createdDateTime"))
             if created is not None and created >= issuance.issued_at - timedelta(minutes=10):
@@ -147,26 +162,137 @@ async def with_current_passes(graph: GraphSession, issuances: Sequence[TapIssuan
 # -- privileged roles ------------------------------------------------------------------------------
 
 
-async def read_privileged_users(graph: GraphSession) -> Mapping[str, tuple[str, ...]]:
-    """Principal ID -> the privileged directory roles assigned to it (active assignments)."""
-    query = RoleAssignmentsRequestBuilder.RoleAssignmentsRequestBuilderGetQueryParameters(
-        select=["id", "principalId", "roleDefinitionId", "directoryScopeId"]
-    )
-    assignments = await collect_items(
-        graph,
-        graph.client.role_management.directory.role_assignments.to_get_request_information(
-            RequestConfiguration(query_parameters=query)
+ROLE_PERMISSION = "RoleManagement.Read.Directory"
+# Least privileged for the PIM instance lists are RoleEligibilitySchedule.Read.Directory and
+# RoleAssignmentSchedule.Read.Directory; RoleManagement.Read.Directory, which the active assignments
+# need anyway, is among the higher privileged permissions of both pages, so it covers them: one grant.
+PIM_PERMISSION = ROLE_PERMISSION
+# Least privileged for transitiveMembers is GroupMember.Read.All; Directory.Read.All, which the
+# sign-in log needs anyway, covers it.
+GROUP_MEMBERS_PERMISSION = "Directory.Read.All"
+ROLE_ASSIGNMENTS = "v1.0/roleManagement/directory/roleAssignments"
+ROLE_ELIGIBILITIES = "v1.0/roleManagement/directory/roleEligibilityScheduleInstances"
+ROLE_ACTIVATIONS = "v1.0/roleManagement/directory/roleAssignmentScheduleInstances"
+USER_TYPE = "#microsoft.graph.user"
+GROUP_TYPE = "#microsoft.graph.group"
+
+
+@dataclass(frozen=True)
+class PrivilegedRead:
+    """Who holds a privileged role, and how; and the ways of holding one that could not be read."""
+
+    holders: Mapping[str, tuple[RoleHolding, ...]]
+    unread: tuple[DataProblem, ...] = ()
+
+
+def _odata_type(item: Mapping[str, Any]) -> str:
+    """@odata.type, tolerant of case and of a missing "#microsoft.graph." prefix."""
+    kind = text(item, "@odata.type").lower()
+    return "#microsoft.graph." + kind.removeprefix("#").removeprefix("microsoft.graph.") if kind else ""
+
+
+async def _role_rows(graph: GraphSession, path: str, source: str, permission: str) -> list[JSON]:
+    query = {"$select": "id,principalId,roleDefinitionId,directoryScopeId", "$expand": "principal"}
+    if path.endswith("roleAssignmentScheduleInstances"):
+        query["$select"] += ",assignmentType"
+    return await collect_items(graph, graph.url("v1.0", path, query), source, permission)
+
+
+async def read_privileged_users(graph: GraphSession) -> PrivilegedRead:
+    """Every user who holds a watched privileged role (monitor.entra.PRIVILEGED_ROLES), and how.
+
+    Active assignments (roleAssignments) must be read: without them this raises GraphReadError. PIM
+    eligibilities and activations need Entra ID P2, and a group's members may be unreadable: what
+    fails there is returned in `unread`, so a rule can say it saw only part.
+    """
+    holdings: dict[str, dict[str, str]] = defaultdict(dict)  # principal -> role -> how
+    kinds: dict[str, str] = {}  # principal -> @odata.type, when Graph expanded it
+    names: dict[str, str] = {}  # principal -> displayName, when Graph expanded it
+    unread: list[DataProblem] = []
+
+    def add(rows: list[JSON], how: str) -> None:
+        for row in rows:
+            role = PRIVILEGED_ROLES.get(text(row, "roleDefinitionId").lower())
+            principal = text(row, "principalId")
+            if not role or not principal:
+                continue
+            expanded = obj(row, "principal")
+            kind = _odata_type(expanded)
+            if kind:
+                kinds[principal] = kind
+            if text(expanded, "displayName"):
+                names[principal] = text(expanded, "displayName")
+            # An eligibility that is also active shows as active; PIM activation beats "direct"
+            # because roleAssignments lists activated roles too.
+            current = holdings[principal].get(role)
+            if current is None or (current == "eligible") or how == "active through PIM":
+                holdings[principal][role] = how
+
+    add(
+        await _role_rows(
+            graph, "roleManagement/directory/roleAssignments", ROLE_ASSIGNMENTS, ROLE_PERMISSION
         ),
-        "v1.0/roleManagement/directory/roleAssignments",
-        "RoleManagement.Read.Directory",
+        "direct",
     )
-    roles: dict[str, set[str]] = defaultdict(set)
-    for assignment in assignments:
-        role = PRIVILEGED_ROLES.get(text(assignment, "roleDefinitionId"))
-        principal = text(assignment, "principalId")
-        if role and principal:
-            roles[principal].add(role)
-    return {principal: tuple(sorted(names)) for principal, names in roles.items()}
+    try:
+        eligible = await _role_rows(
+            graph,
+            "roleManagement/directory/roleEligibilityScheduleInstances",
+            ROLE_ELIGIBILITIES,
+            PIM_PERMISSION,
+        )
+        activated = await _role_rows(
+            graph,
+            "roleManagement/directory/roleAssignmentScheduleInstances",
+            ROLE_ACTIVATIONS,
+            PIM_PERMISSION,
+        )
+    except GraphReadError as exc:
+        unread.append(exc.problem())
+    else:
+        add(eligible, "eligible")
+        add([r for r in activated if text(r, "assignmentType").lower() == "activated"], "active through PIM")
+
+    users: dict[str, dict[str, str]] = defaultdict(dict)
+    for principal, roles in holdings.items():
+        kind = kinds.get(principal, "")
+        if kind == USER_TYPE:
+            users[principal].update(roles)
+            continue
+        if kind not in ("", GROUP_TYPE):
+            continue  # a service principal: no one signs in with a pass as it
+        members = await _group_members(graph, principal, unread)
+        if not members and kind != GROUP_TYPE:
+            # Graph did not say what the principal is and it has no members: a user (no pass can go to
+            # any other object that holds a role).
+            users[principal].update(roles)
+            continue
+        group = names.get(principal, principal)
+        for member in members or ():
+            for role, how in roles.items():
+                via = f"through group {group}" + ("" if how == "direct" else f" ({how})")
+                users[member].setdefault(role, via)
+    return PrivilegedRead(
+        holders={
+            user: tuple(RoleHolding(role, how) for role, how in sorted(roles.items()))
+            for user, roles in users.items()
+        },
+        unread=tuple(unread),
+    )
+
+
+async def _group_members(graph: GraphSession, group_id: str, unread: list[DataProblem]) -> list[str] | None:
+    """The users among a group's transitive members; None when `group_id` is no group (404)."""
+    url = graph.url("v1.0", f"groups/{group_id}/transitiveMembers", {"$select": "id"})
+    source = "v1.0/groups/{id}/transitiveMembers"
+    try:
+        members = await collect_items(graph, url, source, GROUP_MEMBERS_PERMISSION)
+    except GraphReadError as exc:
+        if exc.status == 404:
+            return None
+        unread.append(exc.problem())
+        return []
+    return [text(m, "id") for m in members if _odata_type(m) == USER_TYPE and text(m, "id")]
 
 
 # -- sign-ins --------------------------------------------------------------------------------------
@@ -268,7 +394,7 @@ class TapRead:
     unusable: list[UnusableItem] = field(default_factory=list)
 
 
-async def _signin_pages(
+async def interactive_signin_pages(
     graph: GraphSession, start: datetime, end: datetime, condition: str = ""
 ) -> AsyncIterator[list[JSON]]:
     """Interactive sign-ins in [start, end] (TAP is always entered interactively, and beta returns
@@ -287,7 +413,7 @@ async def _signin_pages(
 
 async def _user_signins(graph: GraphSession, user_id: str, start: datetime, end: datetime) -> list[JSON]:
     items: list[JSON] = []
-    async for page in _signin_pages(graph, start, end, f"userId eq '{user_id}'"):
+    async for page in interactive_signin_pages(graph, start, end, f"userId eq '{user_id}'"):
         items.extend(page)
     return items
 
@@ -360,7 +486,7 @@ async def full_scan_tap_signins(
     with a pass, that user's history. Finds TAP sign-ins whatever the audit log says."""
     read = TapRead()
     tap_users: set[str] = set()
-    async for page in _signin_pages(graph, start, end):
+    async for page in interactive_signin_pages(graph, start, end):
         read.received += len(page)
         tap_users.update(text(i, "userId") for i in page if uses_tap(i) and text(i, "userId"))
         # Sign-ins that cannot be judged are counted where they are read; a user's own are counted

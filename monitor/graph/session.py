@@ -45,6 +45,7 @@ from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 from monitor import telemetry
 from monitor.graph.credentials import GRAPH_SCOPE, graph_credential
 from monitor.graph.errors import GraphReadError, MalformedPage, from_odata_error
+from monitor.graph.pacing import THROTTLE_CLASSES, BudgetExhausted, Pacer
 from monitor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,21 @@ class GraphStats:
     malformed_retries: int = 0  # malformed pages fetched again
 
 
+class _PacingMiddleware(BaseMiddleware):
+    """After RetryHandler, so that every attempt, retries included, waits for its throttle class."""
+
+    def __init__(self, pacer: Pacer) -> None:
+        super().__init__()
+        self._pacer = pacer
+
+    async def send(self, request: httpx.Request, transport: httpx.AsyncBaseTransport) -> httpx.Response:
+        slot = await self._pacer.acquire(request.url.path)
+        try:
+            return await super().send(request, transport)
+        finally:
+            self._pacer.release(slot)
+
+
 class _CountingMiddleware(BaseMiddleware):
     """Last in the pipeline, after RetryHandler: sees each attempt that reaches the wire."""
 
@@ -88,6 +104,24 @@ class _CountingMiddleware(BaseMiddleware):
         return response
 
 
+SELECT_REFUSED = "query option 'select' is not allowed"
+
+
+def refuses_select(error: GraphReadError) -> bool:
+    return error.status == 400 and SELECT_REFUSED in error.reason.lower()
+
+
+def without_select(url: str) -> str:
+    """The URL without its $select option (percent-encoded or not, with or without the $)."""
+    base, _, query = url.partition("?")
+    kept = [
+        part
+        for part in query.split("&")
+        if part and part.split("=", 1)[0].lower() not in ("$select", "%24select", "select")
+    ]
+    return f"{base}?{'&'.join(kept)}" if kept else base
+
+
 def graph_url(endpoint: str, version: str, path: str, query: Mapping[str, str | int] | None = None) -> str:
     url = f"{endpoint}/{version}/{path.lstrip('/')}"
     if query:
@@ -103,9 +137,16 @@ class GraphSession:
         settings: Settings,
         credential: AsyncTokenCredential | None = None,
         transport_retry_delay: float = 0.5,
+        pacer: Pacer | None = None,
     ) -> None:
         self.endpoint = settings.graph_endpoint.rstrip("/")
         self.stats = GraphStats()
+        self.pacer = pacer or Pacer(
+            THROTTLE_CLASSES if settings.graph_pacing else (),
+            budget_seconds=settings.pass_budget_seconds or None,
+        )
+        # Sources whose $select Graph refused in this pass: read without it from then on.
+        self.select_refused: set[str] = set()
         self._credential = credential or graph_credential(settings)
         self._transport_retry_delay = transport_retry_delay
 
@@ -117,6 +158,7 @@ class GraphSession:
         assert isinstance(telemetry_option, GraphTelemetryHandlerOption)
         middleware = KiotaClientFactory.get_default_middleware(options)
         middleware.append(GraphTelemetryHandler(options=telemetry_option))
+        middleware.append(_PacingMiddleware(self.pacer))
         middleware.append(_CountingMiddleware(self.stats))
         http = httpx.AsyncClient(
             base_url=f"{self.endpoint}/v1.0",
@@ -153,9 +195,12 @@ class GraphSession:
 
         `permission` is what reading `source` needs; a 403 names it so an admin knows what to grant.
         """
+        self.pacer.check_budget(source)
         for attempt in range(TRANSPORT_RETRIES + 1):
             try:
                 return await request()
+            except BudgetExhausted as exc:
+                raise BudgetExhausted(source, self.pacer.budget_seconds or 0) from exc
             except ODataError as exc:
                 raise from_odata_error(exc, source, permission) from exc
             except httpx.TransportError as exc:
@@ -219,9 +264,23 @@ class GraphSession:
         # The next page is requested as soon as this one's nextLink is known, so Graph prepares it
         # while the caller processes this one; at most two pages are held at a time.
         page = 1
-        pending: asyncio.Future[JSON] | None = asyncio.ensure_future(
-            self._get_json(target, source, permission, page)
-        )
+        if isinstance(target, str) and source in self.select_refused:
+            target = without_select(target)
+        try:
+            first = await self._get_json(target, source, permission, page)
+        except GraphReadError as exc:
+            if not (isinstance(target, str) and refuses_select(exc) and without_select(target) != target):
+                raise
+            # Microsoft documents only $filter, $top and $skiptoken on the sign-in log and has answered
+            # $select with 400 "Query option 'Select' is not allowed": read whole items instead, and
+            # do not ask again in this pass.
+            log.info("graph refused $select, reading whole items: path=%s", source)
+            self.select_refused.add(source)
+            target = without_select(target)
+            first = await self._get_json(target, source, permission, page)
+        answered: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()
+        answered.set_result(first)
+        pending: asyncio.Future[JSON] | None = answered
         try:
             while pending is not None:
                 document = await pending

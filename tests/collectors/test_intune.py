@@ -382,6 +382,7 @@ def test_identity_protection_custom_and_other_profiles_are_mapped_with_included_
     assert queries == [
         ("/beta/deviceManagement/deviceConfigurations", {"$expand": "assignments"}),
         ("/beta/deviceManagement/configurationPolicies", {"$expand": "settings,assignments"}),
+        ("/beta/deviceManagement/intents", {}),
     ]
 
 
@@ -495,9 +496,10 @@ def test_settings_cut_short_are_read_from_the_policy_itself(tmp_path: Path) -> N
     found, sim = run(policy_snapshot(tmp_path, [], [policy]), read_device_policies)
 
     assert found[0].catalog_settings == (CatalogSetting(RECOVERY, f"{RECOVERY}_true"),)
-    assert [r.path for r in sim.requests][
-        -1
-    ] == "/beta/deviceManagement/configurationPolicies/sc-big/settings"
+    assert [r.path for r in sim.requests][-2:] == [
+        "/beta/deviceManagement/configurationPolicies/sc-big/settings",
+        "/beta/deviceManagement/intents",
+    ]
 
 
 def test_missing_policy_fields_become_defaults_not_crashes(tmp_path: Path) -> None:

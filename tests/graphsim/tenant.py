@@ -82,6 +82,11 @@ def write_json(path: Path, value: Any) -> None:
     path.write_bytes(orjson.dumps(value))
 
 
+def allow_signin_options(root: Path, *options: str) -> None:
+    """Switch on, in the snapshot's _simulator.json, sign-in query options Graph does not document."""
+    write_json(root / "_simulator.json", {"queryOptions": {"beta/auditLogs/signIns": list(options)}})
+
+
 def build_snapshot(root: Path) -> Path:
     write_json(root / "v1.0/organization.json", {"value": [{"id": "tenant-1", "displayName": "Contoso"}]})
     write_json(root / "v1.0/users.json", {"value": USERS})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from monitor.records import DevicePolicy
 from monitor.rules.base import Case, Finding
 from monitor.rules.cases._builders import TENANT, healthy, identity_protection, unavailable
 from monitor.rules.cases._intune import (
@@ -19,6 +20,18 @@ from monitor.rules.cases._intune import (
 from monitor.thresholds import Thresholds
 
 ACTIVE = devices(device(1), device(2, "10.0.19045.5131"))
+
+
+def intent_policy(policy_id: str, recovery: bool) -> DevicePolicy:
+    return DevicePolicy(
+        id=policy_id,
+        name="WIN - Account protection (legacy)",
+        kind="account-protection-intent",
+        odata_type="",
+        targets=("all devices",),
+        pin_recovery_enabled=recovery,
+        template="intent 0f2b5d70-d4e9-4156-8c16-1397eb6c54a5",
+    )
 
 
 def _lists_why_each_policy_does_not_count(findings: tuple[Finding, ...]) -> None:
@@ -43,6 +56,12 @@ def _counts_devices(findings: tuple[Finding, ...]) -> None:
     assert (evidence["activeWindowsDevices"], evidence["inactiveDevicesIgnored"]) == (1, 2), evidence
     assert evidence["pinRecoveryPolicies"] == [], evidence
     assert findings[0].detail.endswith("No Intune policy touches PIN recovery at all."), findings[0].detail
+
+
+def _counts_hybrid_devices_it_could_not_judge(findings: tuple[Finding, ...]) -> None:
+    evidence = findings[0].evidence
+    assert (evidence["activeWindowsDevices"], evidence["hybridDevicesNotJudged"]) == (1, 2), evidence
+    assert "2 hybrid-joined device(s) were not judged" in findings[0].detail, findings[0].detail
 
 
 def _exclusion_only(findings: tuple[Finding, ...]) -> None:
@@ -129,6 +148,41 @@ CASES = (
         "fail",
         (TENANT.id,),
         check=_lists_why_each_policy_does_not_count,
+    ),
+    Case(
+        "is skipped, saying Group Policy cannot be seen, when every active device is hybrid joined",
+        healthy(
+            windows_devices=devices(
+                device(1, join_type="hybridAzureADJoined"), device(2, join_type="hybridAzureADJoined")
+            ),
+            device_policies=policies(),
+        ),
+        "skipped",
+    ),
+    Case(
+        "fails for the cloud-joined devices and counts the hybrid ones it could not judge",
+        healthy(
+            windows_devices=devices(
+                device(1),
+                device(2, join_type="hybridAzureADJoined"),
+                device(3, join_type="hybridAzureADJoined"),
+            ),
+            device_policies=policies(),
+        ),
+        "fail",
+        (TENANT.id,),
+        check=_counts_hybrid_devices_it_could_not_judge,
+    ),
+    Case(
+        "passes with an assigned legacy account protection policy (Endpoint security intent)",
+        healthy(windows_devices=ACTIVE, device_policies=policies(intent_policy("intent-1", True))),
+        "pass",
+    ),
+    Case(
+        "fails when the legacy account protection policy turns PIN recovery off",
+        healthy(windows_devices=ACTIVE, device_policies=policies(intent_policy("intent-off", False))),
+        "fail",
+        (TENANT.id,),
     ),
     Case(
         "fails when the enabling policy is assigned only to an exclusion group",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from monitor.rules.base import Case, Finding
@@ -64,6 +65,14 @@ def _all_mistakes_of_one_policy(findings: tuple[Finding, ...]) -> None:
     ), finding.detail
 
 
+def _masked_string_is_only_not_boolean(findings: tuple[Finding, ...]) -> None:
+    (finding,) = findings
+    assert finding.evidence["mistakes"] == ["not-boolean"], finding.evidence
+    assert finding.evidence["value"] == "(encrypted: Intune shows '****')", finding.evidence
+    assert "the data type is not Boolean." in finding.detail, finding.detail
+    assert "not true" not in finding.detail, finding.detail
+
+
 def _unassigned_is_low(findings: tuple[Finding, ...]) -> None:
     (finding,) = findings
     assert (finding.severity, finding.evidence["assigned"], finding.evidence["targets"]) == ("low", False, [])
@@ -93,7 +102,7 @@ CASES = (
         "pass",
     ),
     Case(
-        "fails when the tenant ID is left out (PassportForWork//Policies), with the exact evidence",
+        "fails when the tenant ID is left out (seed 002), with the exact evidence",
         healthy(
             device_policies=policies(pin_recovery_profile("oma-gap", f"{PFW}//Policies/EnablePinRecovery"))
         ),
@@ -151,6 +160,20 @@ CASES = (
         "fail",
         ("oma-two",),
         check=_all_mistakes_of_one_policy,
+    ),
+    Case(
+        "fails a String EnablePinRecovery that Intune masks as '****' for its type only",
+        healthy(
+            device_policies=policies(
+                custom_profile(
+                    "oma-masked",
+                    replace(pin_recovery_oma(odata_type=STRING, value="****"), is_encrypted=True),
+                )
+            )
+        ),
+        "fail",
+        ("oma-masked",),
+        check=_masked_string_is_only_not_boolean,
     ),
     Case(
         "is low when the profile is not assigned (or only excludes groups)",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from monitor.rules.base import Case, Finding
 from monitor.rules.cases._builders import ALICE, BOB, healthy, tap, tap_signin, unavailable
 
@@ -37,6 +39,27 @@ CASES = (
         healthy(tap_signins=tap(tap_signin(aggregated="medium"))),
         "fail",
         (ALICE,),
+    ),
+    Case(
+        "passes, saying only the new-country check ran, when every risk is hidden (no P2)",
+        healthy(tap_signins=tap(tap_signin(risk="hidden", aggregated="hidden"))),
+        "pass",
+    ),
+    Case(
+        "still fails on a new country when risk is hidden",
+        healthy(tap_signins=tap(tap_signin(BOB, country="NG", risk="hidden", aggregated="hidden"))),
+        "fail",
+        (BOB,),
+    ),
+    Case(
+        "passes for high risk that an analyst dismissed or remediated",
+        healthy(
+            tap_signins=tap(
+                replace(tap_signin(risk="high"), risk_state="dismissed"),
+                replace(tap_signin(BOB, n=2, aggregated="medium"), risk_state="remediated"),
+            )
+        ),
+        "pass",
     ),
     Case(
         "is skipped without a P1 licence",

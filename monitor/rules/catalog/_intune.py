@@ -64,9 +64,13 @@ def device_activity(facts: TenantFacts, thresholds: Thresholds) -> DeviceActivit
     """The Windows devices that synced with Intune in the last `device_inactive_days`, and the rest."""
     devices = facts.windows_devices.get()
     cutoff = facts.now - timedelta(days=thresholds.device_inactive_days)
-    active = tuple(d for d in devices if d.last_sync is not None and d.last_sync >= cutoff)
-    inactive = tuple(d for d in devices if d not in active)
-    return DeviceActivity(active, inactive)
+    active: list[ManagedDevice] = []
+    inactive: list[ManagedDevice] = []
+    # One pass: `d not in active` compared every device with every active one (3,600 devices: 13
+    # million dataclass comparisons, seconds per rule).
+    for d in devices:
+        (active if d.last_sync is not None and d.last_sync >= cutoff else inactive).append(d)
+    return DeviceActivity(tuple(active), tuple(inactive))
 
 
 def last_sync_text(device: ManagedDevice) -> str | None:
@@ -81,7 +85,17 @@ def enable_pin_recovery_settings(policy: DevicePolicy) -> tuple[OmaSetting, ...]
 
 
 def oma_mistakes(setting: OmaSetting, tenant_id: str) -> tuple[OmaMistake, ...]:
-    return enable_pin_recovery_mistakes(setting.oma_uri, setting.odata_type, setting.value, tenant_id)
+    found = enable_pin_recovery_mistakes(setting.oma_uri, setting.odata_type, setting.value, tenant_id)
+    if setting.is_encrypted:
+        # Intune masks string values ("****"): a String is still the wrong type, but what it holds
+        # cannot be read, so nothing is claimed about it.
+        return tuple(m for m in found if m != OmaMistake.NOT_TRUE)
+    return found
+
+
+def shown_value(setting: OmaSetting) -> object:
+    """The value as evidence shows it: an encrypted one is named as such, not shown as "****"."""
+    return "(encrypted: Intune shows '****')" if setting.is_encrypted else setting.value
 
 
 def mistakes_text(mistakes: Iterable[OmaMistake]) -> str:
@@ -134,16 +148,23 @@ class PinRecoveryPolicy:
 
 def pin_recovery_policy(policy: DevicePolicy, tenant_id: str) -> PinRecoveryPolicy | None:
     """What `policy` does for PIN recovery; None when it does not touch it at all."""
-    if policy.kind == "identity-protection":
+    if policy.kind == "identity-protection" or (
+        policy.kind == "account-protection-intent" and policy.pin_recovery_enabled is not None
+    ):
         value = policy.pin_recovery_enabled
         setting = f"pinRecoveryEnabled {'not set' if value is None else str(value).lower()}"
-        problem = "" if value is True else f"the Identity protection profile has {setting}"
+        what = (
+            "Identity protection profile"
+            if policy.kind == "identity-protection"
+            else "account protection (legacy) policy"
+        )
+        problem = "" if value is True else f"the {what} has {setting}"
         return PinRecoveryPolicy(policy, value is True, setting, problem)
     oma = enable_pin_recovery_settings(policy)
     if oma:
         valid = [s for s in oma if not oma_mistakes(s, tenant_id)]
         chosen = valid[0] if valid else oma[0]
-        setting = f"{chosen.oma_uri} ({chosen.odata_type or 'no type'}) = {chosen.value!r}"
+        setting = f"{chosen.oma_uri} ({chosen.odata_type or 'no type'}) = {shown_value(chosen)!r}"
         problem = (
             ""
             if valid

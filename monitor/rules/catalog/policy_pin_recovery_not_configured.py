@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from monitor.entra import PIN_RESET_DOC
-from monitor.records import TenantFacts
+from monitor.records import DataProblem, DataUnavailable, TenantFacts
 from monitor.rules.base import Outcome, Rule, failed, passed
 from monitor.rules.catalog._intune import (
     INTUNE_CUSTOM_PROFILE_DOC,
@@ -13,6 +13,8 @@ from monitor.rules.catalog._intune import (
     pin_recovery_policies,
 )
 from monitor.thresholds import Thresholds
+
+HYBRID_JOINED = "hybridazureadjoined"
 
 RULE = Rule(
     id="policy.pin-recovery.not-configured",
@@ -62,11 +64,33 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
     if counting:
         names = ", ".join(f"{p.policy.name or p.policy.id} ({p.policy.kind})" for p in counting)
         return passed(f"PIN recovery is enabled by {len(counting)} assigned policy(ies): {names}")
+    # Group Policy ("Use PIN Recovery") reaches hybrid-joined devices without Intune and cannot be
+    # seen through Graph: those devices cannot be judged from here. (When devices report their own
+    # dsregcmd /status, CanReset is what settles them; TenantFacts carries no such reports yet.)
+    hybrid = [d for d in activity.active if d.join_type.lower() == HYBRID_JOINED]
+    judged = [d for d in activity.active if d.join_type.lower() != HYBRID_JOINED]
+    if not judged:
+        raise DataUnavailable(
+            DataProblem(
+                "skipped",
+                f"all {len(hybrid)} active Windows device(s) are hybrid joined and no Intune policy enables "
+                "PIN recovery: Group Policy (Use PIN Recovery) may enable it, and Group Policy cannot be "
+                "read through Graph. Check a device: dsregcmd /status shows CanReset : "
+                "DestructiveAndNonDestructive when PIN recovery is on",
+                "Group Policy",
+            )
+        )
     detail = (
-        f"{len(activity.active)} Windows device(s) synced with Intune in the last {days} days, but no "
+        f"{len(judged)} Windows device(s) synced with Intune in the last {days} days, but no "
         "assigned Intune policy enables PIN recovery, so users can only reset a forgotten PIN "
         "destructively (their Windows Hello keys and certificates are deleted and re-provisioned)."
     )
+    if hybrid:
+        detail += (
+            f" {len(hybrid)} hybrid-joined device(s) were not judged: Group Policy may enable PIN "
+            "recovery on them, and it cannot be read through Graph (dsregcmd /status on a device shows "
+            "CanReset)."
+        )
     if related:
         detail += f" {len(related)} policy(ies) touch PIN recovery but do not count: " + "; ".join(
             f"{p.policy.name or p.policy.id}: {p.why}" for p in related
@@ -74,14 +98,16 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
     else:
         detail += " No Intune policy touches PIN recovery at all."
     evidence = {
-        "activeWindowsDevices": len(activity.active),
+        "activeWindowsDevices": len(judged),
         "inactiveDevicesIgnored": len(activity.inactive),
+        "hybridDevicesNotJudged": len(hybrid),
         "deviceInactiveDays": days,
         "pinRecoveryPolicies": [p.to_json() for p in related],
     }
     return failed(
         [RULE.finding(facts.tenant.id, detail, evidence)],
-        f"{len(activity.active)} active Windows device(s), no assigned policy enables PIN recovery",
+        f"{len(judged)} active Windows device(s), no assigned policy enables PIN recovery"
+        + (f" ({len(hybrid)} hybrid-joined not judged: Group Policy is not visible)" if hybrid else ""),
     )
 
 

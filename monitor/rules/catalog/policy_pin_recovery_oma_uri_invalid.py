@@ -13,6 +13,7 @@ from monitor.rules.catalog._intune import (
     enable_pin_recovery_settings,
     mistakes_text,
     oma_mistakes,
+    shown_value,
 )
 from monitor.thresholds import Thresholds
 
@@ -64,7 +65,7 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
         invalid = [(s, m) for s, m in judged if m]
         if not invalid:
             continue
-        rows = [_setting_json(s.oma_uri, s.odata_type, s.value, tuple(m)) for s, m in invalid]
+        rows = [_setting_json(s.oma_uri, s.odata_type, shown_value(s), tuple(m)) for s, m in invalid]
         mistakes = list(dict.fromkeys(m for _, found in invalid for m in found))
         first = rows[0]
         evidence: dict[str, Any] = {
@@ -83,7 +84,8 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
         where = "assigned" if policy.assigned else "not assigned"
         detail = (
             f"Custom profile '{policy.name or policy.id}' ({where}) sets EnablePinRecovery with OMA-URI "
-            f"{first['omaUri']} ({first['dataType'] or 'no data type'}) = {first['value']!r}, which does "
+            f"{first['omaUri']} ({first['dataType'] or 'no data type'}) = "
+            f"{first['value'] if invalid[0][0].is_encrypted else repr(first['value'])}, which does "
             f"not enable PIN recovery for tenant {tenant_id}: {mistakes_text(mistakes)}."
         )
         findings.append(

@@ -39,15 +39,30 @@ RULE = Rule(
 )
 
 
+def _partial(facts: TenantFacts) -> str:
+    """What the rule could not see, to say in its reason ("" when it saw every way of holding a role)."""
+    if not facts.privileged_users_unread:
+        return ""
+    sources = ", ".join(sorted({p.source or p.reason for p in facts.privileged_users_unread}))
+    return (
+        f"; only part of the privileged users could be checked: {sources} could not be read "
+        "(PIM needs Microsoft Entra ID P2), so PIM-eligible or group-held roles may be missed"
+    )
+
+
 def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
     issuances = facts.tap_issuances.get()
     privileged = facts.privileged_users.get()
+    partial = _partial(facts)
     by_user: dict[str, list[TapIssuance]] = defaultdict(list)
     for issued in issuances:
         if issued.user_id in privileged:
             by_user[issued.user_id].append(issued)
     if not by_user:
-        return passed(f"none of {len(issuances)} TAP issuance(s) went to a holder of a privileged role")
+        return passed(
+            f"none of {len(issuances)} TAP issuance(s) went to a holder of a privileged role "
+            f"(active, PIM-eligible, activated or through a group){partial}"
+        )
     signins = facts.tap_signins.value if facts.tap_signins.available else None
     findings = []
     for user_id, passes in sorted(by_user.items()):
@@ -55,7 +70,7 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
         latest = max(passes, key=lambda i: i.issued_at)
         used = [s for s in signins or () if s.user_id == user_id]
         detail = (
-            f"{latest.user_principal_name or user_id} holds {', '.join(roles)} and was issued "
+            f"{latest.user_principal_name or user_id} holds {', '.join(map(str, roles))} and was issued "
             f"{len(passes)} Temporary Access Pass(es); the latest on {iso(latest.issued_at)} by "
             f"{latest.issued_by}"
             + (f", valid {latest.lifetime_minutes} min" if latest.lifetime_minutes else "")
@@ -71,9 +86,9 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
         evidence = {
             "userId": user_id,
             "userPrincipalName": latest.user_principal_name,
-            "roles": list(roles),
+            "roles": [{"role": r.role, "how": r.how} for r in roles],
             "issuances": [i.to_json() for i in passes],
             "tapSignIns": [s.id for s in used] if signins is not None else None,
         }
         findings.append(RULE.finding(user_id, detail, evidence))
-    return failed(findings, f"{len(findings)} privileged user(s) were issued a pass")
+    return failed(findings, f"{len(findings)} privileged user(s) were issued a pass{partial}")

@@ -10,6 +10,11 @@ from monitor.rules.catalog._tap import TAP_DOC
 from monitor.thresholds import Thresholds
 
 RISKY_LEVELS = frozenset({"medium", "high"})
+# Without Microsoft Entra ID P2, Graph returns every risk field as "hidden".
+HIDDEN = "hidden"
+# An analyst has dealt with the risk (Identity Protection: dismissed, remediated, confirmed safe): the
+# risk no longer counts against the sign-in; the country still does.
+SETTLED_RISK_STATES = frozenset({"dismissed", "remediated", "confirmedsafe"})
 
 RULE = Rule(
     id="tap.signin.risky",
@@ -37,12 +42,21 @@ RULE = Rule(
 )
 
 
+def risk_hidden(signin: TapSignIn) -> bool:
+    return signin.risk_during_signin.lower() == HIDDEN and signin.risk_aggregated.lower() in (
+        HIDDEN,
+        "none",
+        "",
+    )
+
+
 def reasons(signin: TapSignIn) -> list[str]:
     found = []
-    if signin.risk_during_signin in RISKY_LEVELS:
-        found.append(f"risk during sign-in: {signin.risk_during_signin}")
-    if signin.risk_aggregated in RISKY_LEVELS and signin.risk_aggregated != signin.risk_during_signin:
-        found.append(f"aggregated risk: {signin.risk_aggregated}")
+    if signin.risk_state.lower() not in SETTLED_RISK_STATES:
+        if signin.risk_during_signin in RISKY_LEVELS:
+            found.append(f"risk during sign-in: {signin.risk_during_signin}")
+        if signin.risk_aggregated in RISKY_LEVELS and signin.risk_aggregated != signin.risk_during_signin:
+            found.append(f"aggregated risk: {signin.risk_aggregated}")
     # No history (a user onboarded with a pass) tells nothing about the country.
     if signin.prior_countries and signin.country and signin.country not in signin.prior_countries:
         found.append(f"from {signin.country}; before it only from {', '.join(signin.prior_countries)}")
@@ -56,7 +70,19 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
         why = reasons(signin)
         if why:
             by_user[signin.user_id].append((signin, why))
+    hidden = sum(1 for signin in signins if risk_hidden(signin))
+    if hidden and hidden == len(signins):
+        partial = (
+            "; their risk is hidden (risk levels need Microsoft Entra ID P2), so only the new-country "
+            "check ran"
+        )
+    elif hidden:
+        partial = f"; the risk of {hidden} of them is hidden, so only the new-country check ran for those"
+    else:
+        partial = ""
     if not by_user:
+        if hidden:
+            return passed(f"{len(signins)} TAP sign-in(s), none from a new country{partial}")
         return passed(f"{len(signins)} TAP sign-in(s), none risky or from a new country")
     findings = []
     for user_id, risky in sorted(by_user.items()):
@@ -72,4 +98,4 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
             "signIns": [s.to_json() | {"reasons": r} for s, r in risky],
         }
         findings.append(RULE.finding(user_id, detail, evidence))
-    return failed(findings, f"{sum(len(r) for r in by_user.values())} risky TAP sign-in(s)")
+    return failed(findings, f"{sum(len(r) for r in by_user.values())} risky TAP sign-in(s){partial}")
