@@ -4,7 +4,7 @@ the same pipeline, so nothing the timer does is missing from `python -m monitor`
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,11 +14,19 @@ from azure.core.exceptions import AzureError
 
 from monitor import telemetry
 from monitor.graph.session import GraphSession
+from monitor.ingest.alerts import pass_request
+from monitor.ingest.device_reports import device_report, report_json
+from monitor.ingest.errors import RejectedBody
+from monitor.ingest.resource_logs import LogBatch, event_records, read_records
+from monitor.ingest.routes import Answer, check_request, refused
+from monitor.ingest.stream import TenantIngest, store_batch
 from monitor.pipeline import PassResult, run_pass, utcnow
 from monitor.rules.evidence import iso
 from monitor.settings import Settings, SettingsError
 from monitor.store import open_store
 from monitor.store.base import RunRecord, StoredFinding
+from monitor.store.ingest import gate_decision, open_ingest_store
+from monitor.store.pass_queue import CONFIGURED_TENANT, PassRequest, open_pass_queue
 
 log = logging.getLogger(__name__)
 
@@ -124,3 +132,183 @@ def health(environ: Mapping[str, str] | None = None, stale_after: timedelta = ti
         if checked - run.finished > stale_after:
             problems.append(f"no pass for tenant {run.tenant_id} since {iso(run.finished)}")
     return Health("degraded" if problems else "ok", checked, tuple(problems), runs)
+
+
+# -- event-driven ingestion (docs/ingest.md) ----------------------------------------------------------
+
+
+def _ingest_settings(environ: Mapping[str, str] | None) -> Settings | Answer:
+    try:
+        return Settings.from_env(environ, require_storage=True)
+    except SettingsError as exc:
+        log.error("ingestion refused: the monitor is misconfigured (%d problem(s))", len(exc.problems))
+        return refused(503, "the monitor is misconfigured; GET /api/health lists the problems")
+
+
+def receive_device_report(
+    headers: Mapping[str, str],
+    params: Mapping[str, str],
+    body: bytes,
+    environ: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> Answer:
+    """POST /api/device-reports (and `monitor ingest-device-report`): store one device's dsregcmd report."""
+    settings = _ingest_settings(environ)
+    if isinstance(settings, Answer):
+        return settings
+    checked = check_request(headers, params, body, settings, "device-report")
+    if isinstance(checked, Answer):
+        return checked
+    try:
+        report = device_report(checked.document, now or utcnow())
+    except RejectedBody as exc:
+        return refused(400, str(exc))
+    try:
+        store = open_ingest_store(settings)
+        try:
+            store.save_device_report(report)
+        finally:
+            store.close()
+    except AzureError as exc:
+        log.warning("device report not stored: %s", type(exc).__name__)
+        return refused(503, f"Table Storage unavailable ({type(exc).__name__}); send the report again")
+    log.info("device report stored: device=%s canReset=%s", report.intune_device_id, report.can_reset)
+    return Answer(202, {"stored": report_json(report)})
+
+
+def receive_azure_monitor_alert(
+    headers: Mapping[str, str],
+    params: Mapping[str, str],
+    body: bytes,
+    environ: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> Answer:
+    """POST /api/azure-monitor-alerts: a fired alert queues a pass for its tenant, answered at once."""
+    settings = _ingest_settings(environ)
+    if isinstance(settings, Answer):
+        return settings
+    checked = check_request(headers, params, body, settings, "azure-monitor-alert")
+    if isinstance(checked, Answer):
+        return checked
+    request = pass_request(checked.document, now or utcnow())
+    if request is None:
+        return Answer(202, {"queued": False, "reason": "the alert is resolved; no pass needed"})
+    if not settings.has_queue:
+        return refused(503, "no pass queue configured (MONITOR_QUEUE or MONITOR_QUEUE__queueServiceUri)")
+    try:
+        queue = open_pass_queue(
+            settings.queue_connection_string, settings.queue_endpoint, settings.pass_queue_name
+        )
+        try:
+            queue.send(request)
+        finally:
+            queue.close()
+    except AzureError as exc:
+        log.warning("alert not queued: %s", type(exc).__name__)
+        return refused(503, f"Storage Queue unavailable ({type(exc).__name__}); the alert will be sent again")
+    log.info("pass queued: tenant=%s alertRule=%s", request.tenant_id, request.alert_rule)
+    return Answer(202, {"queued": True, "request": request.to_json()})
+
+
+PassOutcome = Literal["ran", "covered", "deferred", "rejected"]
+
+
+async def run_requested_pass(
+    message: bytes | str, environ: Mapping[str, str] | None = None, now: datetime | None = None
+) -> PassOutcome:
+    """The queue trigger: run the pass an alert asked for, unless a pass already covers it.
+
+    One pass per tenant per MONITOR_PASS_DEBOUNCE_SECONDS however many alerts arrive: an alert that
+    arrived before the last pass began is covered by it; one that arrived after, while the gate is
+    closed, goes back on the queue until it opens (so it still gets a pass that sees it).
+    """
+    try:
+        request = PassRequest.from_json(message)
+    except RejectedBody as exc:
+        # Retrying cannot fix a message this monitor did not write; drop it with the reason.
+        log.warning("queued pass request dropped: %s", exc)
+        return "rejected"
+    settings = Settings.from_env(environ, require_storage=True)
+    window = timedelta(seconds=settings.pass_debounce_seconds)
+    store = open_ingest_store(settings)
+    try:
+        moment = utcnow()
+        gate = store.pass_gate(request.tenant_id)
+        decision = gate_decision(gate, request.received, moment)
+        if decision == "run" and not store.claim_pass(request.tenant_id, request.received, moment, window):
+            decision = "covered"  # another worker claimed the gate first, after this alert arrived
+    finally:
+        store.close()
+    if decision == "covered":
+        log.info("alert pass covered by a pass already run: tenant=%s", request.tenant_id)
+        return "covered"
+    if decision == "wait":
+        assert gate is not None
+        queue = open_pass_queue(
+            settings.queue_connection_string, settings.queue_endpoint, settings.pass_queue_name
+        )
+        try:
+            queue.send(request, delay=gate.next_allowed - moment + timedelta(seconds=1))
+        finally:
+            queue.close()
+        log.info("alert pass deferred until %s: tenant=%s", iso(gate.next_allowed), request.tenant_id)
+        return "deferred"
+    result = await run_configured_pass(now, environ)
+    if request.tenant_id not in (CONFIGURED_TENANT, result.tenant.id):
+        log.warning(
+            "alert named tenant %s; the configured Graph is tenant %s", request.tenant_id, result.tenant.id
+        )
+    return "ran"
+
+
+@dataclass(frozen=True)
+class LogIngest:
+    """What one batch of log events did: records read, kept, ignored, malformed; findings changed."""
+
+    batch: LogBatch
+    tenants: tuple[TenantIngest, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        document = self.batch.to_json()
+        for tenant in self.tenants:
+            document["tenants"][tenant.tenant_id] |= {
+                "findingsOpened": [list(f.key) for f in tenant.changes.opened],
+                "findingsResolved": [list(f.key) for f in tenant.changes.resolved],
+            }
+        return document
+
+
+def ingest_log_events(
+    bodies: Sequence[bytes | str], environ: Mapping[str, str] | None = None, now: datetime | None = None
+) -> LogIngest:
+    """The Event Hub trigger (and `monitor ingest-log-records`): map, store, judge from stored state.
+
+    Raises StoreError or AzureError when storage fails, so the host retries the batch; every write is
+    keyed by what it records, so a retried batch stores what one clean delivery stores.
+    """
+    settings = Settings.from_env(environ, require_storage=True)
+    batch = LogBatch()
+    for index, body in enumerate(bodies):
+        try:
+            records = event_records(body)
+        except RejectedBody as exc:
+            batch.reject(f"event {index}", str(exc))
+            continue
+        read_records(records, batch, f"event {index} record")
+    if batch.malformed:
+        log.warning(
+            "log events: %d malformed record(s) skipped: %s", batch.malformed, batch.malformed_reasons[0]
+        )
+    store = open_store(settings)
+    try:
+        tenants = tuple(store_batch(store, batch, now or utcnow(), settings))
+    finally:
+        store.close()
+    log.info(
+        "log events: received=%d ignored=%d malformed=%d tenants=%d",
+        batch.received,
+        batch.ignored,
+        batch.malformed,
+        len(tenants),
+    )
+    return LogIngest(batch, tenants)

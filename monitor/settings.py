@@ -7,6 +7,7 @@ fixing a deployment sees the whole list, not one missing setting per restart.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -19,6 +20,8 @@ TapSigninMode = Literal["targeted", "full-scan"]
 _TAP_MODES: tuple[TapSigninMode, ...] = ("targeted", "full-scan")
 _CREDENTIALS: tuple[GraphCredentialKind, ...] = ("managed-identity", "default", "simulator")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+_QUEUE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 class SettingsError(ValueError):
@@ -57,10 +60,28 @@ class Settings:
     graph_max_retries: int = 3
     telemetry_console: bool = False
     thresholds: Thresholds = field(default_factory=Thresholds)
+    # Event-driven ingestion (docs/ingest.md). Alerts queue a pass on this Storage Queue; the queue
+    # trigger's binding reads the same app settings (connection "MONITOR_QUEUE": a connection string,
+    # or MONITOR_QUEUE__queueServiceUri for the managed identity). Without either, the storage
+    # connection string is used (Azurite serves tables and queues).
+    pass_queue_name: str = "pinmon-passes"
+    queue_connection_string: str = field(default="", repr=False)
+    queue_endpoint: str = ""
+    # At most one alert-driven pass per tenant in this many seconds, however many alerts arrive.
+    pass_debounce_seconds: int = 60
+    # Bodies larger than this are refused with 413 before they are parsed.
+    ingest_max_body_bytes: int = 262_144
+    # SHA-256 digests (hex) of the keys the ingestion routes accept, beyond what the Functions host
+    # checks; empty: any key the host let through. The keys themselves are never configured here.
+    ingest_key_sha256: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def has_storage(self) -> bool:
         return bool(self.storage_connection_string or self.storage_endpoint)
+
+    @property
+    def has_queue(self) -> bool:
+        return bool(self.queue_connection_string or self.queue_endpoint)
 
     def with_graph(self, endpoint: str, credential: GraphCredentialKind) -> Settings:
         return replace(self, graph_endpoint=endpoint, graph_credential=credential)
@@ -121,6 +142,27 @@ class Settings:
                 f"MONITOR_TABLE_PREFIX must be letters and digits, starting with a letter, got {prefix!r}"
             )
 
+        queue_name = text("MONITOR_PASS_QUEUE", cls.pass_queue_name)
+        if not _QUEUE_NAME.fullmatch(queue_name) or "--" in queue_name:
+            problems.append(
+                "MONITOR_PASS_QUEUE must be 3-63 lowercase letters, digits and single hyphens, "
+                f"starting and ending with a letter or digit, got {queue_name!r}"
+            )
+            queue_name = cls.pass_queue_name
+        queue_connection = env.get("MONITOR_QUEUE", "").strip()
+        queue_endpoint = text("MONITOR_QUEUE__queueServiceUri", "")
+        if not (queue_connection or queue_endpoint) and "QueueEndpoint=" in connection:
+            queue_connection = connection
+        key_digests = tuple(
+            d.strip().lower() for d in env.get("MONITOR_INGEST_KEY_SHA256", "").split(",") if d.strip()
+        )
+        bad_digests = [d for d in key_digests if not _SHA256_HEX.fullmatch(d)]
+        if bad_digests:
+            problems.append(
+                f"MONITOR_INGEST_KEY_SHA256 must be SHA-256 digests in hex, comma-separated "
+                f"({len(bad_digests)} are not)"
+            )
+
         overrides: dict[str, Any] = {}
         defaults = Thresholds()
         for name, kind in Thresholds.types().items():
@@ -149,6 +191,16 @@ class Settings:
             graph_max_retries=int(number("MONITOR_GRAPH_MAX_RETRIES", cls.graph_max_retries, int, 0)),
             telemetry_console=text("MONITOR_TELEMETRY_CONSOLE", "").lower() in ("1", "true", "yes"),
             thresholds=replace(defaults, **overrides),
+            pass_queue_name=queue_name,
+            queue_connection_string=queue_connection,
+            queue_endpoint=queue_endpoint,
+            pass_debounce_seconds=int(
+                number("MONITOR_PASS_DEBOUNCE_SECONDS", cls.pass_debounce_seconds, int, 0)
+            ),
+            ingest_max_body_bytes=int(
+                number("MONITOR_INGEST_MAX_BODY_BYTES", cls.ingest_max_body_bytes, int, 1024)
+            ),
+            ingest_key_sha256=key_digests,
         )
         if settings.signin_lookback_days > 30:
             problems.append(
@@ -156,6 +208,10 @@ class Settings:
             )
         if settings.graph_max_retries > 10:
             problems.append("MONITOR_GRAPH_MAX_RETRIES cannot exceed 10 (msgraph-sdk's limit)")
+        if settings.ingest_max_body_bytes > 100 * 1024 * 1024:
+            problems.append(
+                "MONITOR_INGEST_MAX_BODY_BYTES cannot exceed 104857600 (the Functions host's limit)"
+            )
         if settings.graph_retry_delay_seconds > 180:
             problems.append("MONITOR_GRAPH_RETRY_DELAY_SECONDS cannot exceed 180 (msgraph-sdk's limit)")
         if problems:

@@ -127,6 +127,7 @@ def healthy(**changes: Any) -> TenantFacts:
         tap_issuances=Readout.of(()),
         privileged_users=Readout.of({}),
         tap_signins=Readout.of(()),
+        device_reports=Readout.of(()),
     )
     return replace(facts, **changes)
 
