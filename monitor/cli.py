@@ -1,10 +1,11 @@
 """`python -m monitor`: the same passes the Functions app runs, from a terminal.
 
-    scan      one pass against a tenant snapshot directory, served by the Graph simulator (SPEC §2)
-    run       one pass against the configured Graph and Table Storage (what the timer runs)
-    findings  the findings ledger kept in Table Storage
-    status    the health report (what GET /api/health returns)
-    rules     the rule catalog (--format markdown writes docs/rules.md)
+    scan         one pass against a tenant snapshot directory, served by the Graph simulator
+    run          one pass against the configured Graph and Table Storage (what the timer runs)
+    findings     the findings ledger kept in Table Storage
+    status       the health report (what GET /api/health returns)
+    rules        the rule catalog (--format markdown writes docs/rules.md)
+    permissions  the least-privilege Graph permissions, each with the rules and features that need it
 
 Exit codes: 0 the command ran (whatever it found); 1 it could not finish (Graph or storage failed);
 2 bad arguments, bad configuration or an unreadable snapshot, with a one-line error on stderr.
@@ -64,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--output", type=Path, help="write the result to this file instead of stdout")
 
     scan = commands.add_parser("scan", help="one pass against a tenant snapshot directory (no Azure needed)")
-    scan.add_argument("--snapshot", type=Path, required=True, help="tenant snapshot directory (SPEC §1)")
+    scan.add_argument(
+        "--snapshot", type=Path, required=True, help="tenant snapshot directory (mirrors Graph's URL space)"
+    )
     scan.add_argument("--now", type=parse_now, help="fix the clock, e.g. 2026-11-20T12:00:00Z (default: now)")
     output_options(scan, "json")
 
@@ -83,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="the rule catalog (markdown: docs/rules.md)")
     rules.add_argument("--format", choices=("table", "markdown"), default="table", help="default: table")
     rules.add_argument("--output", type=Path, help="write to this file instead of stdout")
+
+    permissions = commands.add_parser(
+        "permissions", help="the Graph application permissions the monitor needs, and what needs each"
+    )
+    output_options(permissions, "table")
     return parser
 
 
@@ -167,6 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from monitor.rules.reference import render, render_table
 
             text = render() if args.format == "markdown" else render_table()
+        elif args.command == "permissions":
+            from monitor import permissions
+
+            text = _json(permissions.manifest()) if args.format == "json" else permissions.render_table()
         else:
             text = _status(args)
         _emit(text, args.output)

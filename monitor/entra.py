@@ -1,4 +1,6 @@
-"""Facts about Entra ID, Intune and PIN reset that the monitor relies on (../shared/DOMAIN.md).
+"""Facts about Entra ID, Intune and PIN reset that the monitor relies on.
+
+docs/facts.md gives each one's public source.
 
 Nothing here talks to anything: these are constants and the small pure functions that interpret them.
 """
@@ -16,7 +18,7 @@ PIN_RESET_APPS: Final[dict[str, str]] = {
     PIN_RESET_CLIENT_APP_ID: "Microsoft Pin Reset Client Production",
 }
 
-# The admin-consent links of seed 003 (Microsoft's "PIN reset" page links the same two apps).
+# The admin-consent links of the two apps, as Microsoft's "PIN reset" page gives them.
 CONSENT_URLS: Final[dict[str, str]] = {
     PIN_RESET_SERVICE_APP_ID: (
         "https://login.windows.net/common/oauth2/authorize?response_type=code"
@@ -35,7 +37,10 @@ PIN_RESET_DOC: Final = (
 
 
 class ErrorClass(StrEnum):
-    """What a sign-in's AADSTS error code says about PIN reset (DOMAIN.md, "Error codes")."""
+    """What a sign-in's AADSTS error code says about PIN reset.
+
+    From Microsoft Entra's "authentication and authorization error codes" reference.
+    """
 
     SUCCESS = "success"
     CONSENT_MISSING = "consent-missing"
@@ -75,7 +80,7 @@ def error_class(code: int) -> ErrorClass:
 
 
 # Directory roles whose holders must not get a Temporary Access Pass unnoticed: role template IDs
-# (DOMAIN.md, "Privileged roles").
+# (Microsoft Entra built-in roles; docs/facts.md).
 PRIVILEGED_ROLES: Final[dict[str, str]] = {
     "62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
     "e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",

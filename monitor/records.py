@@ -9,11 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from monitor.entra import PIN_RESET_APPS, ErrorClass, error_class
 
 T = TypeVar("T")
+
+
+def iso(moment: datetime) -> str:
+    """A time as every output of the monitor writes it: UTC, whole seconds, `Z`."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +215,18 @@ class TapIssuance:
         start = self.start or self.issued_at
         return start + timedelta(minutes=self.lifetime_minutes or fallback_lifetime_minutes)
 
+    def to_json(self) -> dict[str, Any]:
+        """The one public shape of an issuance (scan, the SOC view, finding evidence), in Graph's names."""
+        return {
+            "auditId": self.audit_id,
+            "issuedBy": self.issued_by,
+            "issuedDateTime": iso(self.issued_at),
+            "startDateTime": iso(self.start) if self.start else None,
+            "lifetimeInMinutes": self.lifetime_minutes,
+            "isUsableOnce": self.usable_once,
+            "methodUsabilityReason": self.usability or None,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class TapSignIn:
@@ -235,6 +252,31 @@ class TapSignIn:
     # Countries of this user's other successful sign-ins before this one (None: no history read).
     prior_countries: tuple[str, ...] | None
     issuance: TapIssuance | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The one public shape of a TAP sign-in (scan's `tap_signins`, the SOC view, finding evidence):
+        scan's published fields first, then the rest, in Graph's names where Graph has one."""
+        return {
+            "id": self.id,
+            "createdDateTime": iso(self.created),
+            "userPrincipalName": self.user_principal_name,
+            "succeeded": self.succeeded,
+            "ipAddress": self.ip_address,
+            "countryOrRegion": self.country,
+            "deviceId": self.device_id,
+            "riskLevel": self.risk_during_signin,
+            "userId": self.user_id,
+            "errorCode": self.error_code,
+            "failureReason": self.failure_reason,
+            "app": self.app_display_name,
+            "city": self.city,
+            "deviceName": self.device_name,
+            "operatingSystem": self.operating_system,
+            "riskLevelAggregated": self.risk_aggregated,
+            "riskState": self.risk_state,
+            "priorCountries": list(self.prior_countries) if self.prior_countries is not None else None,
+            "issuance": self.issuance.to_json() if self.issuance else None,
+        }
 
 
 CanReset = Literal["DestructiveOnly", "DestructiveAndNonDestructive", ""]

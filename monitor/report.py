@@ -1,4 +1,4 @@
-"""A pass's result as people and scripts read it: SPEC §2's JSON, or a table for a terminal."""
+"""A pass's result as people and scripts read it: scan's JSON, or a table for a terminal."""
 
 from __future__ import annotations
 
@@ -7,56 +7,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from monitor.pipeline import PassResult
-from monitor.records import TapSignIn
 from monitor.rules.evidence import iso
 from monitor.store.base import StoredFinding
 
 
 def to_json(result: PassResult) -> dict[str, Any]:
-    """The `scan` JSON document, exactly in SPEC §2's shape (extra counters live inside `stats`)."""
+    """The `scan` JSON document in its published shape (extra counters live inside `stats`)."""
     return {
         "tenant": {"id": result.tenant.id, "displayName": result.tenant.display_name},
         "now": iso(result.now),
         "findings": [f.to_json() for f in result.findings],
         "rules": [r.to_json() for r in result.results],
-        "tap_signins": [tap_signin_json(s) for s in result.tap_signins],
+        "tap_signins": [s.to_json() for s in result.tap_signins],
         "stats": dict(result.stats),
-    }
-
-
-def tap_signin_json(s: TapSignIn) -> dict[str, Any]:
-    """One TAP sign-in for the SOC: SPEC §2's fields first, then who issued the pass and how it was."""
-    issuance = s.issuance
-    return {
-        "id": s.id,
-        "createdDateTime": iso(s.created),
-        "userPrincipalName": s.user_principal_name,
-        "succeeded": s.succeeded,
-        "ipAddress": s.ip_address,
-        "countryOrRegion": s.country,
-        "deviceId": s.device_id,
-        "riskLevel": s.risk_during_signin,
-        "userId": s.user_id,
-        "errorCode": s.error_code,
-        "failureReason": s.failure_reason,
-        "app": s.app_display_name,
-        "city": s.city,
-        "deviceName": s.device_name,
-        "operatingSystem": s.operating_system,
-        "riskLevelAggregated": s.risk_aggregated,
-        "riskState": s.risk_state,
-        "priorCountries": list(s.prior_countries) if s.prior_countries is not None else None,
-        "issuance": {
-            "auditId": issuance.audit_id,
-            "issuedBy": issuance.issued_by,
-            "issuedDateTime": iso(issuance.issued_at),
-            "startDateTime": iso(issuance.start) if issuance.start else None,
-            "lifetimeInMinutes": issuance.lifetime_minutes,
-            "isUsableOnce": issuance.usable_once,
-            "methodUsabilityReason": issuance.usability or None,
-        }
-        if issuance
-        else None,
     }
 
 

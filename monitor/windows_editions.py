@@ -2,11 +2,11 @@
 
 Pure functions over strings and numbers, no I/O. Sources:
 
-- Seed 001 (Microsoft's "PIN reset" page): non-destructive PIN reset works on Enterprise from Windows 10
+- Microsoft's "PIN reset" page: non-destructive PIN reset works on Enterprise from Windows 10
   1709 to 1809, on Enterprise and Pro from 1903, and on Windows 11. The current version of that page
   lists "Windows Enterprise, Education and Pro editions".
 - Windows 10 builds: 1703 = 15063, 1709 = 16299, 1803 = 17134, 1809 = 17763, 1903 = 18362,
-  1909 = 18363, 2004-22H2 = 19041-19045; Windows 11 starts at 22000 (DOMAIN.md).
+  1909 = 18363, 2004-22H2 = 19041-19045; Windows 11 starts at 22000 (Windows 10 and 11 release information).
 - Intune's managedDevice.skuNumber is the GetProductInfo product type
   (learn.microsoft.com/windows/win32/api/sysinfoapi/nf-sysinfoapi-getproductinfo); skuFamily is an
   undocumented string ("Device sku family"), so it is read loosely and skuNumber backs it up.
@@ -218,8 +218,8 @@ def non_destructive_reset(os_version: str, sku_family: str, sku_number: int | No
 
 BOOLEAN_OMA_TYPE: Final = "#microsoft.graph.omaSettingBoolean"
 
-# ./Device/Vendor/MSFT/Policy/PassportForWork/<TenantId>/Policies/EnablePinRecovery, as seed 001 and
-# Microsoft's PIN reset page write it; the CSP reference writes it without "Policy/"
+# ./Device/Vendor/MSFT/Policy/PassportForWork/<TenantId>/Policies/EnablePinRecovery, as Microsoft's PIN reset
+# page writes it; the CSP reference writes it without "Policy/"
 # (./Device/Vendor/MSFT/PassportForWork/...). Both forms, with ./Device, ./User or neither, any case.
 _ENABLE_PIN_RECOVERY = re.compile(
     r"\./(?:(?:device|user)/)?vendor/msft/(?:policy/)?passportforwork/(?P<tenant>[^/]*)"
@@ -227,7 +227,8 @@ _ENABLE_PIN_RECOVERY = re.compile(
     re.IGNORECASE,
 )
 _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
-# What people paste from the docs instead of their tenant ID (seed 001: "TenantId"; seed 003).
+# What people paste from the docs instead of their tenant ID (the PIN reset page's
+# "TenantId" placeholder, also seen in the article 'Enable PIN reset').
 _PLACEHOLDERS: Final = frozenset({"tenantid", "{tenantid}", "<tenantid>", "tenant-id", "tenant_id"})
 
 

@@ -1,4 +1,4 @@
-"""`python -m monitor`: the scan contract (SPEC §2) on every bundled tenant, bad input, and the commands
+"""`python -m monitor`: the scan contract on every bundled tenant, bad input, and the commands
 that run against Table Storage."""
 
 from __future__ import annotations

@@ -3,7 +3,12 @@
 Rules are found by convention: every module of `monitor.rules.catalog` is one rule, and its module name
 is its id with dots and dashes turned into underscores (`consent.pin-reset-service.missing` lives in
 `consent_pin_reset_service_missing.py`). The registry refuses a module that breaks the convention, so
-a rule cannot be renamed in one place and not the other.
+a rule cannot be renamed in one place and not the other, and a rule that names a fact `monitor.sources`
+does not describe.
+
+A rule's own cases live in the module of the same name under `monitor.rules.cases`; `rule_cases()` loads
+them (tests and docs only, never a pass) and adds one generated case per fact the rule reads: the rule is
+skipped, with the reason, when that fact cannot be read.
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ import importlib
 import logging
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from types import ModuleType
 
-from monitor.records import DataUnavailable, TenantFacts
+from monitor import sources
+from monitor.records import DataProblem, DataUnavailable, Readout, TenantFacts
 from monitor.rules import catalog
 from monitor.rules.base import SEVERITIES, Case, Finding, Outcome, Rule, RuleResult
 from monitor.thresholds import Thresholds
@@ -32,7 +38,6 @@ class RegistryError(Exception):
 class CatalogEntry:
     rule: Rule
     evaluate: Callable[[TenantFacts, Thresholds], Outcome]
-    cases: tuple[Case, ...]
     module: str
 
 
@@ -44,20 +49,21 @@ def _entry(module: ModuleType) -> CatalogEntry:
     name = module.__name__.rsplit(".", 1)[-1]
     rule = getattr(module, "RULE", None)
     evaluate = getattr(module, "evaluate", None)
-    cases = getattr(module, "CASES", None)
-    if not isinstance(rule, Rule) or not callable(evaluate) or not isinstance(cases, tuple):
-        raise RegistryError(f"rule module {name} must define RULE (a Rule), evaluate() and CASES (a tuple)")
+    if not isinstance(rule, Rule) or not callable(evaluate):
+        raise RegistryError(f"rule module {name} must define RULE (a Rule) and evaluate()")
     if module_name(rule.id) != name:
         raise RegistryError(f"rule id {rule.id!r} does not match its module {name!r}")
     if rule.severity not in SEVERITIES:
         raise RegistryError(f"rule {rule.id} has unknown severity {rule.severity!r}")
-    statuses = {case.status for case in cases}
-    if not {"pass", "fail"} <= statuses:
-        raise RegistryError(f"rule {rule.id} needs at least one pass case and one fail case")
+    if not rule.reads:
+        raise RegistryError(f"rule {rule.id} must declare the facts it reads (Rule.reads)")
+    unknown_facts = sources.unknown_facts(rule.reads + rule.also_reads)
+    if unknown_facts:
+        raise RegistryError(f"rule {rule.id} reads facts monitor.sources does not describe: {unknown_facts}")
     unknown = set(rule.thresholds) - set(Thresholds.names())
     if unknown:
         raise RegistryError(f"rule {rule.id} names unknown thresholds {sorted(unknown)}")
-    return CatalogEntry(rule, evaluate, cases, module.__name__)
+    return CatalogEntry(rule, evaluate, module.__name__)
 
 
 @cache
@@ -75,6 +81,39 @@ def load_catalog() -> tuple[CatalogEntry, ...]:
     return tuple(sorted(entries, key=lambda entry: entry.rule.id))
 
 
+def rule_cases(entry: CatalogEntry) -> tuple[Case, ...]:
+    """The rule's own cases, then one generated case per fact it reads: skipped when that fact is not
+    there. The generated cases start from the module's `BASE` facts (default: the healthy tenant), a
+    tenant in which the rule needs every fact it reads."""
+    name = entry.module.rsplit(".", 1)[-1]
+    try:
+        module = importlib.import_module(f"monitor.rules.cases.{name}")
+    except ModuleNotFoundError as exc:
+        raise RegistryError(f"rule {entry.rule.id} has no cases module monitor.rules.cases.{name}") from exc
+    cases = getattr(module, "CASES", None)
+    if not isinstance(cases, tuple) or not all(isinstance(c, Case) for c in cases):
+        raise RegistryError(f"monitor.rules.cases.{name} must define CASES, a tuple of Case")
+    if not {"pass", "fail"} <= {case.status for case in cases}:
+        raise RegistryError(f"rule {entry.rule.id} needs at least one pass case and one fail case")
+    base = getattr(module, "BASE", None)
+    if base is None:
+        from monitor.rules.cases._builders import healthy
+
+        base = healthy()
+    generated = tuple(
+        Case(
+            f"is skipped when {sources.FACTS[fact].description} cannot be read (generated)",
+            replace(
+                base,
+                **{fact: Readout.missing(DataProblem("skipped", f"permission missing: {fact}", fact))},
+            ),
+            "skipped",
+        )
+        for fact in entry.rule.reads
+    )
+    return cases + generated
+
+
 def run_rule(entry: CatalogEntry, facts: TenantFacts, thresholds: Thresholds) -> RuleResult:
     rule_id = entry.rule.id
     try:
@@ -88,7 +127,7 @@ def run_rule(entry: CatalogEntry, facts: TenantFacts, thresholds: Thresholds) ->
     for finding in outcome.findings:
         if finding.rule != rule_id:
             return RuleResult(rule_id, "error", f"the rule produced a finding for {finding.rule!r}")
-        # One finding per rule and subject (SPEC §2): the first one stands.
+        # One finding per rule and subject: the first one stands.
         findings.setdefault(finding.subject, finding)
     return RuleResult(rule_id, outcome.status, outcome.reason, tuple(findings.values()))
 

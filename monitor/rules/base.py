@@ -1,9 +1,10 @@
 """What a rule is made of: metadata, findings, outcomes, results and test cases.
 
-A rule is a module in `monitor.rules.catalog` holding `RULE` (its metadata), a pure
-`evaluate(facts, thresholds) -> Outcome`, and `CASES` (its own pass, fail and skip cases). Rules read
-`TenantFacts` only; touching data that could not be read raises `DataUnavailable`, which the engine
-reports as `skipped` or `error` with the reason, never as a pass.
+A rule is a module in `monitor.rules.catalog` holding `RULE` (its metadata, including the facts it
+reads) and a pure `evaluate(facts, thresholds) -> Outcome`. Its own pass, fail and skip cases sit beside
+it in `monitor.rules.cases`, out of the production import path. Rules read `TenantFacts` only; touching
+data that could not be read raises `DataUnavailable`, which the engine reports as `skipped` or `error`
+with the reason, never as a pass.
 """
 
 from __future__ import annotations
@@ -51,10 +52,16 @@ class Rule:
     title: str
     severity: Severity
     subject: SubjectKind
-    # Why the rule exists, citing the seed document or Microsoft page it comes from.
+    # Why the rule exists, citing the public source it comes from (a Microsoft Learn page by URL, or a
+    # public article by its title).
     rationale: str
     remediation: str
     references: tuple[str, ...]
+    # The facts (fields of TenantFacts, described in monitor.sources) the rule cannot conclude without:
+    # when one cannot be read the rule is skipped with the reason.
+    reads: tuple[str, ...] = ()
+    # Facts the rule uses when they are there (evidence, context) and goes without otherwise.
+    also_reads: tuple[str, ...] = ()
     # The thresholds (fields of Thresholds) this rule reads, for docs/rules.md.
     thresholds: tuple[str, ...] = ()
 

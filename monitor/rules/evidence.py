@@ -9,11 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from monitor.entra import CONSENT_ERROR_CODES
-from monitor.records import SignInHour
+from monitor.records import SignInHour, iso
 
-
-def iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+__all__ = ["FailureSummary", "consent_failures", "iso", "last_success"]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from monitor.rules import CatalogEntry, load_catalog
+from monitor import sources
+from monitor.rules import CatalogEntry, load_catalog, rule_cases
 from monitor.thresholds import Thresholds
 
 SUBJECTS = {
@@ -43,13 +44,43 @@ def _section(entry: CatalogEntry) -> list[str]:
         "",
         f"*Fix.* {rule.remediation}",
         "",
+        *_needs(rule.reads, rule.also_reads),
     ]
     if rule.thresholds:
         defaults = Thresholds()
         settings = ", ".join(f"`MONITOR_{n.upper()}` = {getattr(defaults, n)}" for n in rule.thresholds)
         lines += [f"*Thresholds.* {settings}.", ""]
     lines += ["*References.*", ""] + [f"- {ref}" for ref in rule.references] + [""]
-    lines += ["*Its own test cases.*", ""] + [f"- {case.status}: {case.name}" for case in entry.cases] + [""]
+    lines += (
+        ["*Its own test cases.*", ""] + [f"- {case.status}: {case.name}" for case in rule_cases(entry)] + [""]
+    )
+    return lines
+
+
+def _needs(reads: tuple[str, ...], also: tuple[str, ...]) -> list[str]:
+    facts = [sources.FACTS[name] for name in reads]
+    lines = [
+        "*Reads.* "
+        + "; ".join(f"{f.description} ({', '.join(f'`{s}`' for s in f.sources)})" for f in facts)
+        + ".",
+        "",
+        "*Needs.* Graph application permission(s) "
+        + ", ".join(f"`{p}`" for p in sources.permissions_of(reads))
+        + "; licence: "
+        + (", ".join(sources.licences_of(reads)) or "none beyond Microsoft Entra ID Free")
+        + ". Skipped, with the reason, when they are missing.",
+        "",
+    ]
+    partial = [f.partial for f in facts if f.partial]
+    if partial:
+        lines += [
+            "*Partly.* Without more, the rule checks only part and says so in its reason: "
+            + "; ".join(partial)
+            + ".",
+            "",
+        ]
+    if also:
+        lines += ["*Uses when there.* " + "; ".join(sources.FACTS[n].description for n in also) + ".", ""]
     return lines
 
 

@@ -6,15 +6,15 @@ import types
 
 import pytest
 
-from monitor.rules import CatalogEntry, RegistryError, _entry, load_catalog, run_rule
+from monitor.rules import CatalogEntry, RegistryError, _entry, load_catalog, rule_cases, run_rule
 from monitor.rules.base import SEVERITIES, Case, Rule, passed
-from monitor.rules.cases import healthy
+from monitor.rules.cases._builders import healthy
 from monitor.thresholds import Thresholds
 
 CASES = [
     pytest.param(entry, case, id=f"{entry.rule.id}: {case.name}")
     for entry in load_catalog()
-    for case in entry.cases
+    for case in rule_cases(entry)
 ]
 
 
@@ -36,9 +36,12 @@ def test_rule_case(entry: CatalogEntry, case: Case) -> None:
 
 
 @pytest.mark.parametrize("entry", load_catalog(), ids=lambda e: e.rule.id)
-def test_rule_has_pass_fail_and_skip_cases(entry: CatalogEntry) -> None:
-    assert {"pass", "fail"} <= {case.status for case in entry.cases}
-    assert {"skipped", "error"} & {case.status for case in entry.cases}, "a case for data that cannot be read"
+def test_rule_has_pass_fail_and_a_generated_skip_case_per_fact_it_reads(entry: CatalogEntry) -> None:
+    cases = rule_cases(entry)
+    assert {"pass", "fail"} <= {case.status for case in cases}
+    generated = [case for case in cases if case.name.endswith("(generated)")]
+    assert len(generated) == len(entry.rule.reads)
+    assert {case.status for case in generated} == {"skipped"}
 
 
 def test_no_rule_fires_on_the_healthy_tenant() -> None:
@@ -48,7 +51,7 @@ def test_no_rule_fires_on_the_healthy_tenant() -> None:
     assert fired == []
 
 
-def test_catalog_holds_the_issue_2_rules() -> None:
+def test_catalog_holds_the_consent_rules() -> None:
     assert {
         "consent.pin-reset-service.missing",
         "consent.pin-reset-client.missing",
@@ -59,9 +62,10 @@ def test_catalog_holds_the_issue_2_rules() -> None:
 
 def fake_rule_module(module_name: str, rule_id: str) -> types.ModuleType:
     module = types.ModuleType(f"monitor.rules.catalog.{module_name}")
-    module.RULE = Rule(rule_id, "t", "low", "tenant", "r", "fix", ("ref",))  # type: ignore[attr-defined]
+    module.RULE = Rule(  # type: ignore[attr-defined]
+        rule_id, "t", "low", "tenant", "r", "fix", ("ref",), reads=("tap_policy",)
+    )
     module.evaluate = lambda facts, thresholds: passed("ok")  # type: ignore[attr-defined]
-    module.CASES = (Case("p", healthy(), "pass"), Case("f", healthy(), "fail"))  # type: ignore[attr-defined]
     return module
 
 
@@ -77,11 +81,25 @@ def test_registry_accepts_a_rule_named_by_convention() -> None:
     )
 
 
-def test_registry_refuses_a_module_without_cases() -> None:
+def test_registry_refuses_a_rule_that_does_not_say_what_it_reads() -> None:
     module = fake_rule_module("x_y", "x.y")
-    del module.CASES
-    with pytest.raises(RegistryError, match="CASES"):
+    module.RULE = Rule("x.y", "t", "low", "tenant", "r", "fix", ("ref",))  # type: ignore[attr-defined]
+    with pytest.raises(RegistryError, match="must declare the facts it reads"):
         _entry(module)
+
+
+def test_registry_refuses_a_fact_the_sources_do_not_describe() -> None:
+    module = fake_rule_module("x_y", "x.y")
+    module.RULE = Rule(  # type: ignore[attr-defined]
+        "x.y", "t", "low", "tenant", "r", "fix", ("ref",), reads=("tap_policy", "moon_phase")
+    )
+    with pytest.raises(RegistryError, match=r"does not describe: \['moon_phase'\]"):
+        _entry(module)
+
+
+def test_a_rule_without_a_cases_module_cannot_list_its_cases() -> None:
+    with pytest.raises(RegistryError, match=r"has no cases module monitor\.rules\.cases\.x_y"):
+        rule_cases(_entry(fake_rule_module("x_y", "x.y")))
 
 
 def test_a_rule_that_crashes_reports_error_and_does_not_stop_the_others() -> None:

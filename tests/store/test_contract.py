@@ -199,7 +199,7 @@ def test_runs_come_back_newest_first_and_latest_per_tenant(store: StateStore) ->
 
 
 def test_tap_issuances_upsert_by_audit_id_and_come_back_oldest_first(store: StateStore) -> None:
-    from monitor.rules.cases import ALICE, BOB, issuance
+    from monitor.rules.cases._builders import ALICE, BOB, issuance
 
     older, newer = issuance(BOB, 40, n=2, lifetime=None, once=None), issuance(ALICE, 30)
     store.save_tap_issuances(TENANT, [newer, older])
@@ -211,7 +211,7 @@ def test_tap_issuances_upsert_by_audit_id_and_come_back_oldest_first(store: Stat
 
 
 def test_tap_signins_round_trip_with_their_issuance_and_history(store: StateStore) -> None:
-    from monitor.rules.cases import ALICE, BOB, tap_signin
+    from monitor.rules.cases._builders import ALICE, BOB, tap_signin
 
     first = tap_signin(ALICE, 29, n=1, prior=())
     second = tap_signin(BOB, 2, n=2, country="NG", prior=("DE", "FR"), risk="high")

@@ -12,7 +12,6 @@ from monitor.rules.evidence import consent_failures, iso, last_success
 CONSENT_REFERENCES = (
     PIN_RESET_DOC,
     "https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent",
-    "seeds/003_b47aee5c928e364e.txt (Enable PIN reset: CAA20004 and the two consent URLs)",
 )
 
 
@@ -20,10 +19,11 @@ def consent_remediation(app_id: str) -> str:
     return (
         f"Sign in as a Global Administrator (or another role allowed to grant tenant-wide admin consent) "
         f"and open the admin-consent link for {PIN_RESET_APPS[app_id]}: {CONSENT_URLS[app_id]} . "
-        "Accept the consent prompt; the page may stay grey or show 'page not found' afterwards (seeds "
-        "002, 003), which is expected. Then check Entra admin center > Enterprise applications, search "
-        "'Microsoft PIN', and confirm both Microsoft Pin Reset Service Production and Microsoft Pin "
-        "Reset Client Production are listed and enabled."
+        "Accept the consent prompt; the page may stay grey or show 'page not found' afterwards (the "
+        "articles 'Intune – Passcode Reset and Microsoft PIN Reset Service' and 'Enable PIN reset' both "
+        "report it), which is expected. Then check Entra admin center > Enterprise applications, search "
+        "'Microsoft PIN', and confirm both Microsoft Pin Reset Service Production and Microsoft Pin Reset "
+        "Client Production are listed and enabled."
     )
 
 

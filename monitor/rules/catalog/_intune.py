@@ -1,6 +1,6 @@
 """What the Intune rules share: which devices count, and what a policy does for PIN recovery.
 
-A policy "enables PIN recovery" (DOMAIN.md, seeds 001 and 003) when it is
+A policy "enables PIN recovery" (Microsoft's PIN reset page, and the PassportForWork CSP reference) when it is
 - an Identity protection template (windowsIdentityProtectionConfiguration) with pinRecoveryEnabled true,
 - a custom profile with a valid EnablePinRecovery OMA-URI (this tenant's ID, Boolean, true), or
 - a settings catalog or endpoint security policy whose Enable Pin Recovery setting

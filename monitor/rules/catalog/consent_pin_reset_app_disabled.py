@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from monitor.entra import PIN_RESET_DOC
 from monitor.records import TenantFacts
-from monitor.rules.base import Case, Outcome, Rule, failed, passed
-from monitor.rules.cases import CLIENT, SERVICE, consent, healthy, unavailable
+from monitor.rules.base import Outcome, Rule, failed, passed
 from monitor.rules.evidence import consent_failures
 from monitor.thresholds import Thresholds
 
@@ -15,7 +14,7 @@ RULE = Rule(
     severity="high",
     subject="app",
     rationale=(
-        "Seed 002 (Intune – Passcode Reset and Microsoft PIN Reset Service) says to filter Enterprise "
+        "The article 'Intune – Passcode Reset and Microsoft PIN Reset Service' says to filter Enterprise "
         "applications on status Enabled and make sure both PIN reset apps show up: a consented app whose "
         "service principal is disabled (accountEnabled false) cannot sign anyone in, and resets fail with "
         "AADSTS7000112 / 70001 (application is disabled)."
@@ -26,6 +25,8 @@ RULE = Rule(
         "PATCH /servicePrincipals/{id} with accountEnabled true). Check the directory audit log for who "
         "disabled it and why before re-enabling."
     ),
+    reads=("consent",),
+    also_reads=("pin_reset_hours",),
     references=(
         PIN_RESET_DOC,
         "https://learn.microsoft.com/entra/identity/enterprise-apps/disable-user-sign-in-portal",
@@ -63,27 +64,3 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
             )
         )
     return failed(findings, f"{len(findings)} PIN reset app(s) disabled")
-
-
-CASES = (
-    Case("passes when both apps are enabled", healthy(), "pass"),
-    Case(
-        "passes when an app is missing rather than disabled",
-        healthy(consent=consent(client="missing")),
-        "pass",
-    ),
-    Case(
-        "fails for the disabled service app", healthy(consent=consent(service="disabled")), "fail", (SERVICE,)
-    ),
-    Case(
-        "fails once per disabled app",
-        healthy(consent=consent(service="disabled", client="disabled")),
-        "fail",
-        (SERVICE, CLIENT),
-    ),
-    Case(
-        "is skipped without Application.Read.All",
-        healthy(consent=unavailable("skipped", "permission missing: Application.Read.All")),
-        "skipped",
-    ),
-)

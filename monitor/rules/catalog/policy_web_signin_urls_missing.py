@@ -5,23 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.entra import PIN_RESET_DOC
-from monitor.records import CatalogSetting, TenantFacts
-from monitor.rules.base import Case, Finding, Outcome, Rule, failed, passed
-from monitor.rules.cases import TENANT, healthy, unavailable
+from monitor.records import TenantFacts
+from monitor.rules.base import Outcome, Rule, failed, passed
 from monitor.rules.catalog._intune import (
     INTUNE_CUSTOM_PROFILE_DOC,
     SETTINGS_CATALOG_DOC,
     WEB_SIGNIN_CSP_DOC,
     device_activity,
     web_signin_policies,
-)
-from monitor.rules.intune_cases import (
-    PILOT_GROUP,
-    WEB_SIGNIN_SETTING,
-    catalog_policy,
-    federated,
-    policies,
-    web_signin_profile,
 )
 from monitor.thresholds import Thresholds
 
@@ -31,7 +22,7 @@ RULE = Rule(
     severity="medium",
     subject="tenant",
     rationale=(
-        "Microsoft's PIN reset page (seed 001, 'Configure Web Sign-in Allowed URLs for Third Party "
+        "Microsoft's PIN reset page ('Configure Web Sign-in Allowed URLs for Third Party "
         "Identity Providers on Azure AD Joined Devices'): PIN reset on Entra joined devices runs in web "
         "sign-in, which only navigates to allowed domains. When a domain is federated to AD FS or another "
         "identity provider, the ConfigureWebSignInAllowedUrls policy must list that provider's hosts, or "
@@ -46,12 +37,13 @@ RULE = Rule(
         "./Vendor/MSFT/Policy/Config/Authentication/ConfigureWebSignInAllowedUrls, data type String, "
         "and the same value. Assign it to the groups holding your Entra joined Windows devices."
     ),
+    reads=("domains", "device_policies"),
+    also_reads=("windows_devices",),
     references=(
         PIN_RESET_DOC,
         WEB_SIGNIN_CSP_DOC,
         SETTINGS_CATALOG_DOC,
         INTUNE_CUSTOM_PROFILE_DOC,
-        "seeds/001_5fca4348fa150340.txt (ConfigureWebSignInAllowedUrls for federated tenants)",
     ),
 )
 
@@ -71,7 +63,8 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
     }
     joined = ""
     if facts.windows_devices.available:
-        # The setting matters for Entra joined devices (seed 001); say how many there are, when known.
+        # The setting matters for Entra joined devices (Microsoft's PIN reset page): say how many there
+        # are, when known.
         active = device_activity(facts, thresholds).active
         count = sum(1 for d in active if d.join_type.lower() == "azureadjoined")
         evidence["activeAzureADJoinedDevices"] = count
@@ -92,99 +85,3 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
 
 
 # --- cases ------------------------------------------------------------------------------------------
-
-
-def _names_domains(findings: tuple[Finding, ...]) -> None:
-    evidence = findings[0].evidence
-    assert evidence == {
-        "federatedDomains": ["fabrikam.com", "litware.fr"],
-        "webSignInPolicies": [],
-        "activeAzureADJoinedDevices": 2,
-    }, evidence
-
-
-def _says_why_not(findings: tuple[Finding, ...]) -> None:
-    why = {p["id"]: (p["value"], p["why"]) for p in findings[0].evidence["webSignInPolicies"]}
-    assert why == {
-        "ws-draft": (
-            "sts.fabrikam.com;login.fabrikam.com",
-            "it is not assigned (no included group, all devices or all users; exclusions do not count)",
-        ),
-        "ws-empty": ("", "the allowed URLs are empty"),
-        "ws-catalog-empty": ("", "the allowed URLs are empty"),
-    }, why
-
-
-CASES = (
-    Case("passes when no domain is federated", healthy(), "pass"),
-    Case(
-        "passes when no domain is federated, even without Intune",
-        healthy(device_policies=unavailable("skipped", "licence missing: needs Microsoft Intune")),
-        "pass",
-    ),
-    Case(
-        "passes with an assigned custom OMA-URI",
-        healthy(domains=federated("fabrikam.com"), device_policies=policies(web_signin_profile("ws-1"))),
-        "pass",
-    ),
-    Case(
-        "passes with the ./Device form and a value Intune keeps encrypted",
-        healthy(
-            domains=federated("fabrikam.com"),
-            device_policies=policies(
-                web_signin_profile(
-                    "ws-2",
-                    "****",
-                    oma_uri="./Device/Vendor/MSFT/Policy/Config/Authentication/ConfigureWebSignInAllowedUrls",
-                    encrypted=True,
-                )
-            ),
-        ),
-        "pass",
-    ),
-    Case(
-        "passes with an assigned settings catalog list",
-        healthy(
-            domains=federated("fabrikam.com"),
-            device_policies=policies(
-                catalog_policy(
-                    "ws-sc",
-                    CatalogSetting(WEB_SIGNIN_SETTING, ("sts.fabrikam.com", "login.fabrikam.com")),
-                    targets=(PILOT_GROUP,),
-                )
-            ),
-        ),
-        "pass",
-    ),
-    Case(
-        "fails for federated domains with no policy, naming them",
-        healthy(domains=federated("fabrikam.com", "litware.fr")),
-        "fail",
-        (TENANT.id,),
-        check=_names_domains,
-    ),
-    Case(
-        "fails when the policies that set it are unassigned or empty",
-        healthy(
-            domains=federated("fabrikam.com"),
-            device_policies=policies(
-                web_signin_profile("ws-draft", targets=()),
-                web_signin_profile("ws-empty", "  "),
-                catalog_policy("ws-catalog-empty", CatalogSetting(WEB_SIGNIN_SETTING, "")),
-            ),
-        ),
-        "fail",
-        (TENANT.id,),
-        check=_says_why_not,
-    ),
-    Case(
-        "is skipped when domains cannot be read",
-        healthy(domains=unavailable("skipped", "permission missing: Domain.Read.All")),
-        "skipped",
-    ),
-    Case(
-        "is skipped for a federated tenant without Intune",
-        healthy(domains=federated("fabrikam.com"), device_policies=unavailable("skipped", "licence missing")),
-        "skipped",
-    ),
-)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from monitor.records import Readout, TenantFacts
-from monitor.rules.base import Case, Finding, Outcome, Rule, failed, passed
-from monitor.rules.cases import healthy, tap_policy, unavailable
+from monitor.records import TenantFacts
+from monitor.rules.base import Outcome, Rule, failed, passed
 from monitor.rules.catalog._tap import (
     POLICY_PORTAL,
     TAP_DOC,
     TAP_POLICY_API,
     TAP_POLICY_ID,
-    TAP_SEED,
     policy_evidence,
 )
 from monitor.thresholds import Thresholds
@@ -21,15 +19,16 @@ RULE = Rule(
     severity="medium",
     subject="policy",
     rationale=(
-        "Seed 004: a TAP is a time-limited passcode; the longer it lives, the longer a leaked pass opens "
-        "the account. The portal's default maximum is 8 hours (DOMAIN.md); Graph allows up to 30 days. "
-        "The limit is configurable (tap_max_lifetime_hours)."
+        "A TAP is a time-limited passcode (Microsoft's Temporary Access Pass page); the longer it lives, "
+        "the longer a leaked pass opens the account. The portal's default maximum is 8 hours; Graph allows "
+        "up to 30 days (43,200 min). The limit is configurable (tap_max_lifetime_hours)."
     ),
     remediation=(
         f"In {POLICY_PORTAL} > Configure, lower 'Maximum lifetime' to the limit or less (and the default "
         "lifetime with it). Recovery needs minutes, not days."
     ),
-    references=(TAP_DOC, TAP_POLICY_API, TAP_SEED),
+    reads=("tap_policy",),
+    references=(TAP_DOC, TAP_POLICY_API),
     thresholds=("tap_max_lifetime_hours",),
 )
 
@@ -54,33 +53,3 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
         ],
         f"maximum lifetime {longest} min exceeds {limit} min",
     )
-
-
-def _quotes_the_limit(findings: tuple[Finding, ...]) -> None:
-    assert (findings[0].evidence["maximumLifetimeInMinutes"], findings[0].evidence["limitInMinutes"]) == (
-        1440,
-        480,
-    )
-
-
-CASES = (
-    Case("passes at the portal default of 8 hours", healthy(), "pass"),
-    Case(
-        "fails at 24 hours",
-        healthy(tap_policy=Readout.of(tap_policy(maximum_lifetime_minutes=1440))),
-        "fail",
-        (TAP_POLICY_ID,),
-        check=_quotes_the_limit,
-    ),
-    Case(
-        "passes at 24 hours when the limit is raised to 24",
-        healthy(tap_policy=Readout.of(tap_policy(maximum_lifetime_minutes=1440))),
-        "pass",
-        thresholds=Thresholds(tap_max_lifetime_hours=24),
-    ),
-    Case(
-        "is skipped without permission to read the policy",
-        healthy(tap_policy=unavailable("skipped", "permission missing")),
-        "skipped",
-    ),
-)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from monitor.records import Readout, TenantFacts
-from monitor.rules.base import Case, Outcome, Rule, failed, passed
-from monitor.rules.cases import healthy, tap_policy, unavailable
+from monitor.records import TenantFacts
+from monitor.rules.base import Outcome, Rule, failed, passed
 from monitor.rules.catalog._tap import (
     POLICY_PORTAL,
     TAP_DOC,
     TAP_POLICY_API,
     TAP_POLICY_ID,
-    TAP_SEED,
     policy_evidence,
 )
 from monitor.thresholds import Thresholds
@@ -23,14 +21,16 @@ RULE = Rule(
     rationale=(
         "A pass that stays usable for its whole lifetime can be replayed by whoever sees it (on a helpdesk "
         "ticket, in chat) until it expires; a one-time pass is spent by the sign-in it was meant for. "
-        "Microsoft's TAP guidance (and DOMAIN.md: isUsableOnce) make one-time use the setting to prefer; "
-        "seed 004 shows the recovery flow only needs one sign-in to register new methods."
+        "Microsoft's TAP guidance (the policy's isUsableOnce) makes one-time use the setting to prefer; the "
+        "article 'Using Temporary Access Pass in Azure AD for account access recovery' shows the recovery "
+        "flow only needs one sign-in to register new methods."
     ),
     remediation=(
         f"In {POLICY_PORTAL} > Configure, set 'Require one-time use' to Yes. Passes already issued keep "
         "their setting until they expire or are deleted."
     ),
-    references=(TAP_DOC, TAP_POLICY_API, TAP_SEED),
+    reads=("tap_policy",),
+    references=(TAP_DOC, TAP_POLICY_API),
 )
 
 
@@ -52,24 +52,3 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
         ],
         "isUsableOnce is false",
     )
-
-
-CASES = (
-    Case("passes when passes are one-time", healthy(), "pass"),
-    Case(
-        "fails when passes are multi-use",
-        healthy(tap_policy=Readout.of(tap_policy(is_usable_once=False))),
-        "fail",
-        (TAP_POLICY_ID,),
-    ),
-    Case(
-        "passes when the method is disabled (nothing to replay)",
-        healthy(tap_policy=Readout.of(tap_policy(state="disabled", is_usable_once=False))),
-        "pass",
-    ),
-    Case(
-        "is an error when the policy could not be read",
-        healthy(tap_policy=unavailable("error", "policy: Graph answered 500")),
-        "error",
-    ),
-)

@@ -18,7 +18,7 @@ from monitor.records import (
     Readout,
     TenantDomain,
 )
-from monitor.rules.cases import NOW, TENANT, windows_device
+from monitor.rules.cases._builders import NOW, TENANT, windows_device
 
 PASSPORT_GROUP = "device_vendor_msft_passportforwork_{tenantid}"
 ENABLE_PIN_RECOVERY = f"{PASSPORT_GROUP}_policies_enablepinrecovery"
