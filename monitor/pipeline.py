@@ -13,11 +13,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from azure.core.exceptions import AzureError
+
 from monitor import inventory, telemetry
 from monitor.collectors.directory import read_consent, read_domains, read_tenant, readout
 from monitor.collectors.intune import read_device_policies, read_windows_devices
 from monitor.collectors.signins import (
-    HourlyTally,
     SignInRead,
     floor_hour,
     polling_window,
@@ -33,8 +34,10 @@ from monitor.collectors.tap import (
 )
 from monitor.graph.errors import GraphReadError
 from monitor.graph.session import GraphSession
+from monitor.ingest.stream import recount_signin_hours
 from monitor.records import (
     DataProblem,
+    DeviceReport,
     PinResetSignIn,
     Readout,
     SignInHour,
@@ -48,6 +51,7 @@ from monitor.rules import evaluate_all
 from monitor.rules.base import SEVERITIES, Finding, RuleResult
 from monitor.settings import Settings
 from monitor.store.base import FindingChanges, RunRecord, StateStore
+from monitor.store.ingest import IngestStore
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +96,9 @@ async def poll_pin_reset_signins(
     lookback = timedelta(days=settings.signin_lookback_days)
     checkpoint = store.checkpoint(tenant_id, SIGNIN_STREAM)
     start, end = polling_window(checkpoint, now, timedelta(minutes=settings.signin_overlap_minutes), lookback)
-    tally = HourlyTally()
 
     def keep(signins: list[PinResetSignIn]) -> None:
         store.save_pin_reset_signins(tenant_id, signins)
-        for signin in signins:
-            tally.add(signin)
 
     with telemetry.tracer.start_as_current_span("collect.signins") as span:
         span.set_attribute("window.start", start.isoformat())
@@ -110,7 +111,9 @@ async def poll_pin_reset_signins(
             return Readout.missing(exc.problem()), None
         span.set_attribute("signins.received", read.received)
         span.set_attribute("signins.kept", read.kept)
-    store.replace_signin_hours(tenant_id, start, floor_hour(end) + timedelta(hours=1), tally.hours())
+    # Counted from the stored sign-ins, not from this read alone: the log stream may have stored some
+    # that Graph does not return yet, and each stored sign-in counts once whichever path brought it.
+    recount_signin_hours(store, tenant_id, start, floor_hour(end) + timedelta(hours=1))
     store.save_checkpoint(tenant_id, SIGNIN_STREAM, end)
     history = store.signin_hours(tenant_id, floor_hour(now - lookback), floor_hour(now) + timedelta(hours=1))
     return Readout.of(history), read
@@ -198,8 +201,33 @@ def _unread(what: str) -> DataProblem:
     return DataProblem("error", f"{what} were not read in this pass", what)
 
 
+REPORTS = "POST /api/device-reports"
+
+
+def read_device_reports(reports: IngestStore | None, tenant_id: str) -> Readout[tuple[DeviceReport, ...]]:
+    """The latest report each device posted (POST /api/device-reports), from the ingest store."""
+    if reports is None:
+        return Readout.missing(
+            DataProblem("error", "device reports were not read in this pass", "devicereports")
+        )
+    with telemetry.tracer.start_as_current_span("store.device-reports"):
+        try:
+            return Readout.of(tuple(reports.latest_device_reports(tenant_id)))
+        except AzureError as exc:
+            log.warning("device reports not read: %s", type(exc).__name__)
+            return Readout.missing(
+                DataProblem(
+                    "error", f"device reports could not be read: {type(exc).__name__}", "devicereports"
+                )
+            )
+
+
 async def collect(
-    graph: GraphSession, store: StateStore, settings: Settings, now: datetime
+    graph: GraphSession,
+    store: StateStore,
+    settings: Settings,
+    now: datetime,
+    reports: IngestStore | None = None,
 ) -> tuple[TenantFacts, list[DataProblem], dict[str, Any]]:
     with telemetry.tracer.start_as_current_span("collect.tenant"):
         tenant = await read_tenant(graph)
@@ -219,6 +247,7 @@ async def collect(
     with telemetry.tracer.start_as_current_span("collect.roles"):
         privileged = await readout(lambda: read_privileged_users(graph))
     tap = await poll_tap(graph, store, tenant.id, now, settings, tap_policy)
+    device_reports = read_device_reports(reports, tenant.id)
     facts = TenantFacts(
         tenant=tenant,
         now=now,
@@ -231,6 +260,7 @@ async def collect(
         tap_issuances=tap.issuances,
         privileged_users=privileged,
         tap_signins=tap.signins,
+        device_reports=device_reports,
     )
     notes: dict[str, Any] = dict(tap.notes)
     problems = [
@@ -245,6 +275,8 @@ async def collect(
             privileged,
             tap.issuances,
             tap.signins,
+            # A caller without a report store chose not to read reports: nothing failed.
+            *((device_reports,) if reports is not None else ()),
         )
         if r.problem is not None
     ]
@@ -293,13 +325,20 @@ def record_inventory(store: StateStore, facts: TenantFacts) -> dict[str, dict[st
     return counts
 
 
-async def run_pass(graph: GraphSession, store: StateStore, settings: Settings, now: datetime) -> PassResult:
+async def run_pass(
+    graph: GraphSession,
+    store: StateStore,
+    settings: Settings,
+    now: datetime,
+    reports: IngestStore | None = None,
+) -> PassResult:
     """Run one pass. Raises TenantUnreadable if the tenant itself cannot be read, StoreError if the
-    store refuses a write; anything narrower is recorded as a problem and the pass goes on."""
+    store refuses a write; anything narrower is recorded as a problem and the pass goes on. `reports`
+    holds the devices' own reports; without it the device-report rule says they were not read."""
     started = utcnow()
     clock = time.monotonic()
     with telemetry.tracer.start_as_current_span("monitor.pass") as span:
-        facts, problems, notes = await collect(graph, store, settings, now)
+        facts, problems, notes = await collect(graph, store, settings, now, reports)
         span.set_attribute("tenant.id", facts.tenant.id)
         with telemetry.tracer.start_as_current_span("evaluate") as evaluate_span:
             results = evaluate_all(facts, settings.thresholds)

@@ -56,11 +56,13 @@ async def run_configured_pass(
 async def _one_pass(settings: Settings, now: datetime | None) -> PassResult:
     telemetry.configure(settings.telemetry_console)
     store = open_store(settings)
+    reports = open_ingest_store(settings)
     try:
         async with GraphSession(settings) as graph:
-            return await run_pass(graph, store, settings, now or utcnow())
+            return await run_pass(graph, store, settings, now or utcnow(), reports)
     finally:
         store.close()
+        reports.close()
         telemetry.flush()
 
 

@@ -109,6 +109,13 @@ FACTS: Final[dict[str, Fact]] = {
             features=("SOC view of TAP sign-ins", "weekly report: TAP sign-ins by result and risk"),
             partial=f"risk levels need {ENTRA_P2}; without it Graph returns them as 'hidden'",
         ),
+        Fact(
+            "device_reports",
+            "each device's latest dsregcmd /status report (CanReset), posted by the devices themselves",
+            # Not Graph: devices post them to the monitor's own route (docs/ingest.md); no permission.
+            ("POST /api/device-reports",),
+            (),
+        ),
     )
 }
 

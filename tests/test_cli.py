@@ -77,6 +77,7 @@ SKIPPED_WITHOUT_LICENCES = {
     "policy.pin-recovery.not-configured",
     "policy.pin-recovery.oma-uri-invalid",
     "device.pin-reset.unsupported-os",
+    "device.pin-reset.destructive-only",
 }
 FINDING_KEYS = {"rule", "severity", "subject", "title", "detail", "evidence", "remediation", "references"}
 TAP_SIGNIN_KEYS = {

@@ -5,8 +5,8 @@ by the same IDs, so whichever path sees a sign-in first, it is stored once. Hour
 recounted from the stored sign-ins of each hour a batch touched (the poll recounts its window the
 same way), so a sign-in counts once whichever path brought it. Then the rules run over the tenant's
 stored state, with no Graph call: a consent failure or a TAP sign-in raises its finding in the
-invocation that delivered it. Rules whose data is not in the store (devices, policies, roles) report
-"not read" and leave their findings as they are.
+invocation that delivered it. Rules that read data the store does not hold (devices, policies, roles)
+do not run here and leave their findings as they are.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from monitor.records import (
     Tenant,
     TenantFacts,
 )
-from monitor.rules import evaluate_all
+from monitor.rules import load_catalog, run_rule
 from monitor.rules.base import RuleResult
 from monitor.settings import Settings
 from monitor.store.base import FindingChanges, StateStore
@@ -146,7 +146,13 @@ def store_tenant_records(
     store.save_tap_issuances(tenant_id, issuances)
     signins = _merged_tap_signins(store, tenant_id, found.tap_signins, lookback)
     store.save_tap_signins(tenant_id, signins)
-    results = evaluate_all(stored_facts(store, tenant_id, now, settings), settings.thresholds)
+    facts = stored_facts(store, tenant_id, now, settings)
+    # Only rules whose every fact the store holds: the others keep their findings until the next pass.
+    results = tuple(
+        run_rule(entry, facts, settings.thresholds)
+        for entry in load_catalog()
+        if all(getattr(facts, name).available for name in entry.rule.reads)
+    )
     changes = store.save_findings(tenant_id, results, now)
     return TenantIngest(
         tenant_id, len(found.pin_reset_signins), len(signins), len(issuances), results, changes
