@@ -18,7 +18,7 @@ from monitor.ingest.alerts import pass_request
 from monitor.ingest.device_reports import device_report, report_json
 from monitor.ingest.errors import RejectedBody
 from monitor.ingest.resource_logs import LogBatch, event_records, read_records
-from monitor.ingest.routes import Answer, check_request, refused
+from monitor.ingest.routes import Answer, check_body, check_key, refused
 from monitor.ingest.stream import TenantIngest, store_batch
 from monitor.pipeline import PassResult, run_pass, utcnow
 from monitor.rules.evidence import iso
@@ -26,7 +26,7 @@ from monitor.settings import Settings, SettingsError
 from monitor.store import open_store
 from monitor.store.base import RunRecord, StoredFinding
 from monitor.store.ingest import gate_decision, open_ingest_store
-from monitor.store.pass_queue import CONFIGURED_TENANT, PassRequest, open_pass_queue
+from monitor.store.pass_queue import CONFIGURED_TENANT, PassQueue, PassRequest, open_pass_queue
 
 log = logging.getLogger(__name__)
 
@@ -154,11 +154,25 @@ def receive_device_report(
     environ: Mapping[str, str] | None = None,
     now: datetime | None = None,
 ) -> Answer:
-    """POST /api/device-reports (and `monitor ingest-device-report`): store one device's dsregcmd report."""
+    """POST /api/device-reports: the key, then what `monitor ingest-device-report` does."""
     settings = _ingest_settings(environ)
     if isinstance(settings, Answer):
         return settings
-    checked = check_request(headers, params, body, settings, "device-report")
+    return check_key(headers, params, settings) or _store_device_report(headers, body, settings, now)
+
+
+def ingest_device_report(
+    body: bytes, environ: Mapping[str, str] | None = None, now: datetime | None = None
+) -> Answer:
+    """`monitor ingest-device-report FILE`: check and store one report (a local file needs no key)."""
+    settings = Settings.from_env(environ, require_storage=True)  # a SettingsError is the CLI's to report
+    return _store_device_report({}, body, settings, now)
+
+
+def _store_device_report(
+    headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime | None
+) -> Answer:
+    checked = check_body(headers, body, settings, "device-report")
     if isinstance(checked, Answer):
         return checked
     try:
@@ -185,11 +199,21 @@ def receive_azure_monitor_alert(
     environ: Mapping[str, str] | None = None,
     now: datetime | None = None,
 ) -> Answer:
-    """POST /api/azure-monitor-alerts: a fired alert queues a pass for its tenant, answered at once."""
+    """POST /api/azure-monitor-alerts: the key, then what `monitor queue-alert` does."""
     settings = _ingest_settings(environ)
     if isinstance(settings, Answer):
         return settings
-    checked = check_request(headers, params, body, settings, "azure-monitor-alert")
+    return check_key(headers, params, settings) or _queue_alert(headers, body, settings, now)
+
+
+def queue_alert(body: bytes, environ: Mapping[str, str] | None = None, now: datetime | None = None) -> Answer:
+    """`monitor queue-alert FILE`: a fired alert queues a pass for its tenant (a local file needs no key)."""
+    settings = Settings.from_env(environ, require_storage=True)  # a SettingsError is the CLI's to report
+    return _queue_alert({}, body, settings, now)
+
+
+def _queue_alert(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime | None) -> Answer:
+    checked = check_body(headers, body, settings, "azure-monitor-alert")
     if isinstance(checked, Answer):
         return checked
     request = pass_request(checked.document, now or utcnow())
@@ -198,9 +222,7 @@ def receive_azure_monitor_alert(
     if not settings.has_queue:
         return refused(503, "no pass queue configured (MONITOR_QUEUE or MONITOR_QUEUE__queueServiceUri)")
     try:
-        queue = open_pass_queue(
-            settings.queue_connection_string, settings.queue_endpoint, settings.pass_queue_name
-        )
+        queue = _pass_queue(settings)
         try:
             queue.send(request)
         finally:
@@ -210,6 +232,12 @@ def receive_azure_monitor_alert(
         return refused(503, f"Storage Queue unavailable ({type(exc).__name__}); the alert will be sent again")
     log.info("pass queued: tenant=%s alertRule=%s", request.tenant_id, request.alert_rule)
     return Answer(202, {"queued": True, "request": request.to_json()})
+
+
+def _pass_queue(settings: Settings) -> PassQueue:
+    return open_pass_queue(
+        settings.queue_connection_string, settings.queue_endpoint, settings.pass_queue_name
+    )
 
 
 PassOutcome = Literal["ran", "covered", "deferred", "rejected"]
@@ -270,6 +298,16 @@ class LogIngest:
     batch: LogBatch
     tenants: tuple[TenantIngest, ...]
 
+    def summary(self) -> dict[str, int]:
+        """Counts only, for the log line of each batch (no IDs, no user names)."""
+        return {
+            "received": self.batch.received,
+            "ignored": self.batch.ignored,
+            "malformed": self.batch.malformed,
+            "tenants": len(self.tenants),
+            "findingsOpened": sum(len(t.changes.opened) for t in self.tenants),
+        }
+
     def to_json(self) -> dict[str, Any]:
         document = self.batch.to_json()
         for tenant in self.tenants:
@@ -314,3 +352,19 @@ def ingest_log_events(
         len(tenants),
     )
     return LogIngest(batch, tenants)
+
+
+async def run_queued_passes(
+    environ: Mapping[str, str] | None = None, now: datetime | None = None
+) -> list[PassOutcome]:
+    """`monitor run-queued-passes`: what the queue trigger does, for each message waiting now
+    (locally, where no Functions host reads the queue)."""
+    settings = Settings.from_env(environ, require_storage=True)
+    if not settings.has_queue:
+        raise SettingsError(["no pass queue configured (MONITOR_QUEUE or MONITOR_QUEUE__queueServiceUri)"])
+    queue = _pass_queue(settings)
+    try:
+        messages = queue.receive_all()
+    finally:
+        queue.close()
+    return [await run_requested_pass(message, environ, now) for message in messages]

@@ -85,13 +85,3 @@ def check_body(
     if reason is not None:
         return refused(400, reason)
     return Accepted(document)
-
-
-def check_request(
-    headers: Mapping[str, str],
-    params: Mapping[str, str],
-    body: bytes,
-    settings: Settings,
-    schema: SchemaName,
-) -> Answer | Accepted:
-    return check_key(headers, params, settings) or check_body(headers, body, settings, schema)
