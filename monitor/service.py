@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -216,7 +216,7 @@ def _queue_alert(headers: Mapping[str, str], body: bytes, settings: Settings, no
     checked = check_body(headers, body, settings, "azure-monitor-alert")
     if isinstance(checked, Answer):
         return checked
-    request = pass_request(checked.document, now or utcnow())
+    request = pass_request(checked.document, now or _precise_now())
     if request is None:
         return Answer(202, {"queued": False, "reason": "the alert is resolved; no pass needed"})
     if not settings.has_queue:
@@ -238,6 +238,11 @@ def _pass_queue(settings: Settings) -> PassQueue:
     return open_pass_queue(
         settings.queue_connection_string, settings.queue_endpoint, settings.pass_queue_name
     )
+
+
+def _precise_now() -> datetime:
+    """The time to the microsecond: whether a pass began before or after an alert is decided by it."""
+    return datetime.now(UTC)
 
 
 PassOutcome = Literal["ran", "covered", "deferred", "rejected"]
@@ -262,7 +267,7 @@ async def run_requested_pass(
     window = timedelta(seconds=settings.pass_debounce_seconds)
     store = open_ingest_store(settings)
     try:
-        moment = utcnow()
+        moment = _precise_now()
         gate = store.pass_gate(request.tenant_id)
         decision = gate_decision(gate, request.received, moment)
         if decision == "run" and not store.claim_pass(request.tenant_id, request.received, moment, window):

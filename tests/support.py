@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -240,3 +241,12 @@ def configure_monitor(monkeypatch: Any, graph_url: str, storage: str, prefix: st
         "MONITOR_TABLE_PREFIX": prefix,
     }.items():
         monkeypatch.setenv(name, value)
+
+
+@cache
+def indexed_functions() -> dict[str, Any]:
+    """function_app's functions by name, indexed once per process as the Functions host indexes them
+    (the azure-functions library refuses to index an app twice)."""
+    import function_app
+
+    return {f.get_function_name(): f for f in function_app.app.get_functions()}

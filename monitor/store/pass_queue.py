@@ -18,7 +18,6 @@ from azure.storage.queue import QueueClient, TextBase64DecodePolicy, TextBase64E
 
 from monitor.collectors.fields import parse_time
 from monitor.ingest.errors import RejectedBody
-from monitor.rules.evidence import iso
 
 # The tenant an alert names when the action group gives none: the one this deployment reads.
 CONFIGURED_TENANT = "configured"
@@ -36,7 +35,8 @@ class PassRequest:
             "tenantId": self.tenant_id,
             "alertId": self.alert_id,
             "alertRule": self.alert_rule,
-            "receivedDateTime": iso(self.received),
+            # Microseconds kept: the debounce compares it with the time a pass began.
+            "receivedDateTime": self.received.isoformat(),
         }
 
     @classmethod
@@ -60,11 +60,14 @@ class PassQueue:
         self._client = client
         self._created = False
 
-    def send(self, request: PassRequest, delay: timedelta = timedelta(0)) -> None:
+    def _ensure_queue(self) -> None:
         if not self._created:
-            with contextlib.suppress(ResourceExistsError):
+            with contextlib.suppress(ResourceExistsError):  # made by an earlier process: fine
                 self._client.create_queue()
             self._created = True
+
+    def send(self, request: PassRequest, delay: timedelta = timedelta(0)) -> None:
+        self._ensure_queue()
         self._client.send_message(
             orjson.dumps(request.to_json()).decode(),
             visibility_timeout=max(0, int(delay.total_seconds())) or None,
@@ -72,6 +75,7 @@ class PassQueue:
 
     def receive_all(self) -> list[str]:
         """Every visible message's text, taken off the queue (the CLI and tests; Azure uses the trigger)."""
+        self._ensure_queue()
         found = []
         for message in self._client.receive_messages(messages_per_page=32, visibility_timeout=30):
             found.append(str(message.content))
