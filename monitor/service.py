@@ -26,7 +26,7 @@ from monitor.settings import Settings, SettingsError
 from monitor.store import open_store
 from monitor.store.base import RunRecord, StoredFinding
 from monitor.store.ingest import gate_decision, open_ingest_store
-from monitor.store.pass_queue import CONFIGURED_TENANT, PassQueue, PassRequest, open_pass_queue
+from monitor.store.pass_queue import CONFIGURED_TENANT, PassQueue, PassRequest, shared_pass_queue
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +235,7 @@ def _queue_alert(headers: Mapping[str, str], body: bytes, settings: Settings, no
 
 
 def _pass_queue(settings: Settings) -> PassQueue:
-    return open_pass_queue(
+    return shared_pass_queue(
         settings.queue_connection_string, settings.queue_endpoint, settings.pass_queue_name
     )
 
@@ -279,9 +279,7 @@ async def run_requested_pass(
         return "covered"
     if decision == "wait":
         assert gate is not None
-        queue = open_pass_queue(
-            settings.queue_connection_string, settings.queue_endpoint, settings.pass_queue_name
-        )
+        queue = _pass_queue(settings)
         try:
             queue.send(request, delay=gate.next_allowed - moment + timedelta(seconds=1))
         finally:

@@ -110,8 +110,9 @@ _created: set[tuple[str, str]] = set()  # (account URL, table) created by this p
 
 
 class TableIngestStore:
-    def __init__(self, service: TableServiceClient, prefix: str) -> None:
+    def __init__(self, service: TableServiceClient, prefix: str, *, shared: bool = False) -> None:
         self._service = service
+        self._shared = shared  # a client kept for the process: closing the store leaves it open
         self._tables: dict[str, TableClient] = {}
         for name in _TABLES:
             table_name = f"{prefix}{name}"
@@ -122,6 +123,8 @@ class TableIngestStore:
             self._tables[name] = service.get_table_client(table_name)
 
     def close(self) -> None:
+        if self._shared:
+            return
         for table in self._tables.values():
             table.close()
         self._service.close()
@@ -215,16 +218,31 @@ class TableIngestStore:
         return True
 
 
+def _service(connection_string: str, endpoint: str) -> TableServiceClient:
+    if connection_string:
+        return TableServiceClient.from_connection_string(connection_string)
+    from azure.identity import DefaultAzureCredential
+
+    return TableServiceClient(endpoint=endpoint, credential=DefaultAzureCredential())
+
+
 def open_table_ingest_store(
     connection_string: str = "", endpoint: str = "", prefix: str = "pinmon"
 ) -> TableIngestStore:
-    if connection_string:
-        service = TableServiceClient.from_connection_string(connection_string)
-    else:
-        from azure.identity import DefaultAzureCredential
+    return TableIngestStore(_service(connection_string, endpoint), prefix)
 
-        service = TableServiceClient(endpoint=endpoint, credential=DefaultAzureCredential())
-    return TableIngestStore(service, prefix)
+
+_stores: dict[tuple[str, str, str], TableIngestStore] = {}
+
+
+def shared_table_ingest_store(connection_string: str, endpoint: str, prefix: str) -> TableIngestStore:
+    """One store (and HTTP connection pool) per account and prefix for the process: a route called
+    thousands of times an hour should not open a connection each time. The SDK's clients are
+    thread-safe, and the Functions host runs sync functions on a thread pool."""
+    key = (connection_string, endpoint, prefix)
+    if key not in _stores:
+        _stores[key] = TableIngestStore(_service(connection_string, endpoint), prefix, shared=True)
+    return _stores[key]
 
 
 def _utc(value: Any) -> datetime:
@@ -281,6 +299,6 @@ def open_ingest_store(settings: Settings) -> IngestStore:
     """Table Storage when configured, else memory (state lives for this process only)."""
     if not settings.has_storage:
         return MemoryIngestStore()
-    return open_table_ingest_store(
+    return shared_table_ingest_store(
         settings.storage_connection_string, settings.storage_endpoint, settings.table_prefix
     )

@@ -56,9 +56,10 @@ class PassRequest:
 
 
 class PassQueue:
-    def __init__(self, client: QueueClient) -> None:
+    def __init__(self, client: QueueClient, *, shared: bool = False) -> None:
         self._client = client
         self._created = False
+        self._shared = shared  # kept for the process: closing leaves it open
 
     def _ensure_queue(self) -> None:
         if not self._created:
@@ -83,18 +84,32 @@ class PassQueue:
         return found
 
     def close(self) -> None:
-        self._client.close()
+        if not self._shared:
+            self._client.close()
+
+
+_queues: dict[tuple[str, str, str], PassQueue] = {}
+
+
+def shared_pass_queue(connection_string: str, endpoint: str, name: str) -> PassQueue:
+    """One queue client (and connection pool) per queue for the process, as for the routes' stores."""
+    key = (connection_string, endpoint, name)
+    if key not in _queues:
+        _queues[key] = PassQueue(_client(connection_string, endpoint, name), shared=True)
+    return _queues[key]
 
 
 def open_pass_queue(connection_string: str, endpoint: str, name: str) -> PassQueue:
+    return PassQueue(_client(connection_string, endpoint, name))
+
+
+def _client(connection_string: str, endpoint: str, name: str) -> QueueClient:
     policies: dict[str, Any] = {
         "message_encode_policy": TextBase64EncodePolicy(),
         "message_decode_policy": TextBase64DecodePolicy(),
     }
     if connection_string:
-        client = QueueClient.from_connection_string(connection_string, name, **policies)
-    else:
-        from azure.identity import DefaultAzureCredential
+        return QueueClient.from_connection_string(connection_string, name, **policies)
+    from azure.identity import DefaultAzureCredential
 
-        client = QueueClient(endpoint, name, credential=DefaultAzureCredential(), **policies)
-    return PassQueue(client)
+    return QueueClient(endpoint, name, credential=DefaultAzureCredential(), **policies)
