@@ -7,7 +7,7 @@ from typing import Any
 
 from monitor.records import CanReset, DeviceReport, Readout
 from monitor.rules.base import Case, Finding
-from monitor.rules.cases._builders import NOW, TENANT, healthy, unavailable
+from monitor.rules.cases._builders import NOW, TENANT, consent, healthy, unavailable
 from monitor.rules.cases._intune import device, devices, policies
 from monitor.rules.catalog.device_pin_reset_destructive_only import HYBRID_JOINED
 
@@ -61,6 +61,14 @@ def _names_the_policy_that_did_not_apply(findings: tuple[Finding, ...]) -> None:
     ), finding.detail
 
 
+def _says_consent_alone_keeps_reset_destructive(findings: tuple[Finding, ...]) -> None:
+    (finding,) = findings
+    assert finding.detail.endswith(
+        "The tenant has not consented to (or has disabled) Microsoft Pin Reset Service Production: that "
+        "alone keeps every device at destructive reset."
+    ), finding.detail
+
+
 CASES = (
     Case("passes with no device reports", healthy(device_reports=reports()), "pass"),
     Case(
@@ -82,6 +90,13 @@ CASES = (
         ),
         "fail",
         (device(2).id,),
+    ),
+    Case(
+        "names a missing PIN reset app consent as a cause",
+        healthy(consent=consent(service="missing"), device_reports=reports(report(1))),
+        "fail",
+        (device(1).id,),
+        check=_says_consent_alone_keeps_reset_destructive,
     ),
     Case(
         "passes for Entra joined devices when no policy means PIN recovery to be on",

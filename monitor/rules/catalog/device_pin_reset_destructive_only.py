@@ -49,6 +49,7 @@ RULE = Rule(
         "https://learn.microsoft.com/mem/intune/configuration/device-profile-monitor",
     ),
     reads=("device_reports", "windows_devices", "device_policies"),
+    also_reads=("consent",),
     thresholds=("device_inactive_days",),
 )
 
@@ -62,6 +63,18 @@ def _trusted(report: DeviceReport, inventory: dict[str, ManagedDevice]) -> tuple
     if report.entra_device_id and entra_id and report.entra_device_id != entra_id:
         return None, "mismatched"
     return device, ""
+
+
+def _unconsented(facts: TenantFacts) -> str:
+    """The PIN reset apps the tenant lacks or has disabled, if consent was read ("" otherwise)."""
+    if not facts.consent.available:
+        return ""
+    missing = [
+        state.app_name
+        for state in facts.consent.get().values()
+        if state.principal is None or not state.principal.account_enabled
+    ]
+    return " and ".join(sorted(missing))
 
 
 def _evidence(
@@ -85,6 +98,7 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
     inventory = {d.id.lower(): d for d in facts.windows_devices.get()}
     enabling = [p for p in pin_recovery_policies(facts.device_policies.get(), facts.tenant.id) if p.counts]
     oldest = facts.now - timedelta(days=thresholds.device_inactive_days)
+    unconsented = _unconsented(facts)
     untrusted = {"unknown": 0, "mismatched": 0}
     stale = 0
     findings: list[Finding] = []
@@ -114,6 +128,11 @@ def evaluate(facts: TenantFacts, thresholds: Thresholds) -> Outcome:
             f"at {iso(report.at)}: a forgotten PIN can only be reset destructively on it. Non-destructive "
             f"reset was expected because {why}."
         )
+        if unconsented:
+            detail += (
+                f" The tenant has not consented to (or has disabled) {unconsented}: that alone keeps "
+                "every device at destructive reset."
+            )
         findings.append(RULE.finding(device.id, detail, _evidence(report, device, why, enabling)))
     counts = (
         f"{len(reports)} device report(s); {untrusted['unknown']} from devices Intune does not know and "
