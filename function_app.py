@@ -1,18 +1,20 @@
 """Azure Functions app (Python v2 programming model): wiring only.
 
 Each trigger calls the same entry point as `python -m monitor` (monitor/service.py). Settings come from
-app settings; see README.md for the list.
+app settings; see README.md for the list. The monitor is imported inside each function, not here: the
+host imports this module to index the triggers, and that should cost little more than azure.functions
+(bench/import_cost.py).
 """
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import azure.functions as func
-import orjson
 
-from monitor import service
-from monitor.ingest.routes import Answer
+if TYPE_CHECKING:
+    from monitor.ingest.routes import Answer
 
 app = func.FunctionApp()
 log = logging.getLogger("monitor.functions")
@@ -23,6 +25,8 @@ log = logging.getLogger("monitor.functions")
 )
 async def poll(timer: func.TimerRequest) -> None:
     """The monitoring pass: read Graph, evaluate the rules, record findings (what `monitor run` does)."""
+    from monitor import service
+
     if timer.past_due:
         log.warning("poll timer is past due; running the pass now")
     result = await service.run_configured_pass()
@@ -32,6 +36,10 @@ async def poll(timer: func.TimerRequest) -> None:
 @app.route(route="health", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 def health(req: func.HttpRequest) -> func.HttpResponse:
     """Configuration, store reachability and the last passes (what `monitor status` prints)."""
+    import orjson
+
+    from monitor import service
+
     report = service.health()
     return func.HttpResponse(
         orjson.dumps(report.to_json()),
@@ -50,26 +58,36 @@ def _answer(answer: Answer) -> func.HttpResponse:
 @app.route(route="device-reports", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 def device_reports(req: func.HttpRequest) -> func.HttpResponse:
     """A device's dsregcmd /status report (what `monitor ingest-device-report FILE` stores)."""
+    from monitor import service
+
     return _answer(service.receive_device_report(req.headers, req.params, req.get_body()))
 
 
 @app.route(route="azure-monitor-alerts", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 def azure_monitor_alerts(req: func.HttpRequest) -> func.HttpResponse:
     """An Azure Monitor alert (common alert schema): queue a pass for its tenant and answer 202 at once."""
+    from monitor import service
+
     return _answer(service.receive_azure_monitor_alert(req.headers, req.params, req.get_body()))
 
 
-@app.queue_trigger(arg_name="message", queue_name="%MONITOR_PASS_QUEUE%", connection="MONITOR_QUEUE")
+# The queue of monitor.settings.PASS_QUEUE, on the app's own storage account (its identity settings).
+@app.queue_trigger(arg_name="message", queue_name="pinmon-passes", connection="AzureWebJobsStorage")
 async def requested_pass(message: func.QueueMessage) -> None:
     """A pass an alert asked for, debounced per tenant (what `monitor run` does, at most once a minute)."""
+    from monitor import service
+
     outcome = await service.run_requested_pass(message.get_body())
     log.info("requested pass: message=%s outcome=%s", message.id, outcome)
 
 
+# The hub and consumer group infra/ creates when the log stream is on (docs/deploy.md); the connection
+# EntraLogStream is identity-based (EntraLogStream__fullyQualifiedNamespace, __credential, __clientId).
 @app.event_hub_message_trigger(
     arg_name="events",
-    event_hub_name="%MONITOR_EVENT_HUB%",
-    connection="MONITOR_EVENT_HUB_CONNECTION",
+    event_hub_name="%MONITOR_ENTRA_LOG_HUB%",
+    consumer_group="%MONITOR_ENTRA_LOG_CONSUMER_GROUP%",
+    connection="EntraLogStream",
     cardinality=func.Cardinality.MANY,
 )
 # The host retries a batch whose storage failed before it moves the Event Hub checkpoint on.
@@ -81,5 +99,9 @@ async def requested_pass(message: func.QueueMessage) -> None:
 )
 def entra_log_stream(events: list[func.EventHubEvent]) -> None:
     """Entra sign-in and audit logs from a diagnostic setting (`monitor ingest-log-records FILE`)."""
+    import orjson
+
+    from monitor import service
+
     done = service.ingest_log_events([event.get_body() for event in events])
     log.info("log stream batch: %s", orjson.dumps(done.summary()).decode())

@@ -1,7 +1,7 @@
 """Regenerate the bundled example tenants, check that they are up to date, or write a load tenant.
 
-python examples/generate.py                      # rewrite examples/tenants/ (13 tenants + README.md)
-python examples/generate.py --check              # exit 1, listing differences, if they are stale
+python examples/generate.py                     # rewrite examples/tenants/ (every bundled tenant, README.md)
+python examples/generate.py --check             # exit 1, listing differences, if they are stale
 python examples/generate.py --load DIR --signins 120000 [--tap-users 5] [--pin-reset-share 0.5]
 """
 

@@ -439,12 +439,16 @@ class Snapshot:
 
     def __init__(self, root: str | os.PathLike[str], large_file_bytes: int = LARGE_FILE_BYTES) -> None:
         path = Path(root)
-        if not path.exists():
-            raise SnapshotError(f"snapshot directory {path} does not exist")
-        if not path.is_dir():
-            raise SnapshotError(f"snapshot path {path} is not a directory")
-        if not any((path / version).is_dir() for version in VERSIONS):
-            raise SnapshotError(f"snapshot directory {path} has no v1.0 or beta subdirectory")
+        try:
+            if not path.exists():
+                raise SnapshotError(f"snapshot directory {path} does not exist")
+            if not path.is_dir():
+                raise SnapshotError(f"snapshot path {path} is not a directory")
+            os.listdir(path)
+            if not any((path / version).is_dir() for version in VERSIONS):
+                raise SnapshotError(f"snapshot directory {path} has no v1.0 or beta subdirectory")
+        except OSError as exc:
+            raise SnapshotError(f"snapshot directory {path} cannot be read: {exc.strerror}") from exc
         self.root = path.resolve()
         self.large_file_bytes = large_file_bytes
         self._listings: dict[Path, tuple[int, dict[str, list[str]]]] = {}
@@ -466,8 +470,13 @@ class Snapshot:
         entries: dict[str, list[str]] = {}
         try:
             names = sorted(os.listdir(directory))
-        except OSError:
+        except FileNotFoundError:
             return {}
+        except OSError as exc:
+            # Unreadable is not absent: an absent file means "none of that data", which rules would trust.
+            raise SnapshotError(
+                f"snapshot directory {self.relative(directory)} cannot be read: {exc.strerror}"
+            ) from exc
         for name in names:
             entries.setdefault(name.lower(), []).append(name)
         self._listings[directory] = (stamp, entries)

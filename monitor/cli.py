@@ -216,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from monitor.collectors.directory import TenantUnreadable
     from monitor.graph.errors import GraphReadError
-    from monitor.store.tables import StoreError
+    from monitor.store.base import StoreConfigError, StoreError
 
     parser = build_parser()
     try:
@@ -254,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             text = _status(args)
         _emit(text, args.output)
-    except (UsageError, SettingsError) as exc:
+    except (UsageError, SettingsError, StoreConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except IngestFailed as exc:

@@ -2,15 +2,26 @@
 
 The timer trigger, `python -m monitor run` and `python -m monitor scan` all call `run_pass`; they differ
 only in the Graph endpoint and store they hand it.
+
+A pass of a tenant:
+1. reads the tenant (GET /organization) and takes the tenant's lease in the store, so two passes of
+   one tenant never interleave (the Functions timer is a singleton, the CLI and queue-triggered passes
+   are not): a second pass waits up to `pass_wait_seconds`, then records itself `skipped`;
+2. records itself `running` (and marks `failed` any earlier record a dead process left `running`);
+3. collects every fact (`collect`): stream readers store what they read page by page and advance their
+   checkpoint only once it is stored; whatever could not be read becomes the fact's problem;
+4. evaluates the catalog and writes the findings ledger, each change stamped with the run id;
+5. rewrites its run record with the outcome, or `failed` with the error.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from azure.core.exceptions import AzureError
@@ -19,12 +30,13 @@ from monitor import inventory, telemetry
 from monitor.collectors.directory import read_consent, read_domains, read_tenant, readout
 from monitor.collectors.intune import read_device_policies, read_windows_devices
 from monitor.collectors.signins import (
-    SignInRead,
+    PIN_RESET_STREAM,
     floor_hour,
     polling_window,
     read_pin_reset_signins,
 )
 from monitor.collectors.tap import (
+    TAP_STREAM,
     full_scan_tap_signins,
     read_privileged_users,
     read_tap_issuances,
@@ -46,32 +58,118 @@ from monitor.records import (
     TapSignIn,
     Tenant,
     TenantFacts,
+    UnusableItems,
+    iso,
+    utcnow,
 )
 from monitor.rules import evaluate_all
 from monitor.rules.base import SEVERITIES, Finding, RuleResult
 from monitor.settings import Settings
-from monitor.store.base import FindingChanges, RunRecord, StateStore
-from monitor.store.ingest import IngestStore
+from monitor.store.base import (
+    FindingChanges,
+    InventoryChanges,
+    Lease,
+    RunOutcome,
+    RunRecord,
+    StateStore,
+    StoreError,
+)
+from monitor.store.ingest import IngestStore, MemoryIngestStore
 
 log = logging.getLogger(__name__)
 
-SIGNIN_STREAM = "signins.pin-reset"
+SIGNIN_STREAM = PIN_RESET_STREAM
 TAP_AUDIT_STREAM = "audits.tap"
-TAP_SIGNIN_STREAM = "signins.tap"
+TAP_SIGNIN_STREAM = TAP_STREAM
+SIGNIN_SOURCE = "beta/auditLogs/signIns"
 # Graph's longest TAP lifetime (30 days): a pass whose lifetime is unknown may have been valid this long.
 LONGEST_TAP_MINUTES = 43_200
 
 
+def new_run_id(started: datetime) -> str:
+    """Unique per pass, sortable by start: two passes started in the same second stay apart."""
+    return f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class StreamRead:
+    """What a pass read of one log stream: the window, and how many items came and were kept."""
+
+    stream: str
+    start: datetime
+    end: datetime
+    received: int
+    kept: int
+    unusable: int = 0
+    # How the stream was read, for the run record (e.g. the TAP reading mode and how many users).
+    how: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stream": self.stream,
+            "window": {"start": iso(self.start), "end": iso(self.end)},
+            "received": self.received,
+            "kept": self.kept,
+            "unusable": self.unusable,
+            **self.how,
+        }
+
+
+@dataclass(frozen=True)
+class Collected:
+    """Everything `collect` read: the facts rules reason over, and how the streams were read."""
+
+    facts: TenantFacts
+    reads: tuple[StreamRead, ...] = ()
+    inventory_changes: Mapping[str, InventoryChanges] = field(default_factory=dict)
+    # Problems beside the facts' own (a part of a fact that could not be read, say).
+    extra_problems: tuple[DataProblem, ...] = ()
+
+    @property
+    def problems(self) -> tuple[DataProblem, ...]:
+        """What could not be read, derived from every fact: none can drop out of the run record."""
+        found = list(fact_problems(self.facts)) + list(self.extra_problems)
+        # One problem per source and reason: a failure that several facts share is one thing to fix.
+        return tuple({(p.kind, p.source, p.reason): p for p in found}.values())
+
+
+def fact_problems(facts: TenantFacts) -> list[DataProblem]:
+    problems = []
+    for f in fields(facts):
+        value = getattr(facts, f.name)
+        if not isinstance(value, Readout):
+            continue
+        if value.problem is not None:
+            problems.append(value.problem)
+        if value.unusable is not None:
+            problems.append(DataProblem("error", value.unusable.describe(), value.unusable.source))
+    return problems
+
+
 @dataclass(frozen=True)
 class PassResult:
+    """One pass as everything after it consumes it.
+
+    - `results` / `findings`: what each rule concluded (scan prints them);
+    - `changes`: what the pass changed in the findings ledger (opened, still open, resolved). Alerts do
+      not depend on it alone: they reconcile with the ledger (`store.findings`), which holds the same
+      facts durably, so a pass that died after writing the ledger still gets its alerts next time;
+    - `problems`: what could not be read, and why (the run record keeps them; health reports them);
+    - `reads`, `stats`: what the pass cost and covered (reports and benchmarks read them);
+    - `run_id` / `outcome`: the run record's key and outcome; `skipped` when another pass held the
+      tenant, with `results` empty.
+    """
+
     tenant: Tenant
     now: datetime
     results: tuple[RuleResult, ...]
-    # What could not be read, and why: the record of what this pass skipped.
     problems: tuple[DataProblem, ...]
     stats: dict[str, int]
     changes: FindingChanges = field(default_factory=FindingChanges)
     tap_signins: tuple[TapSignIn, ...] = ()
+    run_id: str = ""
+    outcome: RunOutcome = "ok"
+    reads: tuple[StreamRead, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -79,19 +177,19 @@ class PassResult:
         return tuple(sorted(found, key=lambda f: (SEVERITIES.index(f.severity), f.rule, f.subject)))
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+def _unusable(store: StateStore, tenant_id: str, stream: str, since: datetime) -> UnusableItems | None:
+    return UnusableItems.of(SIGNIN_SOURCE, store.unusable(tenant_id, stream, since))
 
 
 async def poll_pin_reset_signins(
     graph: GraphSession, store: StateStore, tenant_id: str, now: datetime, settings: Settings
-) -> tuple[Readout[tuple[SignInHour, ...]], SignInRead | None]:
+) -> tuple[Readout[tuple[SignInHour, ...]], StreamRead | None]:
     """Read new PIN reset sign-ins into the store; return the hourly history rules reason over.
 
-    Sign-ins are stored page by page as they arrive; the hourly counts and the checkpoint are written
-    only after every query of the window succeeded. A pass that dies halfway leaves the checkpoint
-    where it was, so the next pass reads the same window again, and since every write is keyed by what
-    it records, the store ends up as one clean pass would have left it.
+    Sign-ins are stored page by page as they arrive; the hourly counts, the unusable items and the
+    checkpoint are written only after every query of the window succeeded. A pass that dies halfway
+    leaves the checkpoint where it was, so the next pass reads the same window again, and since every
+    write is keyed by what it records, the store ends up as one clean pass would have left it.
     """
     lookback = timedelta(days=settings.signin_lookback_days)
     checkpoint = store.checkpoint(tenant_id, SIGNIN_STREAM)
@@ -114,9 +212,12 @@ async def poll_pin_reset_signins(
     # Counted from the stored sign-ins, not from this read alone: the log stream may have stored some
     # that Graph does not return yet, and each stored sign-in counts once whichever path brought it.
     recount_signin_hours(store, tenant_id, start, floor_hour(end) + timedelta(hours=1))
+    store.save_unusable(tenant_id, read.unusable)
     store.save_checkpoint(tenant_id, SIGNIN_STREAM, end)
     history = store.signin_hours(tenant_id, floor_hour(now - lookback), floor_hour(now) + timedelta(hours=1))
-    return Readout.of(history), read
+    unusable = _unusable(store, tenant_id, SIGNIN_STREAM, now - lookback)
+    stream = StreamRead(SIGNIN_STREAM, read.start, read.end, read.received, read.kept, len(read.unusable))
+    return Readout(value=history, unusable=unusable), stream
 
 
 @dataclass
@@ -124,7 +225,7 @@ class TapReadout:
     issuances: Readout[tuple[TapIssuance, ...]]
     signins: Readout[tuple[TapSignIn, ...]]
     problems: list[DataProblem] = field(default_factory=list)
-    notes: dict[str, Any] = field(default_factory=dict)
+    reads: list[StreamRead] = field(default_factory=list)
 
 
 async def poll_tap(
@@ -153,6 +254,7 @@ async def poll_tap(
             return result
         store.save_tap_issuances(tenant_id, issued)
         store.save_checkpoint(tenant_id, TAP_AUDIT_STREAM, end)
+        result.reads.append(StreamRead(TAP_AUDIT_STREAM, start, end, len(issued), len(issued)))
         known = store.tap_issuances(tenant_id, now - lookback)
         try:
             known = await with_current_passes(graph, known)
@@ -179,6 +281,7 @@ async def poll_tap(
             result.signins = Readout.missing(exc.problem())
             return result
         store.save_tap_signins(tenant_id, found)
+        store.save_unusable(tenant_id, read.unusable)
         store.save_checkpoint(tenant_id, TAP_SIGNIN_STREAM, end)
         span.set_attribute("signins.received", read.received)
         span.set_attribute("tap.signins", read.tap_signins)
@@ -188,12 +291,13 @@ async def poll_tap(
             replace(s, issuance=current.get(s.issuance.audit_id, s.issuance) if s.issuance else None)
             for s in store.tap_signins(tenant_id, now - lookback, now)
         )
-        result.signins = Readout.of(signins)
-        result.notes = {
-            "tapSigninMode": settings.tap_signin_mode,
-            "tapUsersRead": read.users,
-            "tapSigninsReceived": read.received,
-        }
+        unusable = _unusable(store, tenant_id, TAP_SIGNIN_STREAM, now - lookback)
+        result.signins = Readout(value=signins, unusable=unusable)
+        how = {"mode": settings.tap_signin_mode, "usersRead": read.users}
+        unique = len({i.item_id for i in read.unusable})
+        result.reads.append(
+            StreamRead(TAP_SIGNIN_STREAM, start, end, read.received, read.tap_signins, unique, how)
+        )
     return result
 
 
@@ -204,21 +308,15 @@ def _unread(what: str) -> DataProblem:
 REPORTS = "POST /api/device-reports"
 
 
-def read_device_reports(reports: IngestStore | None, tenant_id: str) -> Readout[tuple[DeviceReport, ...]]:
+def read_device_reports(reports: IngestStore, tenant_id: str) -> Readout[tuple[DeviceReport, ...]]:
     """The latest report each device posted (POST /api/device-reports), from the ingest store."""
-    if reports is None:
-        return Readout.missing(
-            DataProblem("error", "device reports were not read in this pass", "devicereports")
-        )
     with telemetry.tracer.start_as_current_span("store.device-reports"):
         try:
             return Readout.of(tuple(reports.latest_device_reports(tenant_id)))
         except AzureError as exc:
             log.warning("device reports not read: %s", type(exc).__name__)
             return Readout.missing(
-                DataProblem(
-                    "error", f"device reports could not be read: {type(exc).__name__}", "devicereports"
-                )
+                DataProblem("error", f"device reports could not be read: {type(exc).__name__}", REPORTS)
             )
 
 
@@ -227,17 +325,16 @@ async def collect(
     store: StateStore,
     settings: Settings,
     now: datetime,
+    tenant: Tenant,
     reports: IngestStore | None = None,
-) -> tuple[TenantFacts, list[DataProblem], dict[str, Any]]:
-    with telemetry.tracer.start_as_current_span("collect.tenant"):
-        tenant = await read_tenant(graph)
+) -> Collected:
     with telemetry.tracer.start_as_current_span("collect.domains"):
         domains = await readout(lambda: read_domains(graph))
     with telemetry.tracer.start_as_current_span("collect.consent"):
         consent = await readout(lambda: read_consent(graph))
     if consent.available:
         store.save_consent(tenant.id, consent.get(), now)
-    hours, read = await poll_pin_reset_signins(graph, store, tenant.id, now, settings)
+    hours, signin_read = await poll_pin_reset_signins(graph, store, tenant.id, now, settings)
     with telemetry.tracer.start_as_current_span("collect.devices"):
         devices = await readout(lambda: read_windows_devices(graph))
     with telemetry.tracer.start_as_current_span("collect.device-policies"):
@@ -247,7 +344,8 @@ async def collect(
     with telemetry.tracer.start_as_current_span("collect.roles"):
         privileged = await readout(lambda: read_privileged_users(graph))
     tap = await poll_tap(graph, store, tenant.id, now, settings, tap_policy)
-    device_reports = read_device_reports(reports, tenant.id)
+    # Without a report store no device has posted a report to this pass: an empty one says so.
+    device_reports = read_device_reports(reports or MemoryIngestStore(), tenant.id)
     facts = TenantFacts(
         tenant=tenant,
         now=now,
@@ -262,67 +360,72 @@ async def collect(
         tap_signins=tap.signins,
         device_reports=device_reports,
     )
-    notes: dict[str, Any] = dict(tap.notes)
-    problems = [
-        r.problem
-        for r in (
-            domains,
-            consent,
-            hours,
-            devices,
-            policies,
-            tap_policy,
-            privileged,
-            tap.issuances,
-            tap.signins,
-            # A caller without a report store chose not to read reports: nothing failed.
-            *((device_reports,) if reports is not None else ()),
-        )
-        if r.problem is not None
-    ]
-    problems += tap.problems
-    if read is not None:
-        notes |= {
-            "signinWindow": {"start": read.start.isoformat(), "end": read.end.isoformat()},
-            "signinsReceived": read.received,
-            "signinsKept": read.kept,
-            "signinsSkipped": read.skipped,
-        }
-        if read.skipped:
-            problems.append(
-                DataProblem(
-                    "error",
-                    f"{read.skipped} sign-in item(s) lacked an id, time or result and were skipped "
-                    f"(first ids: {', '.join(read.skipped_ids)})",
-                    "beta/auditLogs/signIns",
-                )
-            )
-    notes["inventoryChanges"] = record_inventory(store, facts)
-    # One problem per source and reason: a failure that several readouts share is one thing to fix.
-    unique = list({(p.kind, p.source, p.reason): p for p in problems}.values())
-    return facts, unique, notes
+    reads = ((signin_read,) if signin_read else ()) + tuple(tap.reads)
+    return Collected(facts, reads, record_inventory(store, facts), tuple(tap.problems))
 
 
-def record_inventory(store: StateStore, facts: TenantFacts) -> dict[str, dict[str, int]]:
-    """Keep what the pass read of the tenant's configuration, and count what changed since the last."""
+def record_inventory(store: StateStore, facts: TenantFacts) -> dict[str, InventoryChanges]:
+    """Keep what the pass read of the tenant's configuration, and what changed since the last."""
     kinds: list[tuple[str, Readout[Any], Callable[[Any], dict[str, inventory.State]]]] = [
         ("domain", facts.domains, inventory.domains),
         ("device", facts.windows_devices, inventory.devices),
         ("policy", facts.device_policies, inventory.policies),
         ("tap-policy", facts.tap_policy, inventory.tap_policy),
     ]
-    counts: dict[str, dict[str, int]] = {}
+    changes: dict[str, InventoryChanges] = {}
     with telemetry.tracer.start_as_current_span("store.inventory"):
         for kind, read, states in kinds:
             if read.value is None:
                 continue  # not read: what is stored stays as it was
-            changes = store.save_inventory(facts.tenant.id, kind, states(read.value), facts.now)
-            counts[kind] = {
-                "added": len(changes.added),
-                "changed": len(changes.changed),
-                "removed": len(changes.removed),
-            }
-    return counts
+            changes[kind] = store.save_inventory(facts.tenant.id, kind, states(read.value), facts.now)
+    return changes
+
+
+def _statuses(results: tuple[RuleResult, ...]) -> dict[str, int]:
+    return {
+        status: sum(1 for r in results if r.status == status)
+        for status in ("pass", "fail", "skipped", "error")
+    }
+
+
+def _problems_json(problems: tuple[DataProblem, ...]) -> list[dict[str, str]]:
+    return [{"kind": p.kind, "source": p.source, "reason": p.reason} for p in problems]
+
+
+async def _take_lease(
+    store: StateStore, tenant_id: str, run_id: str, settings: Settings
+) -> tuple[Lease | None, str]:
+    """(the lease, "") once this pass holds the tenant; (None, why) if another pass kept it."""
+    deadline = utcnow() + timedelta(seconds=settings.pass_wait_seconds)
+    while True:
+        started = utcnow()
+        lease = store.acquire_lease(
+            tenant_id, run_id, started + timedelta(minutes=settings.pass_lease_minutes), started
+        )
+        if lease.holder == run_id:
+            return lease, ""
+        if utcnow() >= deadline:
+            return None, f"another pass (run {lease.holder}) holds the tenant until {iso(lease.until)}"
+        await asyncio.sleep(min(2.0, settings.pass_wait_seconds))
+
+
+def _close_abandoned(store: StateStore, tenant_id: str, run_id: str) -> None:
+    """Runs still `running` while this pass holds the lease were left by a process that died: mark them
+    failed, with the findings they opened (each finding names the run that opened it)."""
+    abandoned = [r for r in store.runs(tenant_id, 5) if r.outcome == "running" and r.run_id != run_id]
+    if not abandoned:
+        return
+    ledger = store.findings(tenant_id)
+    for run in abandoned:
+        opened = [list(f.key) for f in ledger if f.opened_by_run == run.run_id]
+        resolved = [list(f.key) for f in ledger if f.resolved_by_run == run.run_id]
+        summary = dict(run.summary) | {
+            "error": "the process ended before the pass finished",
+            "opened": opened,
+            "resolved": resolved,
+        }
+        store.save_run(replace(run, outcome="failed", summary=summary))
+        log.warning("run %s of tenant %s was left unfinished; marked failed", run.run_id, tenant_id)
 
 
 async def run_pass(
@@ -332,61 +435,100 @@ async def run_pass(
     now: datetime,
     reports: IngestStore | None = None,
 ) -> PassResult:
-    """Run one pass. Raises TenantUnreadable if the tenant itself cannot be read, StoreError if the
-    store refuses a write; anything narrower is recorded as a problem and the pass goes on. `reports`
-    holds the devices' own reports; without it the device-report rule says they were not read."""
+    """Run one pass. Raises TenantUnreadable if the tenant itself cannot be read, StoreError if the store
+    fails; anything narrower is recorded as a problem and the pass goes on. A pass that raises after it
+    took the tenant records itself `failed` with the error (when the store still answers). `reports`
+    holds what devices posted of themselves (monitor.ingest)."""
     started = utcnow()
-    clock = time.monotonic()
+    run_id = new_run_id(started)
     with telemetry.tracer.start_as_current_span("monitor.pass") as span:
-        facts, problems, notes = await collect(graph, store, settings, now, reports)
-        span.set_attribute("tenant.id", facts.tenant.id)
-        with telemetry.tracer.start_as_current_span("evaluate") as evaluate_span:
-            results = evaluate_all(facts, settings.thresholds)
-            evaluate_span.set_attribute("rules", len(results))
-        findings = sum(len(r.findings) for r in results)
-        telemetry.FINDINGS.add(findings)
-        stats = {
-            "graph_requests": graph.stats.requests,
-            "signins_read": int(notes.get("signinsReceived", 0)) + int(notes.get("tapSigninsReceived", 0)),
-            "graph_throttled": graph.stats.throttled,
-            "records_skipped": int(notes.get("signinsSkipped", 0)),
-        }
-        with telemetry.tracer.start_as_current_span("store.findings"):
-            changes = store.save_findings(facts.tenant.id, results, now)
-            statuses = {
-                status: sum(1 for r in results if r.status == status)
-                for status in ("pass", "fail", "skipped", "error")
+        with telemetry.tracer.start_as_current_span("collect.tenant"):
+            tenant = await read_tenant(graph)
+        span.set_attribute("tenant.id", tenant.id)
+        span.set_attribute("monitor.run_id", run_id)
+
+        def record(outcome: RunOutcome, summary: Mapping[str, Any]) -> RunRecord:
+            run = RunRecord(tenant.id, run_id, started, utcnow(), now, outcome, summary)
+            store.save_run(run)
+            return run
+
+        lease, why = await _take_lease(store, tenant.id, run_id, settings)
+        if lease is None:
+            log.warning("pass skipped: tenant=%s %s", tenant.id, why)
+            record("skipped", {"reason": why})
+            stats = {"graph_requests": graph.stats.requests}
+            return PassResult(tenant, now, (), (), stats, run_id=run_id, outcome="skipped")
+        try:
+            record("running", {})
+            _close_abandoned(store, tenant.id, run_id)
+            collected = await collect(graph, store, settings, now, tenant, reports)
+            with telemetry.tracer.start_as_current_span("evaluate") as evaluate_span:
+                results = evaluate_all(collected.facts, settings.thresholds)
+                evaluate_span.set_attribute("rules", len(results))
+            findings = sum(len(r.findings) for r in results)
+            telemetry.count_findings(f for r in results for f in r.findings)
+            problems = collected.problems
+            stats = {
+                "graph_requests": graph.stats.requests,
+                "signins_read": sum(r.received for r in collected.reads if r.stream != TAP_AUDIT_STREAM),
+                "graph_throttled": graph.stats.throttled,
+                "records_skipped": sum(r.unusable for r in collected.reads),
             }
-            store.save_run(
-                RunRecord(
-                    tenant_id=facts.tenant.id,
-                    run_id=f"{started:%Y%m%dT%H%M%S}-{int(clock * 1000) % 100000:05d}",
-                    started=started,
-                    finished=utcnow(),
-                    now=now,
-                    outcome="partial" if problems else "ok",
-                    summary={
-                        "rules": statuses,
+            with telemetry.tracer.start_as_current_span("store.findings"):
+                changes = store.save_findings(tenant.id, results, now, run_id)
+                outcome: RunOutcome = "partial" if problems else "ok"
+                record(
+                    outcome,
+                    {
+                        "rules": _statuses(results),
                         "findings": findings,
                         "opened": [list(f.key) for f in changes.opened],
                         "resolved": [list(f.key) for f in changes.resolved],
-                        "problems": [
-                            {"kind": p.kind, "source": p.source, "reason": p.reason} for p in problems
-                        ],
+                        "problems": _problems_json(problems),
                         "stats": stats,
-                        **notes,
+                        "reads": [r.to_json() for r in collected.reads],
+                        "inventoryChanges": {
+                            kind: {
+                                "added": len(c.added),
+                                "changed": len(c.changed),
+                                "removed": len(c.removed),
+                            }
+                            for kind, c in collected.inventory_changes.items()
+                        },
                     },
                 )
-            )
-        span.set_attribute("findings", findings)
+            span.set_attribute("findings", findings)
+        except Exception as exc:
+            _record_failure(record, exc)
+            raise
+        finally:
+            _release(store, lease)
     log.info(
-        "pass done: tenant=%s findings=%d opened=%d resolved=%d problems=%d graph_requests=%d",
-        facts.tenant.id,
+        "pass done: tenant=%s run=%s findings=%d opened=%d resolved=%d problems=%d graph_requests=%d",
+        tenant.id,
+        run_id,
         findings,
         len(changes.opened),
         len(changes.resolved),
         len(problems),
         graph.stats.requests,
     )
-    tap_signins = facts.tap_signins.value if facts.tap_signins.available else None
-    return PassResult(facts.tenant, now, results, tuple(problems), stats, changes, tap_signins or ())
+    signins = collected.facts.tap_signins.value if collected.facts.tap_signins.available else None
+    return PassResult(
+        tenant, now, results, problems, stats, changes, signins or (), run_id, outcome, collected.reads
+    )
+
+
+def _record_failure(record: Callable[[RunOutcome, Mapping[str, Any]], RunRecord], exc: Exception) -> None:
+    """Best effort: the store may be what failed."""
+    try:
+        record("failed", {"error": f"{type(exc).__name__}: {exc}"})
+    except StoreError as store_exc:
+        log.warning("the failed pass could not be recorded either: %s", store_exc)
+
+
+def _release(store: StateStore, lease: Lease) -> None:
+    try:
+        store.release_lease(lease)
+    except StoreError as exc:
+        log.warning("the tenant's lease was not released (it expires by itself): %s", exc)

@@ -6,9 +6,9 @@ frozen: a pass reads the tenant once and reasons over what it read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from monitor.entra import PIN_RESET_APPS, ErrorClass, error_class
@@ -19,6 +19,11 @@ T = TypeVar("T")
 def iso(moment: datetime) -> str:
     """A time as every output of the monitor writes it: UTC, whole seconds, `Z`."""
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utcnow() -> datetime:
+    """The wall clock, in UTC to the second (passes fix their own `now` for the data's windows)."""
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +333,49 @@ class DataProblem:
     source: str = ""  # the Graph path it concerns
 
 
+@dataclass(frozen=True, slots=True)
+class UnusableItem:
+    """One item of a Graph stream the monitor could not use: what it was and why."""
+
+    stream: str  # "signins.pin-reset", "signins.tap", ...
+    item_id: str  # Graph's id, or "sha1:..." of the item when it has none
+    why: str  # "status.errorCode is not an integer", "createdDateTime is not a time", ...
+    seen: datetime  # when a pass first met it (its own time may be what is unreadable)
+    created: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnusableItems:
+    """The unusable items of one stream in a rule's window: a rule over that stream cannot pass."""
+
+    source: str
+    count: int
+    sample_ids: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+    @classmethod
+    def of(cls, source: str, items: Iterable[UnusableItem]) -> UnusableItems | None:
+        found = sorted(items, key=lambda i: (i.seen, i.item_id))
+        if not found:
+            return None
+        reasons = tuple(dict.fromkeys(i.why for i in found))
+        return cls(source, len(found), tuple(i.item_id for i in found[:5]), reasons)
+
+    def describe(self) -> str:
+        return (
+            f"{self.count} item(s) of {self.source} could not be used ({'; '.join(self.reasons)}; "
+            f"first ids: {', '.join(self.sample_ids)})"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "count": self.count,
+            "sampleIds": list(self.sample_ids),
+            "reasons": list(self.reasons),
+        }
+
+
 class DataUnavailable(Exception):
     def __init__(self, problem: DataProblem) -> None:
         super().__init__(problem.reason)
@@ -340,6 +388,8 @@ class Readout(Generic[T]):
 
     value: T | None = None
     problem: DataProblem | None = None
+    # Items of the data that could not be used: the value holds the rest, and no rule over it may pass.
+    unusable: UnusableItems | None = None
 
     @classmethod
     def of(cls, value: T) -> Readout[T]:

@@ -1,5 +1,10 @@
 """Entry points shared by `function_app.py` and the CLI: each builds its parts from settings and runs
-the same pipeline, so nothing the timer does is missing from `python -m monitor`, and the reverse."""
+the same pipeline, so nothing the timer does is missing from `python -m monitor`, and the reverse.
+
+Cold start: `function_app` imports this module to index its triggers, so it imports only what every
+entry point needs. msgraph-sdk, the pipeline, telemetry exporters and the Table client load when a
+pass or a route first needs them (bench/import_cost.py measures it).
+"""
 
 from __future__ import annotations
 
@@ -8,25 +13,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from azure.core.exceptions import AzureError
-
-from monitor import telemetry
-from monitor.graph.session import GraphSession
-from monitor.ingest.alerts import pass_request
-from monitor.ingest.device_reports import device_report, report_json
-from monitor.ingest.errors import RejectedBody
-from monitor.ingest.resource_logs import LogBatch, event_records, read_records
-from monitor.ingest.routes import Answer, check_body, check_key, refused
-from monitor.ingest.stream import TenantIngest, store_batch
-from monitor.pipeline import PassResult, run_pass, utcnow
-from monitor.rules.evidence import iso
+from monitor.records import iso, utcnow
+from monitor.schedule import Schedule
 from monitor.settings import Settings, SettingsError
-from monitor.store import open_store
-from monitor.store.base import RunRecord, StoredFinding
-from monitor.store.ingest import gate_decision, open_ingest_store
-from monitor.store.pass_queue import CONFIGURED_TENANT, PassQueue, PassRequest, shared_pass_queue
+from monitor.store.base import RunRecord, StoredFinding, StoreError
+
+if TYPE_CHECKING:
+    from monitor.ingest.resource_logs import LogBatch
+    from monitor.ingest.routes import Answer
+    from monitor.ingest.stream import TenantIngest
+    from monitor.pipeline import PassResult
+    from monitor.store.pass_queue import PassQueue
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +53,13 @@ async def run_configured_pass(
 
 
 async def _one_pass(settings: Settings, now: datetime | None) -> PassResult:
-    telemetry.configure(settings.telemetry_console)
+    from monitor import telemetry
+    from monitor.graph.session import GraphSession
+    from monitor.pipeline import run_pass
+    from monitor.store import open_store
+    from monitor.store.ingest import open_ingest_store
+
+    telemetry.configure(settings)
     store = open_store(settings)
     reports = open_ingest_store(settings)
     try:
@@ -71,6 +76,8 @@ def stored_findings(
     status: Literal["open", "resolved", "all"] = "open",
     environ: Mapping[str, str] | None = None,
 ) -> list[StoredFinding]:
+    from monitor.store import open_store
+
     settings = Settings.from_env(environ, require_storage=True)
     store = open_store(settings)
     try:
@@ -109,29 +116,45 @@ class Health:
         }
 
 
-def health(environ: Mapping[str, str] | None = None, stale_after: timedelta = timedelta(hours=2)) -> Health:
+# Without a schedule to go by (or one that runs rarely), a pass older than this is stale.
+DEFAULT_STALE_AFTER = timedelta(hours=2)
+
+
+def stale_after(settings: Settings, now: datetime) -> timedelta:
+    """How old the last pass may be: two scheduled intervals and ten minutes (a pass may run late and
+    take its time), or DEFAULT_STALE_AFTER without a schedule."""
+    if not settings.poll_schedule:
+        return DEFAULT_STALE_AFTER
+    gap = Schedule.parse(settings.poll_schedule).longest_gap(now)
+    return DEFAULT_STALE_AFTER if gap is None else 2 * gap + timedelta(minutes=10)
+
+
+def health(environ: Mapping[str, str] | None = None) -> Health:
     """Is the monitor configured, can it reach its store, and did its last passes succeed recently?"""
     checked = utcnow()
     try:
-        settings = Settings.from_env(environ, require_storage=True)
+        settings = Settings.from_env(environ, require_storage=True, require_schedule=True)
     except SettingsError as exc:
         return Health("unhealthy", checked, tuple(exc.problems))
+    from monitor.store import open_store
+
     try:
         store = open_store(settings)
         try:
             runs = tuple(store.latest_runs())
         finally:
             store.close()
-    except AzureError as exc:
-        log.warning("health: Table Storage check failed: %s", type(exc).__name__)
-        return Health("unhealthy", checked, (f"Table Storage unreachable: {type(exc).__name__}",))
+    except StoreError as exc:
+        log.warning("health: Table Storage check failed: %s", exc)
+        return Health("unhealthy", checked, (f"Table Storage unreachable: {exc}",))
     problems = []
+    limit = stale_after(settings, checked)
     if not runs:
         problems.append("no monitoring pass has been recorded yet")
     for run in runs:
-        if run.outcome != "ok":
+        if run.outcome not in ("ok", "running"):
             problems.append(f"last pass for tenant {run.tenant_id} was {run.outcome}")
-        if checked - run.finished > stale_after:
+        if checked - run.finished > limit:
             problems.append(f"no pass for tenant {run.tenant_id} since {iso(run.finished)}")
     return Health("degraded" if problems else "ok", checked, tuple(problems), runs)
 
@@ -140,6 +163,8 @@ def health(environ: Mapping[str, str] | None = None, stale_after: timedelta = ti
 
 
 def _ingest_settings(environ: Mapping[str, str] | None) -> Settings | Answer:
+    from monitor.ingest.routes import refused
+
     try:
         return Settings.from_env(environ, require_storage=True)
     except SettingsError as exc:
@@ -155,6 +180,8 @@ def receive_device_report(
     now: datetime | None = None,
 ) -> Answer:
     """POST /api/device-reports: the key, then what `monitor ingest-device-report` does."""
+    from monitor.ingest.routes import Answer, check_key
+
     settings = _ingest_settings(environ)
     if isinstance(settings, Answer):
         return settings
@@ -172,6 +199,13 @@ def ingest_device_report(
 def _store_device_report(
     headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime | None
 ) -> Answer:
+    from azure.core.exceptions import AzureError
+
+    from monitor.ingest.device_reports import device_report, report_json
+    from monitor.ingest.errors import RejectedBody
+    from monitor.ingest.routes import Answer, check_body, refused
+    from monitor.store.ingest import open_ingest_store
+
     checked = check_body(headers, body, settings, "device-report")
     if isinstance(checked, Answer):
         return checked
@@ -200,6 +234,8 @@ def receive_azure_monitor_alert(
     now: datetime | None = None,
 ) -> Answer:
     """POST /api/azure-monitor-alerts: the key, then what `monitor queue-alert` does."""
+    from monitor.ingest.routes import Answer, check_key
+
     settings = _ingest_settings(environ)
     if isinstance(settings, Answer):
         return settings
@@ -213,6 +249,11 @@ def queue_alert(body: bytes, environ: Mapping[str, str] | None = None, now: date
 
 
 def _queue_alert(headers: Mapping[str, str], body: bytes, settings: Settings, now: datetime | None) -> Answer:
+    from azure.core.exceptions import AzureError
+
+    from monitor.ingest.alerts import pass_request
+    from monitor.ingest.routes import Answer, check_body, refused
+
     checked = check_body(headers, body, settings, "azure-monitor-alert")
     if isinstance(checked, Answer):
         return checked
@@ -220,7 +261,7 @@ def _queue_alert(headers: Mapping[str, str], body: bytes, settings: Settings, no
     if request is None:
         return Answer(202, {"queued": False, "reason": "the alert is resolved; no pass needed"})
     if not settings.has_queue:
-        return refused(503, "no pass queue configured (MONITOR_QUEUE or MONITOR_QUEUE__queueServiceUri)")
+        return refused(503, NO_QUEUE)
     try:
         queue = _pass_queue(settings)
         try:
@@ -234,7 +275,15 @@ def _queue_alert(headers: Mapping[str, str], body: bytes, settings: Settings, no
     return Answer(202, {"queued": True, "request": request.to_json()})
 
 
+NO_QUEUE = (
+    "no pass queue: the Function app's storage (AzureWebJobsStorage__queueServiceUri or __accountName) "
+    "or a storage connection string with a QueueEndpoint"
+)
+
+
 def _pass_queue(settings: Settings) -> PassQueue:
+    from monitor.store.pass_queue import shared_pass_queue
+
     return shared_pass_queue(
         settings.queue_connection_string, settings.queue_endpoint, settings.pass_queue_name
     )
@@ -257,6 +306,10 @@ async def run_requested_pass(
     arrived before the last pass began is covered by it; one that arrived after, while the gate is
     closed, goes back on the queue until it opens (so it still gets a pass that sees it).
     """
+    from monitor.ingest.errors import RejectedBody
+    from monitor.store.ingest import gate_decision, open_ingest_store
+    from monitor.store.pass_queue import CONFIGURED_TENANT, PassRequest
+
     try:
         request = PassRequest.from_json(message)
     except RejectedBody as exc:
@@ -329,6 +382,11 @@ def ingest_log_events(
     Raises StoreError or AzureError when storage fails, so the host retries the batch; every write is
     keyed by what it records, so a retried batch stores what one clean delivery stores.
     """
+    from monitor.ingest.errors import RejectedBody
+    from monitor.ingest.resource_logs import LogBatch, event_records, read_records
+    from monitor.ingest.stream import store_batch
+    from monitor.store import open_store
+
     settings = Settings.from_env(environ, require_storage=True)
     batch = LogBatch()
     for index, body in enumerate(bodies):
@@ -364,7 +422,7 @@ async def run_queued_passes(
     (locally, where no Functions host reads the queue)."""
     settings = Settings.from_env(environ, require_storage=True)
     if not settings.has_queue:
-        raise SettingsError(["no pass queue configured (MONITOR_QUEUE or MONITOR_QUEUE__queueServiceUri)"])
+        raise SettingsError([NO_QUEUE])
     queue = _pass_queue(settings)
     try:
         messages = queue.receive_all()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from monitor.schedule import Schedule, ScheduleError
 from monitor.thresholds import Thresholds
 
 GraphCredentialKind = Literal["managed-identity", "default", "simulator"]
@@ -20,8 +21,60 @@ TapSigninMode = Literal["targeted", "full-scan"]
 _TAP_MODES: tuple[TapSigninMode, ...] = ("targeted", "full-scan")
 _CREDENTIALS: tuple[GraphCredentialKind, ...] = ("managed-identity", "default", "simulator")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-_QUEUE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+# The queue alerts put passes on. function_app.py's queue trigger names it too (a literal there, so the
+# host can index the trigger without an app setting); tests check that the two agree.
+PASS_QUEUE = "pinmon-passes"
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+# The keys of an Azure Storage connection string ("Configure Azure Storage connection strings").
+_CONNECTION_KEYS = frozenset(
+    k.lower()
+    for k in (
+        "DefaultEndpointsProtocol",
+        "AccountName",
+        "AccountKey",
+        "SharedAccessSignature",
+        "EndpointSuffix",
+        "TableEndpoint",
+        "QueueEndpoint",
+        "BlobEndpoint",
+        "FileEndpoint",
+        "TableSecondaryEndpoint",
+        "QueueSecondaryEndpoint",
+        "BlobSecondaryEndpoint",
+        "FileSecondaryEndpoint",
+        "UseDevelopmentStorage",
+        "DevelopmentStorageProxyUri",
+    )
+)
+
+
+def connection_string_problem(value: str) -> str | None:
+    """Why `value` is not a storage connection string, naming no part of it (it holds a key)."""
+    pairs = [part.split("=", 1) for part in value.split(";") if part.strip()]
+    if not pairs or any(len(pair) != 2 or not pair[1] for pair in pairs):
+        return "MONITOR_STORAGE_CONNECTION_STRING must be key=value pairs separated by ';'"
+    keys = {key.strip().lower() for key, _ in pairs}
+    unknown = keys - _CONNECTION_KEYS
+    if unknown:
+        return f"MONITOR_STORAGE_CONNECTION_STRING has unknown keys: {', '.join(sorted(unknown))}"
+    if "accountname" not in keys and "usedevelopmentstorage" not in keys:
+        return "MONITOR_STORAGE_CONNECTION_STRING names no AccountName"
+    return None
+
+
+def _host_queue(env: Mapping[str, str], storage_connection: str) -> tuple[str, str]:
+    """(connection string, queue endpoint) of the Function app's storage, as its queue trigger reaches it
+    ("Connecting to host storage with an identity" in Microsoft's Azure Functions reference)."""
+    endpoint = env.get("AzureWebJobsStorage__queueServiceUri", "").strip().rstrip("/")
+    account = env.get("AzureWebJobsStorage__accountName", "").strip()
+    if endpoint:
+        return "", endpoint
+    if account:
+        return "", f"https://{account}.queue.core.windows.net"
+    host = env.get("AzureWebJobsStorage", "").strip()
+    if host and "UseDevelopmentStorage" not in host:
+        return host, ""
+    return (storage_connection, "") if "QueueEndpoint=" in storage_connection else ("", "")
 
 
 class SettingsError(ValueError):
@@ -58,13 +111,29 @@ class Settings:
     # Base delay of msgraph-sdk's RetryHandler when a 429/503/504 carries no Retry-After.
     graph_retry_delay_seconds: float = 3.0
     graph_max_retries: int = 3
+    # One pass per tenant at a time: a pass holds the tenant's lease for at most this long (longer than
+    # the Functions timeout of 10 minutes), and a second pass waits this long before recording itself
+    # skipped.
+    pass_lease_minutes: int = 11
+    pass_wait_seconds: int = 0
+    # NCRONTAB schedule of the timer trigger (six fields); health derives "stale" from it.
+    poll_schedule: str = ""
+    # Telemetry exporters (monitor/telemetry.py): Application Insights when its connection string is set,
+    # any OTLP/HTTP collector when an endpoint is set, stderr when asked; several at once is fine.
     telemetry_console: bool = False
+    applicationinsights_connection_string: str = field(default="", repr=False)
+    # APPLICATIONINSIGHTS_AUTHENTICATION_STRING `ClientId=<id>;Authorization=AAD`: send with a managed
+    # identity (the component's local auth is off in infra/). Empty client ID: the system-assigned one.
+    applicationinsights_entra_auth: bool = False
+    applicationinsights_client_id: str = ""
+    otlp_endpoint: str = ""
     thresholds: Thresholds = field(default_factory=Thresholds)
-    # Event-driven ingestion (docs/ingest.md). Alerts queue a pass on this Storage Queue; the queue
-    # trigger's binding reads the same app settings (connection "MONITOR_QUEUE": a connection string,
-    # or MONITOR_QUEUE__queueServiceUri for the managed identity). Without either, the storage
-    # connection string is used (Azurite serves tables and queues).
-    pass_queue_name: str = "pinmon-passes"
+    # Event-driven ingestion (docs/ingest.md). Alerts queue a pass on the Storage Queue PASS_QUEUE of
+    # the Function app's own storage account: the queue trigger's connection is AzureWebJobsStorage,
+    # and the monitor reads the same settings (AzureWebJobsStorage__queueServiceUri or __accountName
+    # with the managed identity, or an AzureWebJobsStorage connection string). Locally, the storage
+    # connection string serves when it has a QueueEndpoint (Azurite serves tables and queues).
+    pass_queue_name: str = PASS_QUEUE
     queue_connection_string: str = field(default="", repr=False)
     queue_endpoint: str = ""
     # At most one alert-driven pass per tenant in this many seconds, however many alerts arrive.
@@ -87,7 +156,13 @@ class Settings:
         return replace(self, graph_endpoint=endpoint, graph_credential=credential)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, *, require_storage: bool = False) -> Settings:
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        require_storage: bool = False,
+        require_schedule: bool = False,
+    ) -> Settings:
         env = os.environ if environ is None else environ
         problems: list[str] = []
 
@@ -126,10 +201,23 @@ class Settings:
             problems.append("MONITOR_GRAPH_ENDPOINT must use https unless it is on loopback")
 
         connection = env.get("MONITOR_STORAGE_CONNECTION_STRING", "").strip()
+        if connection and (problem := connection_string_problem(connection)):
+            problems.append(problem)
         storage_endpoint = text("MONITOR_STORAGE_ENDPOINT", "")
         if require_storage and not (connection or storage_endpoint):
             problems.append(
                 "MONITOR_STORAGE_CONNECTION_STRING or MONITOR_STORAGE_ENDPOINT is required to keep state"
+            )
+        schedule = text("MONITOR_POLL_SCHEDULE", "")
+        if schedule:
+            try:
+                Schedule.parse(schedule)
+            except ScheduleError as exc:
+                problems.append(f"MONITOR_POLL_SCHEDULE {schedule!r} is not an NCRONTAB schedule: {exc}")
+        elif require_schedule:
+            problems.append(
+                "MONITOR_POLL_SCHEDULE is not set: the timer trigger has no schedule "
+                "(six NCRONTAB fields, e.g. '0 */15 * * * *')"
             )
         tap_mode = text("MONITOR_TAP_SIGNIN_MODE", cls.tap_signin_mode)
         if tap_mode not in _TAP_MODES:
@@ -142,17 +230,7 @@ class Settings:
                 f"MONITOR_TABLE_PREFIX must be letters and digits, starting with a letter, got {prefix!r}"
             )
 
-        queue_name = text("MONITOR_PASS_QUEUE", cls.pass_queue_name)
-        if not _QUEUE_NAME.fullmatch(queue_name) or "--" in queue_name:
-            problems.append(
-                "MONITOR_PASS_QUEUE must be 3-63 lowercase letters, digits and single hyphens, "
-                f"starting and ending with a letter or digit, got {queue_name!r}"
-            )
-            queue_name = cls.pass_queue_name
-        queue_connection = env.get("MONITOR_QUEUE", "").strip()
-        queue_endpoint = text("MONITOR_QUEUE__queueServiceUri", "")
-        if not (queue_connection or queue_endpoint) and "QueueEndpoint=" in connection:
-            queue_connection = connection
+        queue_connection, queue_endpoint = _host_queue(env, connection)
         key_digests = tuple(
             d.strip().lower() for d in env.get("MONITOR_INGEST_KEY_SHA256", "").split(",") if d.strip()
         )
@@ -162,6 +240,19 @@ class Settings:
                 f"MONITOR_INGEST_KEY_SHA256 must be SHA-256 digests in hex, comma-separated "
                 f"({len(bad_digests)} are not)"
             )
+        insights_connection = env.get("APPLICATIONINSIGHTS_CONNECTION_STRING", "").strip()
+        if insights_connection and "=" not in insights_connection:
+            problems.append("APPLICATIONINSIGHTS_CONNECTION_STRING must be a key=value;... connection string")
+        insights_auth = _insights_authentication(env.get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", ""))
+        if insights_auth is None:
+            problems.append(
+                "APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'Authorization=AAD' "
+                "or 'ClientId=<client id>;Authorization=AAD'"
+            )
+        otlp_endpoint = text("OTEL_EXPORTER_OTLP_ENDPOINT", "").rstrip("/")
+        otlp_parts = urlsplit(otlp_endpoint)
+        if otlp_endpoint and (otlp_parts.scheme not in ("http", "https") or not otlp_parts.hostname):
+            problems.append(f"OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got {otlp_endpoint!r}")
 
         overrides: dict[str, Any] = {}
         defaults = Thresholds()
@@ -189,9 +280,15 @@ class Settings:
                 "MONITOR_GRAPH_RETRY_DELAY_SECONDS", cls.graph_retry_delay_seconds, float, 0
             ),
             graph_max_retries=int(number("MONITOR_GRAPH_MAX_RETRIES", cls.graph_max_retries, int, 0)),
+            pass_lease_minutes=int(number("MONITOR_PASS_LEASE_MINUTES", cls.pass_lease_minutes, int, 1)),
+            pass_wait_seconds=int(number("MONITOR_PASS_WAIT_SECONDS", cls.pass_wait_seconds, int, 0)),
+            poll_schedule=schedule,
             telemetry_console=text("MONITOR_TELEMETRY_CONSOLE", "").lower() in ("1", "true", "yes"),
+            applicationinsights_connection_string=insights_connection,
+            applicationinsights_entra_auth=insights_auth is not None and insights_auth[0],
+            applicationinsights_client_id=insights_auth[1] if insights_auth else "",
+            otlp_endpoint=otlp_endpoint,
             thresholds=replace(defaults, **overrides),
-            pass_queue_name=queue_name,
             queue_connection_string=queue_connection,
             queue_endpoint=queue_endpoint,
             pass_debounce_seconds=int(
@@ -217,3 +314,22 @@ class Settings:
         if problems:
             raise SettingsError(problems)
         return settings
+
+
+def _insights_authentication(raw: str) -> tuple[bool, str] | None:
+    """(Entra auth on, client ID) from APPLICATIONINSIGHTS_AUTHENTICATION_STRING; None when malformed.
+
+    The format is the Functions host's: `ClientId=<id>;Authorization=AAD` (a user-assigned identity) or
+    `Authorization=AAD` (the system-assigned one). Empty means key-based ingestion.
+    """
+    if not raw.strip():
+        return False, ""
+    pairs: dict[str, str] = {}
+    for part in raw.strip().strip(";").split(";"):
+        key, sep, value = part.partition("=")
+        if not sep or not value.strip():
+            return None
+        pairs[key.strip().lower()] = value.strip()
+    if pairs.get("authorization") != "AAD" or set(pairs) - {"authorization", "clientid"}:
+        return None
+    return True, pairs.get("clientid", "")

@@ -2,6 +2,7 @@
 # Installs what the project needs on a fresh machine, and nothing twice:
 #   .venv/                     Python packages from requirements-dev.txt
 #   tools/azurite/node_modules Azurite, the Table Storage emulator (npm)
+#   .venv-checkov/             checkov, the static checker of infra/ (its own venv: its pins differ)
 # Safe to run again: each part is skipped when its inputs have not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,4 +26,13 @@ if [ ! -f "$lock" ] || ! cmp -s <(sed -n '/"node_modules\/azurite"/,/}/p' tools/
                                 <(sed -n '/"node_modules\/azurite"/,/}/p' "$lock"); then
   echo "bootstrap: installing Azurite (npm)" >&2
   (cd tools/azurite && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+checkov_stamp=.venv-checkov/.requirements.sha256
+want=$(sha256sum requirements-checkov.txt | cut -d' ' -f1)
+if [ ! -x .venv-checkov/bin/checkov ] || [ "$(cat "$checkov_stamp" 2>/dev/null)" != "$want" ]; then
+  echo "bootstrap: installing checkov into .venv-checkov" >&2
+  [ -x .venv-checkov/bin/python ] || "$python" -m venv .venv-checkov
+  .venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+  echo "$want" > "$checkov_stamp"
 fi

@@ -56,7 +56,7 @@ queue_port=$(port)
   > "$run/azurite-queue.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$queue_port") 2>/dev/null && break; sleep 0.2; done
-export MONITOR_QUEUE="${MONITOR_STORAGE_CONNECTION_STRING}QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;"
+export MONITOR_STORAGE_CONNECTION_STRING="${MONITOR_STORAGE_CONNECTION_STRING}QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;"
 echo
 echo "== A device's dsregcmd /status report (python -m monitor ingest-device-report, what POST /api/device-reports stores):"
 "$py" -m monitor ingest-device-report docs/schemas/device-report.example.json

@@ -47,40 +47,66 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float = 
     raise RuntimeError(f"Azurite did not listen on port {port} within {seconds} s")
 
 
+class AzuriteTables:
+    """One Azurite table service on loopback, started and stopped by tests (killed, for failure tests)."""
+
+    def __init__(self, port: int | None = None, location: str | None = None) -> None:
+        if not AZURITE.exists():
+            pytest.fail(f"Azurite is not installed at {AZURITE}: run scripts/bootstrap.sh")
+        self.port = port or free_port()
+        # Azurite writes its debug/extent files to the working directory; keep them out of the checkout.
+        self.workspace = tempfile.mkdtemp(prefix="azurite-")
+        self.location = location
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def connection_string(self) -> str:
+        return azurite_connection_string(self.port)
+
+    def start(self) -> AzuriteTables:
+        persistence = ["--location", self.location] if self.location else ["--inMemoryPersistence"]
+        self.process = subprocess.Popen(
+            [
+                str(AZURITE),
+                "--tableHost",
+                "127.0.0.1",
+                "--tablePort",
+                str(self.port),
+                *persistence,
+                "--disableTelemetry",
+                "--skipApiVersionCheck",
+                "--silent",
+            ],
+            cwd=self.workspace,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, self.process)
+        return self
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        shutil.rmtree(self.workspace, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def azurite() -> Iterator[str]:
     """A connection string to an Azurite table service that lives for the test session."""
-    if not AZURITE.exists():
-        pytest.fail(f"Azurite is not installed at {AZURITE}: run scripts/bootstrap.sh")
-    port = free_port()
-    # Azurite writes its debug/extent files to the working directory; keep them out of the checkout.
-    workspace = tempfile.mkdtemp(prefix="azurite-")
-    process = subprocess.Popen(
-        [
-            str(AZURITE),
-            "--tableHost",
-            "127.0.0.1",
-            "--tablePort",
-            str(port),
-            "--inMemoryPersistence",
-            "--disableTelemetry",
-            "--skipApiVersionCheck",
-            "--silent",
-        ],
-        cwd=workspace,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    service = AzuriteTables().start()
     try:
-        wait_for_port(port, process)
-        yield azurite_connection_string(port)
+        yield service.connection_string
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(workspace, ignore_errors=True)
+        service.stop()
 
 
 @pytest.fixture

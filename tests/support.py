@@ -239,6 +239,7 @@ def configure_monitor(monkeypatch: Any, graph_url: str, storage: str, prefix: st
         "MONITOR_GRAPH_CREDENTIAL": "simulator",
         "MONITOR_STORAGE_CONNECTION_STRING": storage,
         "MONITOR_TABLE_PREFIX": prefix,
+        "MONITOR_POLL_SCHEDULE": "0 */15 * * * *",
     }.items():
         monkeypatch.setenv(name, value)
 
@@ -250,3 +251,17 @@ def indexed_functions() -> dict[str, Any]:
     import function_app
 
     return {f.get_function_name(): f for f in function_app.app.get_functions()}
+
+
+def clear_pass_queue(connection_string: str) -> None:
+    """Empty the pass queue, invisible (deferred) messages too: every test that uses it starts clean."""
+    from azure.core.exceptions import ResourceExistsError
+    from azure.storage.queue import QueueClient
+
+    from monitor.settings import PASS_QUEUE
+
+    with QueueClient.from_connection_string(connection_string, PASS_QUEUE) as queue:
+        try:
+            queue.create_queue()
+        except ResourceExistsError:
+            queue.clear_messages()

@@ -12,6 +12,8 @@ from typing import Any
 import orjson
 import pytest
 
+from examples import tenantgen
+from examples.tenantgen import Expectations
 from graphsim import GraphSimulator
 from monitor.cli import main
 from monitor.rules import load_catalog
@@ -20,65 +22,19 @@ from tests.support import configure_monitor
 
 TENANTS = ROOT / "examples" / "tenants"
 NOW = "2026-11-20T12:00:00Z"
-SERVICE = "b8456c59-1230-44c7-a4a2-99b085333e84"
-CLIENT = "9115dd05-fad5-4f9c-acc7-305d08b1b04e"
-TAP = "TemporaryAccessPass"
 
-# What each bundled tenant must report (examples/tenants/README.md tells each story).
+# What each bundled tenant must report: the generator's expectations (examples/tenants/README.md tells
+# each story), not typed again here.
+EXPECTATIONS: dict[str, Expectations] = {
+    name: build().description.expectations for name, build in tenantgen.BUNDLED.items()
+}
 EXPECTED: dict[str, set[tuple[str, str]]] = {
-    "healthy": set(),
-    "federated-ok": set(),
-    "no-licence": set(),
-    "consent-missing": {
-        ("consent.pin-reset-service.missing", SERVICE),
-        ("signin.pin-reset.consent-errors", "f58ba582-7488-5c32-b359-56c1355b78b0"),
-    },
-    "client-missing": {
-        ("consent.pin-reset-client.missing", CLIENT),
-        ("signin.pin-reset.consent-errors", "ad599a73-77dd-57b5-bb37-c3103061eda1"),
-    },
-    "app-disabled": {
-        ("consent.pin-reset-app.disabled", SERVICE),
-        ("signin.pin-reset.consent-errors", "caa84bca-6994-5fc4-9535-58b2e1295f1d"),
-    },
-    "failure-spike": {("signin.pin-reset.failure-spike", "17ce4dfd-b988-5eda-a214-5b9b3bb1b9a6")},
-    "no-recovery-policy": {("policy.pin-recovery.not-configured", "a3ef22c2-5aa7-5a3e-aaee-146e7a61e088")},
-    "policy-mistakes": {
-        ("policy.pin-recovery.oma-uri-invalid", "212f2f18-a8c0-5ee9-bfc8-6b666355e953"),
-        ("policy.pin-recovery.oma-uri-invalid", "550f7e13-2e32-5ce6-98a7-93bd4cb12d76"),
-        ("policy.pin-recovery.oma-uri-invalid", "8442b00f-3ec3-50de-8765-d41180b21d1b"),
-        ("policy.pin-recovery.oma-uri-invalid", "e7102114-f50c-5198-bba9-4f166126c409"),
-        ("policy.web-signin-urls.missing", "a9a05946-d97a-588d-b15e-a01b289186f6"),
-    },
-    "legacy-devices": {
-        ("device.pin-reset.unsupported-os", "2cd0a1e1-8208-5abf-a38e-7f6a28d259e2"),
-        ("device.pin-reset.unsupported-os", "55fcc372-7678-538f-923d-0a722d595c0f"),
-        ("device.pin-reset.unsupported-os", "6388d4b7-bcae-5209-a38a-fc776a5481ca"),
-        ("device.pin-reset.unsupported-os", "d3bb4464-a5df-56db-825e-1d664ab35bcf"),
-        ("device.pin-reset.unsupported-os", "f7106a53-f335-5f66-8067-47d0969c6f54"),
-    },
-    "tap-disabled": {("tap.policy.disabled", TAP)},
-    "tap-misconfigured": {
-        ("tap.issued.privileged-user", "3daf8808-1ba1-51e4-8955-eef35649bcd0"),
-        ("tap.policy.lifetime-too-long", TAP),
-        ("tap.policy.multi-use", TAP),
-    },
-    "tap-suspicious": {
-        ("tap.signin.failure-burst", "eb6ffd1d-3d3d-5d39-970c-a6c521947614"),
-        ("tap.signin.risky", "731e9de8-8527-5baf-aac2-4a12c477da42"),
-        ("tap.signin.risky", "7f1b72ed-938e-55cc-abe6-f7f12dbae780"),
-    },
+    name: {(rule, subject) for rule, subjects in e.fires.items() for subject in subjects}
+    for name, e in EXPECTATIONS.items()
 }
-SKIPPED_WITHOUT_LICENCES = {
-    "signin.pin-reset.consent-errors",
-    "signin.pin-reset.failure-spike",
-    "tap.signin.risky",
-    "tap.signin.failure-burst",
-    "policy.pin-recovery.not-configured",
-    "policy.pin-recovery.oma-uri-invalid",
-    "device.pin-reset.unsupported-os",
-    "device.pin-reset.destructive-only",
-}
+# Tenants whose expectations need collectors that are still being written (PIM and group role holders,
+# legacy Endpoint security intents, hybrid-joined estates); empty this set when they land.
+AWAITING_COLLECTORS: set[str] = {"privileged-pim", "hybrid-gpo", "legacy-intent"}
 FINDING_KEYS = {"rule", "severity", "subject", "title", "detail", "evidence", "remediation", "references"}
 TAP_SIGNIN_KEYS = {
     "id",
@@ -114,7 +70,18 @@ def scan(tenant: str) -> dict[str, Any]:
     return document
 
 
-@pytest.mark.parametrize("tenant", sorted(EXPECTED))
+@pytest.mark.parametrize(
+    "tenant",
+    [
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(strict=False, reason="needs the collectors of this tenant's data"),
+        )
+        if name in AWAITING_COLLECTORS
+        else name
+        for name in sorted(EXPECTED)
+    ],
+)
 def test_scan_of_a_bundled_tenant_reports_exactly_its_problems(tenant: str) -> None:
     document = scan(tenant)
 
@@ -129,10 +96,11 @@ def test_scan_of_a_bundled_tenant_reports_exactly_its_problems(tenant: str) -> N
         assert finding["references"]
     statuses = {r["rule"]: r["status"] for r in document["rules"]}
     assert sorted(statuses) == sorted(entry.rule.id for entry in load_catalog())
-    fired = {rule for rule, _ in EXPECTED[tenant]}
-    skipped = SKIPPED_WITHOUT_LICENCES if tenant == "no-licence" else set()
-    assert statuses == {
-        rule: "fail" if rule in fired else "skipped" if rule in skipped else "pass" for rule in statuses
+    expectations = EXPECTATIONS[tenant]
+    asserted = {rule: status for rule, status in statuses.items() if rule not in expectations.unasserted}
+    assert asserted == {
+        rule: "fail" if rule in expectations.fires else "skipped" if rule in expectations.skipped else "pass"
+        for rule in asserted
     }
     assert all(r["reason"] for r in document["rules"])
     assert document["stats"]["graph_requests"] > 0

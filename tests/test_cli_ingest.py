@@ -14,7 +14,7 @@ from monitor.cli import main
 from monitor.settings import Settings
 from monitor.store.ingest import open_table_ingest_store
 from tests.ingest.samples import alert
-from tests.support import configure_monitor, write_tenant
+from tests.support import clear_pass_queue, configure_monitor, write_tenant
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "schemas"
 DEMO_TENANT = "f58ba582-7488-5c32-b359-56c1355b78b0"
@@ -26,7 +26,7 @@ def configured(
 ) -> Iterator[GraphSimulator]:
     with GraphSimulator(write_tenant(tmp_path / "tenant")) as sim:
         configure_monitor(monkeypatch, sim.url, azurite_with_queues, table_prefix)
-        monkeypatch.setenv("MONITOR_PASS_QUEUE", f"q{table_prefix}")
+        clear_pass_queue(azurite_with_queues)
         yield sim
 
 

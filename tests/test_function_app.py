@@ -81,7 +81,7 @@ def test_health_reports_the_last_pass(functions: dict[str, Any], configured: Gra
 def test_health_is_unhealthy_and_lists_what_configuration_lacks(
     functions: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("MONITOR_STORAGE_CONNECTION_STRING", "MONITOR_STORAGE_ENDPOINT"):
+    for name in ("MONITOR_STORAGE_CONNECTION_STRING", "MONITOR_STORAGE_ENDPOINT", "MONITOR_POLL_SCHEDULE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MONITOR_GRAPH_CREDENTIAL", "certificate")
 
@@ -92,4 +92,6 @@ def test_health_is_unhealthy_and_lists_what_configuration_lacks(
     assert body["problems"] == [
         "MONITOR_GRAPH_CREDENTIAL must be one of managed-identity, default, simulator, got 'certificate'",
         "MONITOR_STORAGE_CONNECTION_STRING or MONITOR_STORAGE_ENDPOINT is required to keep state",
+        "MONITOR_POLL_SCHEDULE is not set: the timer trigger has no schedule "
+        "(six NCRONTAB fields, e.g. '0 */15 * * * *')",
     ]

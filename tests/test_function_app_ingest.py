@@ -14,12 +14,12 @@ import orjson
 import pytest
 
 from graphsim import GraphSimulator
-from monitor.settings import Settings
+from monitor.settings import PASS_QUEUE, Settings
 from monitor.store.ingest import open_table_ingest_store
 from monitor.store.pass_queue import open_pass_queue
 from monitor.store.tables import open_table_store
 from tests.ingest.samples import INTUNE_DEVICE_ID, alert, device_report_body, signin_record
-from tests.support import TENANT_ID, configure_monitor, indexed_functions, write_tenant
+from tests.support import TENANT_ID, clear_pass_queue, configure_monitor, indexed_functions, write_tenant
 
 KEY = {"x-functions-key": "a-function-key"}
 
@@ -35,8 +35,9 @@ def configured(
 ) -> Iterator[GraphSimulator]:
     with GraphSimulator(write_tenant(tmp_path, service="missing")) as sim:
         configure_monitor(monkeypatch, sim.url, azurite_with_queues, table_prefix)
-        monkeypatch.setenv("MONITOR_PASS_QUEUE", f"q{table_prefix}")
+        clear_pass_queue(azurite_with_queues)
         yield sim
+        clear_pass_queue(azurite_with_queues)
 
 
 def post(functions: dict[str, Any], name: str, body: bytes, headers: dict[str, str] | None = None) -> Any:
@@ -78,14 +79,21 @@ def test_the_app_indexes_the_ingestion_triggers(functions: dict[str, Any]) -> No
     queue = bindings["requested_pass"]
     assert (queue["type"], queue["queueName"], queue["connection"]) == (
         "queueTrigger",
-        "%MONITOR_PASS_QUEUE%",
-        "MONITOR_QUEUE",
+        PASS_QUEUE,
+        "AzureWebJobsStorage",
     )
     hub = bindings["entra_log_stream"]
-    assert (hub["type"], hub["eventHubName"], hub["connection"], hub["cardinality"]) == (
+    assert (
+        hub["type"],
+        hub["eventHubName"],
+        hub["consumerGroup"],
+        hub["connection"],
+        hub["cardinality"],
+    ) == (
         "eventHubTrigger",
-        "%MONITOR_EVENT_HUB%",
-        "MONITOR_EVENT_HUB_CONNECTION",
+        "%MONITOR_ENTRA_LOG_HUB%",
+        "%MONITOR_ENTRA_LOG_CONSUMER_GROUP%",
+        "EntraLogStream",
         "MANY",
     )
 

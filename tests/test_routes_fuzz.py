@@ -24,7 +24,7 @@ from monitor.ingest.schemas import SCHEMA_DIR
 from monitor.settings import Settings
 from monitor.store.pass_queue import open_pass_queue
 from tests.ingest.samples import alert, device_report_body, dsregcmd_status
-from tests.support import indexed_functions
+from tests.support import clear_pass_queue, indexed_functions
 
 LIMIT = 8_192
 BODIES_PER_EXAMPLE = 25
@@ -125,7 +125,7 @@ def fuzzed(
 ) -> Settings:
     monkeypatch.setenv("MONITOR_STORAGE_CONNECTION_STRING", azurite_with_queues)
     monkeypatch.setenv("MONITOR_TABLE_PREFIX", table_prefix)
-    monkeypatch.setenv("MONITOR_PASS_QUEUE", f"q{table_prefix}")
+    clear_pass_queue(azurite_with_queues)
     monkeypatch.setenv("MONITOR_INGEST_MAX_BODY_BYTES", str(LIMIT))
     return Settings.from_env()
 

@@ -52,5 +52,70 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 def test_the_connection_string_is_not_shown_in_repr() -> None:
-    settings = Settings.from_env({"MONITOR_STORAGE_CONNECTION_STRING": "AccountKey=secret"})
+    settings = Settings.from_env({"MONITOR_STORAGE_CONNECTION_STRING": "AccountName=a;AccountKey=secret"})
     assert "secret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("AccountKey=secret", "MONITOR_STORAGE_CONNECTION_STRING names no AccountName"),
+        (
+            "not a connection string",
+            "MONITOR_STORAGE_CONNECTION_STRING must be key=value pairs separated by ';'",
+        ),
+        ("AccountName=a;Password=secret", "MONITOR_STORAGE_CONNECTION_STRING has unknown keys: password"),
+    ],
+)
+def test_a_malformed_connection_string_is_a_configuration_problem_that_quotes_none_of_it(
+    value: str, problem: str
+) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"MONITOR_STORAGE_CONNECTION_STRING": value})
+    assert raised.value.problems == [problem]
+    assert "secret" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "entra_auth", "client_id"),
+    [
+        ("", False, ""),
+        ("Authorization=AAD", True, ""),
+        (
+            "ClientId=4f1c2a9e-0000-4000-8000-000000000001;Authorization=AAD",
+            True,
+            "4f1c2a9e-0000-4000-8000-000000000001",
+        ),
+    ],
+    ids=["key-based", "system-assigned", "user-assigned"],
+)
+def test_the_application_insights_authentication_string_names_the_identity(
+    raw: str, entra_auth: bool, client_id: str
+) -> None:
+    settings = Settings.from_env({"APPLICATIONINSIGHTS_AUTHENTICATION_STRING": raw})
+    assert (settings.applicationinsights_entra_auth, settings.applicationinsights_client_id) == (
+        entra_auth,
+        client_id,
+    )
+
+
+def test_telemetry_settings_that_cannot_work_are_listed() -> None:
+    with pytest.raises(SettingsError) as failure:
+        Settings.from_env(
+            {
+                "APPLICATIONINSIGHTS_CONNECTION_STRING": "not-a-connection-string",
+                "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": "ClientId=abc",
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318",
+            }
+        )
+    assert failure.value.problems == [
+        "APPLICATIONINSIGHTS_CONNECTION_STRING must be a key=value;... connection string",
+        "APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'Authorization=AAD' "
+        "or 'ClientId=<client id>;Authorization=AAD'",
+        "OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got 'collector:4318'",
+    ]
+
+
+def test_the_application_insights_connection_string_is_not_shown_in_repr() -> None:
+    settings = Settings.from_env({"APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=secret-key"})
+    assert "secret-key" not in repr(settings)

@@ -8,16 +8,19 @@ disjoint, and no set of seen IDs has to be kept. Memory stays flat however many 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
+
 from monitor import telemetry
 from monitor.collectors.fields import obj, odata_time, parse_time, text
 from monitor.entra import PIN_RESET_APPS
 from monitor.graph.session import GraphSession
-from monitor.records import PinResetSignIn, SignInHour
+from monitor.records import PinResetSignIn, SignInHour, UnusableItem
 
 SIGNIN_PERMISSION = "AuditLog.Read.All and Directory.Read.All (and an Entra ID P1 or P2 licence)"
 # Beta returns interactive sign-ins only unless asked for both kinds (DOMAIN.md).
@@ -27,6 +30,7 @@ SIGNIN_FIELDS = (
     "status,deviceDetail,ipAddress,location,isInteractive,signInEventTypes,correlationId"
 )
 PAGE_SIZE = 1000  # Graph's maximum for sign-ins
+PIN_RESET_STREAM = "signins.pin-reset"
 SAMPLE_USERS = 5
 
 
@@ -34,14 +38,43 @@ def floor_hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+def item_id(item: object) -> str:
+    """The id of a Graph item, or a stable stand-in for one that has none (so re-reads count it once)."""
+    if isinstance(item, dict) and text(item, "id"):
+        return text(item, "id")
+    return "sha1:" + hashlib.sha1(orjson.dumps(item, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+
+
+def unusable_reason(item: object) -> str | None:
+    """Why a sign-in cannot be used (it lacks what every sign-in has: id, time, result), or None."""
+    if not isinstance(item, dict):
+        return "the item is not a JSON object"
+    if not text(item, "id"):
+        return "id is missing"
+    if parse_time(item.get("createdDateTime")) is None:
+        return "createdDateTime is not a time"
+    if not isinstance(item.get("status"), dict):
+        return "status is not an object"
+    if type(item["status"].get("errorCode")) is not int:
+        return "status.errorCode is not an integer"
+    return None
+
+
+def unusable_item(stream: str, item: object, why: str, seen: datetime) -> UnusableItem:
+    created = parse_time(item.get("createdDateTime")) if isinstance(item, dict) else None
+    return UnusableItem(stream, item_id(item), why, seen, created)
+
+
 def pin_reset_signin(item: Mapping[str, Any]) -> PinResetSignIn | None:
-    """Map one Graph sign-in; None if it lacks what every sign-in has (id, time, result)."""
+    """Map one Graph sign-in; None if it lacks what every sign-in has (see `unusable_reason`)."""
+    if unusable_reason(item) is not None:
+        return None
     signin_id = text(item, "id")
     created = parse_time(item.get("createdDateTime"))
     status = obj(item, "status")
     error_code = status.get("errorCode")
-    if not signin_id or created is None or type(error_code) is not int:
-        return None
+    assert created is not None
+    assert type(error_code) is int
     device = obj(item, "deviceDetail")
     location = obj(item, "location")
     event_types = item.get("signInEventTypes")
@@ -112,8 +145,8 @@ class SignInRead:
     end: datetime
     received: int = 0  # items Graph returned, all queries
     kept: int = 0  # PIN reset sign-ins mapped and handed on
-    skipped: int = 0  # items without id, time or result: not usable, counted here
-    skipped_ids: list[str] = field(default_factory=list)
+    # Items without id, time or result: not usable; kept by the store so no rule passes over them.
+    unusable: list[UnusableItem] = field(default_factory=list)
 
 
 def signin_queries(start: datetime, end: datetime) -> list[tuple[str, str, dict[str, str | int]]]:
@@ -152,12 +185,12 @@ async def read_pin_reset_signins(
             for item in page:
                 if by_resource and isinstance(item, dict) and item.get("appId") in PIN_RESET_APPS:
                     continue  # already read by the appId query of its own app
-                signin = pin_reset_signin(item) if isinstance(item, dict) else None
-                if signin is None:
-                    read.skipped += 1
-                    if len(read.skipped_ids) < 10:
-                        read.skipped_ids.append(str(item.get("id", "?")) if isinstance(item, dict) else "?")
+                why = unusable_reason(item)
+                if why is not None:
+                    read.unusable.append(unusable_item(PIN_RESET_STREAM, item, why, end))
                     continue
+                signin = pin_reset_signin(item)
+                assert signin is not None
                 signins.append(signin)
             read.kept += len(signins)
             on_page(signins)

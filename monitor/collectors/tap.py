@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,10 +23,10 @@ from msgraph.generated.role_management.directory.role_assignments.role_assignmen
 
 from monitor import telemetry
 from monitor.collectors.fields import boolean, collect_items, integer, obj, odata_time, parse_time, text
-from monitor.collectors.signins import SIGNIN_PERMISSION
+from monitor.collectors.signins import SIGNIN_PERMISSION, unusable_item, unusable_reason
 from monitor.entra import PRIVILEGED_ROLES, TAP_METHOD_NAME
 from monitor.graph.session import JSON, GraphSession
-from monitor.records import TapIssuance, TapPolicy, TapSignIn
+from monitor.records import TapIssuance, TapPolicy, TapSignIn, UnusableItem
 
 AUDIT_PERMISSION = "AuditLog.Read.All"
 TAP_ISSUED = "Admin registered security info"
@@ -172,6 +172,20 @@ async def read_privileged_users(graph: GraphSession) -> Mapping[str, tuple[str, 
 # -- sign-ins --------------------------------------------------------------------------------------
 
 
+TAP_STREAM = "signins.tap"
+
+
+def tap_unusable_reason(item: Mapping[str, Any]) -> str | None:
+    """Why a sign-in cannot be judged for TAP use, or None. A sign-in whose authenticationDetails are not
+    an array may or may not have used a pass: it is not silently taken for one that did not."""
+    details = item.get("authenticationDetails")
+    if details is not None and not isinstance(details, list):
+        return "authenticationDetails is not an array"
+    if not uses_tap(item):
+        return None
+    return unusable_reason(item)
+
+
 def tap_steps(item: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The authentication steps of a sign-in that used a Temporary Access Pass."""
     details = item.get("authenticationDetails")
@@ -251,6 +265,7 @@ class TapRead:
     users: int = 0
     received: int = 0  # sign-ins Graph returned
     tap_signins: int = 0
+    unusable: list[UnusableItem] = field(default_factory=list)
 
 
 async def _signin_pages(
@@ -277,8 +292,9 @@ async def _user_signins(graph: GraphSession, user_id: str, start: datetime, end:
     return items
 
 
-def _classify(items: Sequence[JSON], history_days: int) -> list[TapSignIn]:
-    """TAP sign-ins among one user's sign-ins, each with the countries the user signed in from before."""
+def _classify(items: Sequence[JSON], history_days: int, read: TapRead, seen: datetime) -> list[TapSignIn]:
+    """TAP sign-ins among one user's sign-ins, each with the countries the user signed in from before;
+    sign-ins that cannot be judged go to `read.unusable`."""
     history = sorted(
         (
             _Seen(
@@ -293,11 +309,14 @@ def _classify(items: Sequence[JSON], history_days: int) -> list[TapSignIn]:
     )
     found = []
     for item in items:
+        why = tap_unusable_reason(item)
+        if why is not None:
+            read.unusable.append(unusable_item(TAP_STREAM, item, why, seen))
+            continue
         if not uses_tap(item):
             continue
         created = parse_time(item.get("createdDateTime"))
-        if created is None:
-            continue
+        assert created is not None
         signin = tap_signin(item, countries_before(history, created, created - timedelta(days=history_days)))
         if signin is not None:
             found.append(signin)
@@ -344,6 +363,11 @@ async def full_scan_tap_signins(
     async for page in _signin_pages(graph, start, end):
         read.received += len(page)
         tap_users.update(text(i, "userId") for i in page if uses_tap(i) and text(i, "userId"))
+        # Sign-ins that cannot be judged are counted where they are read; a user's own are counted
+        # again by _classify, and the store keeps each item once.
+        read.unusable.extend(
+            unusable_item(TAP_STREAM, i, why, end) for i in page if (why := tap_unusable_reason(i))
+        )
     windows = dict.fromkeys(tap_users, (start, end))
     return await _tap_signins_of_users(
         graph, windows, issuances, start, end, read, history_days, fallback_lifetime
@@ -368,7 +392,7 @@ async def _tap_signins_of_users(
         history_start = valid_from - timedelta(days=history_days)
         items = await _user_signins(graph, user_id, history_start, min(valid_until, end))
         read.received += len(items)
-        found.extend(s for s in _classify(items, history_days) if start <= s.created <= end)
+        found.extend(s for s in _classify(items, history_days, read, end) if start <= s.created <= end)
     found = [replace(s, issuance=belonging_issuance(s, issuances, fallback_lifetime)) for s in found]
     read.tap_signins = len(found)
     return sorted(found, key=lambda s: (s.created, s.id)), read

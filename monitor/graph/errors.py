@@ -43,13 +43,15 @@ def from_odata_error(exc: ODataError, source: str, permission: str) -> GraphRead
         return GraphReadError(
             "skipped", f"licence missing: {source} needs Microsoft Entra ID P1 or P2 ({said})", source, status
         )
-    if status == 403:
-        return GraphReadError(
-            "skipped", f"permission missing: {source} needs {permission} ({said})", source, status
-        )
+    # Intune without a licence answers 400 or 403 "Request not applicable to target tenant": the licence
+    # is what is missing, whatever the status, so this is asked before "any 403 is a permission".
     if status in (400, 403) and "not applicable to target tenant" in message.lower():
         return GraphReadError(
             "skipped", f"licence missing: {source} needs Microsoft Intune ({said})", source, status
+        )
+    if status == 403:
+        return GraphReadError(
+            "skipped", f"permission missing: {source} needs {permission} ({said})", source, status
         )
     if status == 429:
         return GraphReadError(

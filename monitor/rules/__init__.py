@@ -129,7 +129,18 @@ def run_rule(entry: CatalogEntry, facts: TenantFacts, thresholds: Thresholds) ->
             return RuleResult(rule_id, "error", f"the rule produced a finding for {finding.rule!r}")
         # One finding per rule and subject: the first one stands.
         findings.setdefault(finding.subject, finding)
-    return RuleResult(rule_id, outcome.status, outcome.reason, tuple(findings.values()))
+    unusable = [u.describe() for name in entry.rule.reads if (u := _readout(facts, name).unusable)]
+    if unusable and outcome.status == "pass":
+        # What was read passes, but what could not be read might not: the rule cannot say it passed.
+        return RuleResult(rule_id, "error", f"cannot conclude a pass: {'; '.join(unusable)}")
+    reason = outcome.reason + "".join(f"; also, {u}" for u in unusable)
+    return RuleResult(rule_id, outcome.status, reason, tuple(findings.values()))
+
+
+def _readout(facts: TenantFacts, name: str) -> Readout[object]:
+    value = getattr(facts, name)
+    assert isinstance(value, Readout), name
+    return value
 
 
 def evaluate_all(facts: TenantFacts, thresholds: Thresholds) -> tuple[RuleResult, ...]:

@@ -7,12 +7,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from monitor.records import ConsentState, PinResetSignIn, SignInHour, TapIssuance, TapSignIn
+from monitor.records import (
+    ConsentState,
+    PinResetSignIn,
+    SignInHour,
+    TapIssuance,
+    TapSignIn,
+    UnusableItem,
+)
 from monitor.rules.base import Finding, RuleResult, Severity
+
+
+class StoreError(Exception):
+    """The store failed or refused an operation; the message names the table and the operation."""
+
+
+class StoreConfigError(StoreError):
+    """The store cannot even be opened with this configuration (a malformed connection string)."""
+
 
 FindingStatus = Literal["open", "resolved"]
 FindingKey = tuple[str, str]  # (rule, subject)
@@ -31,6 +47,10 @@ class StoredFinding:
     last_seen: datetime
     resolved_at: datetime | None = None
     times_seen: int = 1
+    # The passes that last opened and resolved it: the record of the change travels with the state, so
+    # a process that dies before its run record is written still leaves who opened what.
+    opened_by_run: str = ""
+    resolved_by_run: str = ""
 
     @property
     def key(self) -> FindingKey:
@@ -117,21 +137,40 @@ class FindingChanges:
     resolved: tuple[StoredFinding, ...] = ()
 
 
+RunOutcome = Literal["running", "ok", "partial", "failed", "skipped"]
+
+
 @dataclass(frozen=True)
 class RunRecord:
-    """One monitoring pass, as the store remembers it (health and reports read these)."""
+    """One monitoring pass, as the store remembers it (health and reports read these).
+
+    Written as `running` when the pass starts and rewritten when it ends: `ok`, `partial` (some data
+    could not be read), `failed` (it could not finish: the error is in the summary) or `skipped`
+    (another pass held the tenant). A record still `running` after its pass ended was left by a
+    process that died; the next pass of the tenant marks it `failed`.
+    """
 
     tenant_id: str
     run_id: str
     started: datetime
     finished: datetime
     now: datetime
-    outcome: Literal["ok", "partial", "failed"]
+    outcome: RunOutcome
     summary: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class Lease:
+    """The right to run a pass for one tenant until `until` (wall-clock time)."""
+
+    tenant_id: str
+    holder: str  # the run id of the pass that holds it
+    until: datetime
+    token: str = field(default="", compare=False)  # the store's version of the lease (an ETag)
+
+
 def next_finding(
-    existing: StoredFinding | None, finding: Finding | None, at: datetime
+    existing: StoredFinding | None, finding: Finding | None, at: datetime, run_id: str = ""
 ) -> StoredFinding | None:
     """The ledger entry after a pass, or None if the pass leaves it as it was.
 
@@ -140,7 +179,7 @@ def next_finding(
     if finding is None:
         if existing is None or existing.status == "resolved":
             return None
-        return replace(existing, status="resolved", resolved_at=at)
+        return replace(existing, status="resolved", resolved_at=at, resolved_by_run=run_id)
     if existing is None or existing.status == "resolved":
         return StoredFinding(
             rule=finding.rule,
@@ -153,6 +192,7 @@ def next_finding(
             first_seen=at,
             last_seen=at,
             times_seen=1 if existing is None else existing.times_seen + 1,
+            opened_by_run=run_id,
         )
     return replace(
         existing,
@@ -241,10 +281,18 @@ class StateStore(Protocol):
 
     def consent(self, tenant_id: str) -> dict[str, StoredConsent]: ...
 
+    def save_unusable(self, tenant_id: str, items: Sequence[UnusableItem]) -> None:
+        """Keep items of a stream that could not be used, once each (by stream and item id)."""
+        ...
+
+    def unusable(self, tenant_id: str, stream: str, since: datetime) -> list[UnusableItem]:
+        """The unusable items of `stream` created (or, without a readable time, seen) at or after `since`."""
+        ...
+
     def findings(self, tenant_id: str) -> list[StoredFinding]: ...
 
     def save_findings(
-        self, tenant_id: str, results: Sequence[RuleResult], at: datetime
+        self, tenant_id: str, results: Sequence[RuleResult], at: datetime, run_id: str = ""
     ) -> FindingChanges: ...
 
     def save_run(self, run: RunRecord) -> None: ...
@@ -253,6 +301,15 @@ class StateStore(Protocol):
 
     def latest_runs(self) -> list[RunRecord]:
         """The newest run of each tenant this store knows."""
+        ...
+
+    def acquire_lease(self, tenant_id: str, holder: str, until: datetime, now: datetime) -> Lease:
+        """Take the tenant's lease for `holder` until `until`. Returns the lease taken, or, when another
+        pass holds an unexpired one, that other lease (its holder differs from `holder`)."""
+        ...
+
+    def release_lease(self, lease: Lease) -> None:
+        """Give the lease back, unless it has since been taken by someone else."""
         ...
 
     def close(self) -> None: ...

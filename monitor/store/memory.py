@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from monitor.records import ConsentState, PinResetSignIn, SignInHour, TapIssuance, TapSignIn
+from monitor.records import (
+    ConsentState,
+    PinResetSignIn,
+    SignInHour,
+    TapIssuance,
+    TapSignIn,
+    UnusableItem,
+)
 from monitor.rules.base import RuleResult
 from monitor.store.base import (
     FindingChanges,
     FindingKey,
     InventoryChanges,
     InventoryItem,
+    Lease,
     RunRecord,
     StoredConsent,
     StoredFinding,
@@ -34,6 +43,9 @@ class MemoryStore:
         self._tap_issuances: dict[str, dict[str, TapIssuance]] = {}
         self._inventory: dict[tuple[str, str], dict[str, InventoryItem]] = {}
         self._tap_signins: dict[str, dict[str, TapSignIn]] = {}
+        self._leases: dict[str, Lease] = {}
+        self._unusable: dict[str, dict[tuple[str, str], UnusableItem]] = {}
+        self._lease_lock = threading.Lock()
 
     def checkpoint(self, tenant_id: str, stream: str) -> datetime | None:
         return self._checkpoints.get((tenant_id, stream))
@@ -71,6 +83,16 @@ class MemoryStore:
     def consent(self, tenant_id: str) -> dict[str, StoredConsent]:
         return dict(self._consent.get(tenant_id, {}))
 
+    def save_unusable(self, tenant_id: str, items: Sequence[UnusableItem]) -> None:
+        kept = self._unusable.setdefault(tenant_id, {})
+        for item in items:
+            kept[(item.stream, item.item_id)] = item
+
+    def unusable(self, tenant_id: str, stream: str, since: datetime) -> list[UnusableItem]:
+        kept = self._unusable.get(tenant_id, {}).values()
+        found = [i for i in kept if i.stream == stream and (i.created or i.seen) >= since]
+        return sorted(found, key=lambda i: (i.seen, i.item_id))
+
     def save_inventory(
         self, tenant_id: str, kind: str, items: Mapping[str, Mapping[str, Any]], at: datetime
     ) -> InventoryChanges:
@@ -104,12 +126,14 @@ class MemoryStore:
     def findings(self, tenant_id: str) -> list[StoredFinding]:
         return sorted(self._findings.get(tenant_id, {}).values(), key=lambda f: f.key)
 
-    def save_findings(self, tenant_id: str, results: Sequence[RuleResult], at: datetime) -> FindingChanges:
+    def save_findings(
+        self, tenant_id: str, results: Sequence[RuleResult], at: datetime, run_id: str = ""
+    ) -> FindingChanges:
         ledger = self._findings.setdefault(tenant_id, {})
         before = dict(ledger)
         written = []
         for key, finding in planned_findings(before, results).items():
-            entry = next_finding(before.get(key), finding, at)
+            entry = next_finding(before.get(key), finding, at, run_id)
             if entry is not None:
                 ledger[key] = entry
                 written.append(entry)
@@ -124,6 +148,20 @@ class MemoryStore:
 
     def close(self) -> None:
         return None
+
+    def acquire_lease(self, tenant_id: str, holder: str, until: datetime, now: datetime) -> Lease:
+        with self._lease_lock:
+            held = self._leases.get(tenant_id)
+            if held is not None and held.holder != holder and held.until > now:
+                return held
+            lease = Lease(tenant_id, holder, until)
+            self._leases[tenant_id] = lease
+            return lease
+
+    def release_lease(self, lease: Lease) -> None:
+        with self._lease_lock:
+            if self._leases.get(lease.tenant_id) == lease:
+                del self._leases[lease.tenant_id]
 
     def latest_runs(self) -> list[RunRecord]:
         return [self.runs(tenant_id, 1)[0] for tenant_id in sorted(self._runs) if self._runs[tenant_id]]

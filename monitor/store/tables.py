@@ -12,8 +12,10 @@ Tables and keys, chosen for the queries the monitor makes:
 | inventory   | tenant id            | kind _ key              | RowKey range = one kind (devices...) |
 | tapissuances| tenant id            | audit id                | the tenant's partition, by time      |
 | tapsignins  | tenant id            | yyyymmddTHHMMSS_id      | RowKey range = a time window         |
-| runs        | tenant id            | inverted milliseconds   | newest first: the partition's top    |
+| runs        | tenant id            | inverted ms _ run id    | newest first: the partition's top    |
 |             | "latest"             | tenant id               | health: every tenant's last run      |
+| leases      | tenant id            | "pass"                  | one pass per tenant at a time (ETag) |
+| unusable    | tenant id            | stream _ item id        | RowKey range = one stream            |
 
 Writes are upserts keyed by what they record (a sign-in's id, an hour), so doing a write twice stores
 what doing it once stores; they go in entity group transactions of up to 100 operations per partition.
@@ -24,31 +26,44 @@ entry and applies its change again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import orjson
 from azure.core import MatchConditions
 from azure.core.exceptions import (
+    AzureError,
+    HttpResponseError,
     ResourceExistsError,
     ResourceModifiedError,
     ResourceNotFoundError,
 )
 from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
-from monitor.records import ConsentState, PinResetSignIn, SignInHour, TapIssuance, TapSignIn
+from monitor.records import (
+    ConsentState,
+    PinResetSignIn,
+    SignInHour,
+    TapIssuance,
+    TapSignIn,
+    UnusableItem,
+)
 from monitor.rules.base import RuleResult
 from monitor.store.base import (
     FindingChanges,
     FindingKey,
     InventoryChanges,
     InventoryItem,
+    Lease,
     RunRecord,
+    StoreConfigError,
     StoredConsent,
     StoredFinding,
+    StoreError,
     inventory_updates,
     next_finding,
     planned_findings,
@@ -70,12 +85,47 @@ _TABLES = (
     "inventory",
     "tapissuances",
     "tapsignins",
+    "leases",
+    "unusable",
 )
 _created: set[tuple[str, str]] = set()  # (account URL, table) created by this process
 
 
-class StoreError(Exception):
-    """Table Storage refused a write; the message says which table and what it said."""
+P = ParamSpec("P")
+R = TypeVar("R")
+# The Azure SDK's own retry policy, kept short: a pass has a time budget, and a store that stays down
+# for longer is better reported now than after minutes of backoff.
+RETRY: dict[str, Any] = {"retry_total": 3, "retry_backoff_factor": 0.5, "retry_backoff_max": 4}
+TIMEOUTS: dict[str, Any] = {"connection_timeout": 10, "read_timeout": 30}
+
+__all__ = ["StoreConfigError", "StoreError", "TableStore", "open_table_store", "safe_key"]
+
+
+def describe(exc: AzureError) -> str:
+    """What the service (or the connection) said, in one line and without secrets."""
+    if isinstance(exc, HttpResponseError) and exc.status_code is not None:
+        code = getattr(exc, "error_code", None) or exc.reason or ""
+        return f"HTTP {exc.status_code} {code}".strip()
+    first = (str(exc.message) if exc.message else type(exc).__name__).splitlines()[0]
+    return f"{type(exc).__name__}: {first[:200]}"
+
+
+def _guarded(operation: str, table: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Turn any Azure SDK failure of `operation` into a one-line StoreError naming the table."""
+
+    def wrap(method: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(method)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return method(*args, **kwargs)
+            except AzureError as exc:
+                store = args[0]
+                name = f"{store._prefix}{table}" if isinstance(store, TableStore) else table
+                raise StoreError(f"table {name}: {operation} failed ({describe(exc)})") from exc
+
+        return run
+
+    return wrap
 
 
 def safe_key(value: str) -> str:
@@ -108,25 +158,39 @@ def _json_text(value: Any) -> str:
 
 
 def open_table_store(connection_string: str = "", endpoint: str = "", prefix: str = "pinmon") -> TableStore:
+    """Raises StoreConfigError for a connection string the SDK cannot parse, StoreError when the
+    service cannot be reached to create the tables."""
     if connection_string:
-        service = TableServiceClient.from_connection_string(connection_string)
+        try:
+            service = TableServiceClient.from_connection_string(connection_string, **RETRY, **TIMEOUTS)
+        except ValueError as exc:
+            # The SDK's message quotes no key; ours names no part of the string at all.
+            raise StoreConfigError(
+                "MONITOR_STORAGE_CONNECTION_STRING is not a valid storage connection string"
+            ) from exc
     else:
         from azure.identity import DefaultAzureCredential
 
-        service = TableServiceClient(endpoint=endpoint, credential=DefaultAzureCredential())
+        service = TableServiceClient(
+            endpoint=endpoint, credential=DefaultAzureCredential(), **RETRY, **TIMEOUTS
+        )
     return TableStore(service, prefix)
 
 
 class TableStore:
     def __init__(self, service: TableServiceClient, prefix: str) -> None:
         self._service = service
+        self._prefix = prefix
         self._tables: dict[str, TableClient] = {}
         for name in _TABLES:
             table_name = f"{prefix}{name}"
             marker = (service.url, table_name)
             if marker not in _created:
-                with contextlib.suppress(ResourceExistsError):  # made by an earlier process: fine
-                    service.create_table(table_name)
+                try:
+                    with contextlib.suppress(ResourceExistsError):  # made by an earlier process: fine
+                        service.create_table(table_name)
+                except AzureError as exc:
+                    raise StoreError(f"table {table_name}: create failed ({describe(exc)})") from exc
                 _created.add(marker)
             self._tables[name] = service.get_table_client(table_name)
 
@@ -163,6 +227,7 @@ class TableStore:
 
     # -- checkpoints ---------------------------------------------------------------------------
 
+    @_guarded("read checkpoint", "checkpoints")
     def checkpoint(self, tenant_id: str, stream: str) -> datetime | None:
         try:
             entity = self._tables["checkpoints"].get_entity(tenant_id, safe_key(stream))
@@ -170,6 +235,7 @@ class TableStore:
             return None
         return _utc(entity["At"])
 
+    @_guarded("save checkpoint", "checkpoints")
     def save_checkpoint(self, tenant_id: str, stream: str, at: datetime) -> None:
         self._tables["checkpoints"].upsert_entity(
             {"PartitionKey": tenant_id, "RowKey": safe_key(stream), "At": at}, mode=UpdateMode.REPLACE
@@ -177,9 +243,11 @@ class TableStore:
 
     # -- PIN reset sign-ins --------------------------------------------------------------------
 
+    @_guarded("save sign-ins", "signins")
     def save_pin_reset_signins(self, tenant_id: str, signins: Sequence[PinResetSignIn]) -> None:
         self._submit("signins", (("upsert", _signin_entity(tenant_id, s)) for s in signins))
 
+    @_guarded("read sign-ins", "signins")
     def pin_reset_signins(self, tenant_id: str, start: datetime, end: datetime) -> list[PinResetSignIn]:
         found: list[PinResetSignIn] = []
         day = start.astimezone(UTC).date()
@@ -195,6 +263,7 @@ class TableStore:
 
     # -- hourly counts -------------------------------------------------------------------------
 
+    @_guarded("replace hourly counts", "signinhours")
     def replace_signin_hours(
         self, tenant_id: str, start: datetime, end: datetime, hours: Sequence[SignInHour]
     ) -> None:
@@ -229,6 +298,7 @@ class TableStore:
             )
         )
 
+    @_guarded("read hourly counts", "signinhours")
     def signin_hours(self, tenant_id: str, start: datetime, end: datetime) -> tuple[SignInHour, ...]:
         hours = (_hour_record(e) for e in self._hour_rows(tenant_id, start, end))
         return tuple(
@@ -239,6 +309,7 @@ class TableStore:
 
     # -- consent -------------------------------------------------------------------------------
 
+    @_guarded("save consent", "consent")
     def save_consent(self, tenant_id: str, states: Mapping[str, ConsentState], at: datetime) -> None:
         before = self.consent(tenant_id)
         entities = []
@@ -260,6 +331,7 @@ class TableStore:
             )
         self._submit("consent", entities)
 
+    @_guarded("read consent", "consent")
     def consent(self, tenant_id: str) -> dict[str, StoredConsent]:
         return {
             e["RowKey"]: StoredConsent(
@@ -273,8 +345,48 @@ class TableStore:
             for e in self._query("consent", "PartitionKey eq @pk", pk=tenant_id)
         }
 
+    # -- unusable items -------------------------------------------------------------------------
+
+    @_guarded("save unusable items", "unusable")
+    def save_unusable(self, tenant_id: str, items: Sequence[UnusableItem]) -> None:
+        unique = {(i.stream, i.item_id): i for i in items}.values()
+        self._submit(
+            "unusable",
+            (
+                (
+                    "upsert",
+                    {
+                        "PartitionKey": tenant_id,
+                        "RowKey": safe_key(f"{i.stream}_{i.item_id}"),
+                        "Stream": i.stream,
+                        "ItemId": i.item_id,
+                        "Why": i.why[:1000],
+                        "Seen": i.seen,
+                    }
+                    | ({"Created": i.created} if i.created else {}),
+                )
+                for i in unique
+            ),
+        )
+
+    @_guarded("read unusable items", "unusable")
+    def unusable(self, tenant_id: str, stream: str, since: datetime) -> list[UnusableItem]:
+        found = self._tables["unusable"].query_entities(
+            "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi",
+            parameters={"pk": tenant_id, "lo": f"{safe_key(stream)}_", "hi": f"{safe_key(stream)}_~"},
+        )
+        items = (
+            UnusableItem(e["Stream"], e["ItemId"], e["Why"], _utc(e["Seen"]), _optional_utc(e.get("Created")))
+            for e in found
+        )
+        return sorted(
+            (i for i in items if i.stream == stream and (i.created or i.seen) >= since),
+            key=lambda i: (i.seen, i.item_id),
+        )
+
     # -- inventory ------------------------------------------------------------------------------
 
+    @_guarded("save inventory", "inventory")
     def save_inventory(
         self, tenant_id: str, kind: str, items: Mapping[str, Mapping[str, Any]], at: datetime
     ) -> InventoryChanges:
@@ -282,6 +394,7 @@ class TableStore:
         self._submit("inventory", (("upsert", _inventory_entity(tenant_id, item)) for item in writes))
         return changes
 
+    @_guarded("read inventory", "inventory")
     def inventory(self, tenant_id: str, kind: str) -> dict[str, InventoryItem]:
         found = self._tables["inventory"].query_entities(
             "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi",
@@ -292,18 +405,22 @@ class TableStore:
 
     # -- Temporary Access Pass -----------------------------------------------------------------
 
+    @_guarded("save TAP issuances", "tapissuances")
     def save_tap_issuances(self, tenant_id: str, issuances: Sequence[TapIssuance]) -> None:
         self._submit("tapissuances", (("upsert", _issuance_entity(tenant_id, i)) for i in issuances))
 
+    @_guarded("read TAP issuances", "tapissuances")
     def tap_issuances(self, tenant_id: str, since: datetime) -> list[TapIssuance]:
         found = self._tables["tapissuances"].query_entities(
             "PartitionKey eq @pk and IssuedAt ge @since", parameters={"pk": tenant_id, "since": since}
         )
         return sorted((_issuance_record(e) for e in found), key=lambda i: (i.issued_at, i.audit_id))
 
+    @_guarded("save TAP sign-ins", "tapsignins")
     def save_tap_signins(self, tenant_id: str, signins: Sequence[TapSignIn]) -> None:
         self._submit("tapsignins", (("upsert", _tap_signin_entity(tenant_id, s)) for s in signins))
 
+    @_guarded("read TAP sign-ins", "tapsignins")
     def tap_signins(self, tenant_id: str, start: datetime, end: datetime) -> list[TapSignIn]:
         found = self._tables["tapsignins"].query_entities(
             "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi",
@@ -321,15 +438,19 @@ class TableStore:
             entries[finding.key] = (finding, str(entity.metadata["etag"]))
         return entries
 
+    @_guarded("read findings", "findings")
     def findings(self, tenant_id: str) -> list[StoredFinding]:
         return sorted((f for f, _ in self._finding_entities(tenant_id).values()), key=lambda f: f.key)
 
-    def save_findings(self, tenant_id: str, results: Sequence[RuleResult], at: datetime) -> FindingChanges:
+    @_guarded("save findings", "findings")
+    def save_findings(
+        self, tenant_id: str, results: Sequence[RuleResult], at: datetime, run_id: str = ""
+    ) -> FindingChanges:
         current = self._finding_entities(tenant_id)
         before = {key: finding for key, (finding, _) in current.items()}
         written = []
         for key, finding in planned_findings(before, results).items():
-            entry = self._write_finding(tenant_id, key, finding, current.get(key), at)
+            entry = self._write_finding(tenant_id, key, finding, current.get(key), at, run_id)
             if entry is not None:
                 written.append(entry)
         return sort_changes(before, written)
@@ -341,11 +462,12 @@ class TableStore:
         finding: Any,
         existing: tuple[StoredFinding, str] | None,
         at: datetime,
+        run_id: str = "",
     ) -> StoredFinding | None:
         table = self._tables["findings"]
         row = safe_key(f"{key[0]}_{key[1]}")
         for _ in range(CONFLICT_RETRIES):
-            entry = next_finding(existing[0] if existing else None, finding, at)
+            entry = next_finding(existing[0] if existing else None, finding, at, run_id)
             if entry is None:
                 return None
             entity = _finding_entity(tenant_id, row, entry)
@@ -373,8 +495,10 @@ class TableStore:
 
     # -- runs ----------------------------------------------------------------------------------
 
+    @_guarded("save run record", "runs")
     def save_run(self, run: RunRecord) -> None:
-        inverted = f"{10**15 - int(run.started.timestamp() * 1000):015d}"
+        # Two passes can start in the same millisecond: the run id keeps their records apart.
+        inverted = f"{10**15 - int(run.started.timestamp() * 1000):015d}_{safe_key(run.run_id)}"
         body = {
             "RunId": run.run_id,
             "TenantId": run.tenant_id,
@@ -392,6 +516,7 @@ class TableStore:
             {"PartitionKey": "latest", "RowKey": run.tenant_id, **body}, mode=UpdateMode.REPLACE
         )
 
+    @_guarded("read runs", "runs")
     def runs(self, tenant_id: str, limit: int = 10) -> list[RunRecord]:
         pages = self._tables["runs"].query_entities(
             "PartitionKey eq @pk", parameters={"pk": tenant_id}, results_per_page=limit
@@ -403,8 +528,46 @@ class TableStore:
                 break
         return runs
 
+    @_guarded("read latest runs", "runs")
     def latest_runs(self) -> list[RunRecord]:
         return [_run_record(e) for e in self._query("runs", "PartitionKey eq @pk", pk="latest")]
+
+    # -- leases --------------------------------------------------------------------------------
+
+    @_guarded("take the tenant's lease", "leases")
+    def acquire_lease(self, tenant_id: str, holder: str, until: datetime, now: datetime) -> Lease:
+        table = self._tables["leases"]
+        entity = {"PartitionKey": tenant_id, "RowKey": "pass", "Holder": holder, "Until": until}
+        for _ in range(CONFLICT_RETRIES):
+            try:
+                current = table.get_entity(tenant_id, "pass")
+            except ResourceNotFoundError:
+                try:
+                    created = table.create_entity(entity)
+                except ResourceExistsError:
+                    continue  # another pass created it first: look again
+                return Lease(tenant_id, holder, until, str(created.get("etag", "")))
+            held = Lease(tenant_id, current["Holder"], _utc(current["Until"]), str(current.metadata["etag"]))
+            if held.holder != holder and held.until > now:
+                return held
+            try:
+                updated = table.update_entity(
+                    entity,
+                    mode=UpdateMode.REPLACE,
+                    etag=held.token,
+                    match_condition=MatchConditions.IfNotModified,
+                )
+            except ResourceModifiedError:
+                continue  # taken by someone else in between: look again
+            return Lease(tenant_id, holder, until, str(updated.get("etag", "")))
+        raise StoreError(f"table {self._prefix}leases: the lease of tenant {tenant_id} kept changing")
+
+    @_guarded("release the tenant's lease", "leases")
+    def release_lease(self, lease: Lease) -> None:
+        with contextlib.suppress(ResourceModifiedError, ResourceNotFoundError):
+            self._tables["leases"].delete_entity(
+                lease.tenant_id, "pass", etag=lease.token, match_condition=MatchConditions.IfNotModified
+            )
 
 
 # -- entity mapping ------------------------------------------------------------------------------
@@ -630,6 +793,8 @@ def _finding_entity(tenant_id: str, row: str, f: StoredFinding) -> dict[str, Any
         "FirstSeen": f.first_seen,
         "LastSeen": f.last_seen,
         "TimesSeen": f.times_seen,
+        "OpenedByRun": f.opened_by_run,
+        "ResolvedByRun": f.resolved_by_run,
     } | ({"ResolvedAt": f.resolved_at} if f.resolved_at else {})
 
 
@@ -646,6 +811,8 @@ def _finding_record(e: Mapping[str, Any]) -> StoredFinding:
         last_seen=_utc(e["LastSeen"]),
         resolved_at=_optional_utc(e.get("ResolvedAt")),
         times_seen=int(e.get("TimesSeen", 1)),
+        opened_by_run=e.get("OpenedByRun", ""),
+        resolved_by_run=e.get("ResolvedByRun", ""),
     )
 
 

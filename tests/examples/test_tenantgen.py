@@ -1,6 +1,6 @@
-"""The tenant snapshot generator: deterministic, up to date, in SPEC §1's shape, and each bundled tenant
-holds the problem its story plants (checked by a small independent reading of the files, not by the
-monitor)."""
+"""The tenant snapshot generator: deterministic, up to date, in the snapshot shape (a directory that mirrors
+Graph's URL space), and each bundled tenant holds the problem its story plants (checked by a small
+independent reading of the files under the rules' default thresholds, not by the monitor)."""
 
 from __future__ import annotations
 
@@ -25,8 +25,10 @@ from examples.tenantgen import (
     SIGNINS_PATH,
     TAP_POLICY_PATH,
 )
+from monitor.thresholds import Thresholds
 
 ROOT = Path(__file__).resolve().parents[2] / "examples" / "tenants"
+THRESHOLDS = Thresholds()
 PIN_APPS = {PIN_RESET_SERVICE, PIN_RESET_CLIENT}
 CONSENT_CODES = {65001, 650052, 500011, 700016, 700011, 7000112, 70001}
 PRIVILEGED_ROLES = {
@@ -55,7 +57,22 @@ FIXED_FILES = {
     "beta/deviceManagement/configurationPolicies.json",
     "_simulator.json",
 }
-TAP_METHODS = re.compile(r"^v1\.0/users/([0-9a-f-]{36})/authentication/temporaryAccessPassMethods\.json$")
+PIM_FILES = {
+    "v1.0/roleManagement/directory/roleEligibilityScheduleInstances.json",
+    "v1.0/roleManagement/directory/roleAssignmentScheduleInstances.json",
+    "v1.0/groups.json",
+    "beta/deviceManagement/intents.json",
+}
+PER_OBJECT_FILES = re.compile(
+    r"^(v1\.0/users/[0-9a-f-]{36}/authentication/temporaryAccessPassMethods"
+    r"|v1\.0/groups/[0-9a-f-]{36}/transitiveMembers"
+    r"|beta/deviceManagement/intents/[0-9a-f-]{36}/(settings|assignments))\.json$"
+)
+GROUP_MEMBERS = "v1.0/groups/{}/transitiveMembers.json"
+ELIGIBILITIES = "v1.0/roleManagement/directory/roleEligibilityScheduleInstances.json"
+ACTIVE_INSTANCES = "v1.0/roleManagement/directory/roleAssignmentScheduleInstances.json"
+ACCOUNT_PROTECTION_TEMPLATE = "0f2b5d70-d4e9-4156-8c16-1397eb6c54a5"
+PIN_RECOVERY_SETTING = "deviceConfiguration--windowsIdentityProtectionConfiguration_pinRecoveryEnabled"
 # What every beta sign-in of the generator carries (the properties of the docs' JSON representation).
 SIGNIN_KEYS = {
     "id",
@@ -157,6 +174,40 @@ class Snapshot:
     def devices(self) -> list[dict[str, Any]]:
         return self.values("beta/deviceManagement/managedDevices.json")
 
+    def intents(self) -> list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]]:
+        """Each legacy Endpoint security intent with its settings and its assignments."""
+        base = "beta/deviceManagement/intents"
+        return [
+            (
+                i,
+                self.values(f"{base}/{i['id']}/settings.json"),
+                self.values(f"{base}/{i['id']}/assignments.json"),
+            )
+            for i in self.values(f"{base}.json")
+        ]
+
+    def privileged_holders(self) -> dict[str, str]:
+        """User ID -> how they hold a privileged role: assigned (to them or to a group they are in, read
+        through its transitive members), active through PIM, or PIM-eligible."""
+        holders: dict[str, str] = {}
+        groups = {g["id"] for g in self.values("v1.0/groups.json") if g["isAssignableToRole"]}
+        for item in self.values(ELIGIBILITIES):
+            if item["roleDefinitionId"] in PRIVILEGED_ROLES:
+                holders.setdefault(item["principalId"], "eligible")
+        active = self.values("v1.0/roleManagement/directory/roleAssignments.json") + self.values(
+            ACTIVE_INSTANCES
+        )
+        for item in active:
+            if item["roleDefinitionId"] not in PRIVILEGED_ROLES:
+                continue
+            principal = item["principalId"]
+            if principal in groups:
+                for member in self.values(GROUP_MEMBERS.format(principal)):
+                    holders[member["id"]] = f"group {principal}"
+            else:
+                holders[principal] = "activated" if item.get("assignmentType") == "Activated" else "assigned"
+        return holders
+
 
 def tap_step(signin: dict[str, Any]) -> dict[str, Any] | None:
     return next(
@@ -203,7 +254,10 @@ def is_recovery_oma(setting: dict[str, Any]) -> bool:
 
 
 def non_destructive_capable(os_version: str, sku_family: str) -> bool:
-    """Seed 001: Enterprise on 1709 to 1809, Enterprise or Pro on 1903 and later, any Windows 11."""
+    """Enterprise on 1709 to 1809, Enterprise or Pro on 1903 and later, any Windows 11.
+
+    https://learn.microsoft.com/windows/security/identity-protection/hello-for-business/pin-reset
+    """
     build = int(os_version.split(".")[2])
     if build >= 22000:
         return True
@@ -214,9 +268,29 @@ def non_destructive_capable(os_version: str, sku_family: str) -> bool:
 
 # --- an independent reading of the rules over a snapshot -----------------------------------------------
 
+# Sign-in outcomes that are part of a normal reset (success, MFA interrupts, the user's own mistakes).
+NOT_SERVICE_FAILURES = {0, 50076, 50079, 50126}
+
+
+def failure_spike(pin: list[dict[str, Any]]) -> bool:
+    """Failures of the last spike_window_hours (whole hours, the current one included) against the hourly
+    rate of the spike_baseline_days before them."""
+    window_hours, days = THRESHOLDS.spike_window_hours, THRESHOLDS.spike_baseline_days
+    window_start = NOW.replace(minute=0, second=0, microsecond=0) - timedelta(hours=window_hours - 1)
+    baseline_start = window_start - timedelta(days=days)
+    hours = [
+        parse_time(s["createdDateTime"]).replace(minute=0, second=0, microsecond=0)
+        for s in pin
+        if s["status"]["errorCode"] not in NOT_SERVICE_FAILURES
+    ]
+    recent = sum(1 for h in hours if window_start <= h <= NOW)
+    baseline = sum(1 for h in hours if baseline_start <= h < window_start)
+    expected = baseline / (days * 24) * window_hours
+    return recent >= max(THRESHOLDS.spike_min_failures, THRESHOLDS.spike_ratio * expected)
+
 
 def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
-    """Which subjects each rule of SPEC §3 finds in the files (None: its data cannot be read)."""
+    """Which subjects each rule finds in the files (None: its data cannot be read), under THRESHOLDS."""
     tenant = snapshot.tenant_id
     result: dict[str, list[str] | None] = {}
     sps = {sp["appId"]: sp for sp in snapshot.values("v1.0/servicePrincipals.json")}
@@ -230,17 +304,12 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
     intune_readable = not snapshot.unavailable("beta/deviceManagement/managedDevices")
     if signins_readable:
         pin = snapshot.pin_reset_signins()
-        recent = [s for s in pin if parse_time(s["createdDateTime"]) >= NOW - timedelta(hours=24)]
+        since = NOW - timedelta(hours=THRESHOLDS.consent_error_window_hours)
+        recent = [s for s in pin if parse_time(s["createdDateTime"]) >= since]
         result["signin.pin-reset.consent-errors"] = (
             [tenant] if any(s["status"]["errorCode"] in CONSENT_CODES for s in recent) else []
         )
-        failures = [parse_time(s["createdDateTime"]) for s in pin if s["status"]["errorCode"] != 0]
-        last = sum(1 for t in failures if t >= NOW - timedelta(hours=3))
-        before = sum(1 for t in failures if NOW - timedelta(days=14, hours=3) <= t < NOW - timedelta(hours=3))
-        baseline = before / (14 * 8)  # failures per 3 hours
-        result["signin.pin-reset.failure-spike"] = (
-            [tenant] if last >= 10 and last >= 5 * max(baseline, 1) else []
-        )
+        result["signin.pin-reset.failure-spike"] = [tenant] if failure_spike(pin) else []
 
         risky: list[str] = []
         seen: dict[str, set[str]] = defaultdict(set)
@@ -248,7 +317,8 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
             country = s["location"]["countryOrRegion"]
             if tap_step(s) is not None and s["status"]["errorCode"] == 0:
                 elevated = {s["riskLevelDuringSignIn"], s["riskLevelAggregated"]} & {"medium", "high"}
-                if (elevated or country not in seen[s["userId"]]) and s["userId"] not in risky:
+                new_country = bool(seen[s["userId"]]) and country not in seen[s["userId"]]
+                if (elevated or new_country) and s["userId"] not in risky:
                     risky.append(s["userId"])
             seen[s["userId"]].add(country)
         result["tap.signin.risky"] = risky
@@ -261,7 +331,11 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
                 failed[s["userId"]].append(parse_time(s["createdDateTime"]))
         for user, moments in failed.items():
             moments.sort()
-            if any(moments[i + 4] - moments[i] <= timedelta(minutes=15) for i in range(len(moments) - 4)):
+            span, count = (
+                timedelta(minutes=THRESHOLDS.tap_failure_burst_minutes),
+                THRESHOLDS.tap_failure_burst_count,
+            )
+            if any(moments[i + count - 1] - moments[i] <= span for i in range(len(moments) - count + 1)):
                 burst.append(user)
         result["tap.signin.failure-burst"] = burst
     else:
@@ -274,7 +348,12 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
             result[rule] = None
 
     if intune_readable:
-        windows = [d for d in snapshot.devices() if d["operatingSystem"] == "Windows"]
+        synced = NOW - timedelta(days=THRESHOLDS.device_inactive_days)
+        windows = [
+            d
+            for d in snapshot.devices()
+            if d["operatingSystem"] == "Windows" and parse_time(d["lastSyncDateTime"]) >= synced
+        ]
         configured = (
             any(
                 c.get("pinRecoveryEnabled") is True and c["assignments"]
@@ -285,8 +364,18 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
                 for c in snapshot.device_configurations()
             )
             or any(p["assignments"] and enables_recovery(p) for p in snapshot.configuration_policies())
+            or any(
+                intent["isAssigned"]
+                and assignments
+                and any(s["definitionId"] == PIN_RECOVERY_SETTING and s["value"] is True for s in settings)
+                for intent, settings, assignments in snapshot.intents()
+            )
         )
-        result["policy.pin-recovery.not-configured"] = [tenant] if windows and not configured else []
+        # Group Policy can enable PIN recovery on hybrid-joined devices, and Graph cannot see it.
+        hybrid_only = all(d["joinType"] == "hybridAzureADJoined" for d in windows)
+        result["policy.pin-recovery.not-configured"] = (
+            [] if not windows or configured else None if hybrid_only else [tenant]
+        )
         result["policy.pin-recovery.oma-uri-invalid"] = [
             c["id"]
             for c in snapshot.device_configurations()
@@ -297,6 +386,8 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
         result["device.pin-reset.unsupported-os"] = [
             d["id"] for d in windows if not non_destructive_capable(d["osVersion"], d["skuFamily"])
         ]
+        # Device reports come from devices, never from a snapshot: none, so nothing fires.
+        result["device.pin-reset.destructive-only"] = []
         web = any(
             c["assignments"]
             and any(
@@ -310,6 +401,7 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
             "policy.pin-recovery.not-configured",
             "policy.pin-recovery.oma-uri-invalid",
             "device.pin-reset.unsupported-os",
+            "device.pin-reset.destructive-only",
         ):
             result[rule] = None
         web = False
@@ -317,15 +409,13 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
     result["policy.web-signin-urls.missing"] = [tenant] if federated and not web else []
 
     policy = snapshot.read(TAP_POLICY_PATH)
-    subject = [policy["id"]]  # a policy rule names the policy (SPEC §2)
+    subject = [policy["id"]]  # a policy rule names the policy
     result["tap.policy.disabled"] = subject if policy["state"] != "enabled" else []
     result["tap.policy.multi-use"] = subject if policy["isUsableOnce"] is False else []
-    result["tap.policy.lifetime-too-long"] = subject if policy["maximumLifetimeInMinutes"] > 480 else []
-    privileged = {
-        r["principalId"]
-        for r in snapshot.values("v1.0/roleManagement/directory/roleAssignments.json")
-        if r["roleDefinitionId"] in PRIVILEGED_ROLES
-    }
+    result["tap.policy.lifetime-too-long"] = (
+        subject if policy["maximumLifetimeInMinutes"] > THRESHOLDS.tap_max_lifetime_hours * 60 else []
+    )
+    privileged = snapshot.privileged_holders()
     issued = [
         a["targetResources"][0]["id"]
         for a in snapshot.audits("Admin registered security info")
@@ -383,7 +473,7 @@ def test_check_lists_what_is_stale(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "extra: healthy/v1.0/notes.json" in err
 
 
-def test_the_bundled_tenants_are_the_thirteen_named_ones() -> None:
+def test_the_bundled_tenants_are_the_sixteen_named_ones() -> None:
     assert list(tenantgen.BUNDLED) == [
         "healthy",
         "consent-missing",
@@ -398,6 +488,9 @@ def test_the_bundled_tenants_are_the_thirteen_named_ones() -> None:
         "tap-suspicious",
         "failure-spike",
         "no-licence",
+        "privileged-pim",
+        "hybrid-gpo",
+        "legacy-intent",
     ]
     assert sorted(p.name for p in ROOT.iterdir() if p.is_dir()) == sorted(tenantgen.BUNDLED)
 
@@ -413,7 +506,7 @@ def test_ids_are_uuid5_and_role_assignment_ids_follow_graph() -> None:
     )
 
 
-# --- SPEC §1 shape -------------------------------------------------------------------------------------
+# --- the snapshot shape -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", list(tenantgen.BUNDLED))
@@ -422,7 +515,7 @@ def test_every_file_is_json_in_the_snapshot_shape(name: str) -> None:
     files = sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file())
     assert files, name
     for relative in files:
-        assert relative in FIXED_FILES or TAP_METHODS.match(relative), relative
+        assert relative in FIXED_FILES | PIM_FILES or PER_OBJECT_FILES.match(relative), relative
         document = json.loads((directory / relative).read_text(encoding="utf-8"))
         if relative == TAP_POLICY_PATH:
             assert (
@@ -515,7 +608,10 @@ def test_directory_objects_hang_together(name: str) -> None:
     assert 40 <= len(users) <= 150
     assert all(u["userPrincipalName"].split("@")[1] in {d["id"] for d in domains} for u in users.values())
     roles = tenant.values("v1.0/roleManagement/directory/roleAssignments.json")
-    assert all(r["principalId"] in users and r["directoryScopeId"] == "/" for r in roles)
+    groups = {g["id"] for g in tenant.values("v1.0/groups.json") if g["isAssignableToRole"]}
+    assert all(r["principalId"] in users.keys() | groups and r["directoryScopeId"] == "/" for r in roles)
+    for group in groups:
+        assert all(m["id"] in users for m in tenant.values(GROUP_MEMBERS.format(group)))
     assert sum(r["roleDefinitionId"] == "62e90394-69f5-4237-9190-012177145e10" for r in roles) == 2
     sps = tenant.values("v1.0/servicePrincipals.json")
     assert len(sps) >= 15
@@ -720,6 +816,9 @@ def test_healthy_tenants_keep_pin_reset_failures_rare_and_old() -> None:
         "tap-disabled",
         "tap-misconfigured",
         "tap-suspicious",
+        "privileged-pim",
+        "hybrid-gpo",
+        "legacy-intent",
     ):
         pin = snapshot(name).pin_reset_signins()
         failures = [s for s in pin if s["status"]["errorCode"]]
@@ -786,7 +885,8 @@ def test_policy_mistakes_plants_one_mistake_per_profile() -> None:
     assert other != tenant.tenant_id
     string = settings["WIN - Custom - PIN recovery (string)"]
     assert string["@odata.type"] == "#microsoft.graph.omaSettingString"
-    assert string["value"] == "true"
+    assert (string["value"], string["isEncrypted"]) == ("****", True)
+    assert uuid.UUID(string["secretReferenceValueId"])
     assert settings["WIN - Custom - PIN recovery (pilot rollback)"]["value"] is False
     domains = {d["id"]: d["authenticationType"] for d in tenant.values("v1.0/domains.json")}
     assert domains["litware.fr"] == "Federated"
@@ -795,6 +895,16 @@ def test_policy_mistakes_plants_one_mistake_per_profile() -> None:
         for c in tenant.device_configurations()
         for o in c.get("omaSettings", [])
     )
+
+
+@pytest.mark.parametrize("name", list(tenantgen.BUNDLED))
+def test_string_oma_values_are_masked_as_intune_returns_them(name: str) -> None:
+    settings = [o for c in snapshot(name).device_configurations() for o in c.get("omaSettings", [])]
+    for setting in settings:
+        masked = setting["@odata.type"] == "#microsoft.graph.omaSettingString"
+        assert setting["isEncrypted"] is masked, setting
+        assert (setting["value"] == "****") is masked, setting
+        assert (setting["secretReferenceValueId"] is not None) is masked, setting
 
 
 def test_federated_ok_sets_the_web_signin_urls() -> None:
@@ -909,6 +1019,78 @@ def test_no_licence_answers_like_graph_without_p1_and_intune() -> None:
     assert sps[PIN_RESET_CLIENT] is True
 
 
+def test_privileged_pim_holds_each_role_a_different_way(
+    descriptions: dict[str, tenantgen.TenantDescription],
+) -> None:
+    notes = descriptions["privileged-pim"].notes
+    tenant = snapshot("privileged-pim")
+    direct = {r["principalId"] for r in tenant.values("v1.0/roleManagement/directory/roleAssignments.json")}
+    eligible, activated = notes["pim_eligible_global_admin"], notes["pim_activated_privileged_role_admin"]
+    group, member = notes["role_assignable_group"], notes["group_member_with_a_pass"]
+    assert eligible not in direct
+    assert member not in direct
+    assert group in direct
+    assert [(e["principalId"], e["roleDefinitionId"]) for e in tenant.values(ELIGIBILITIES)] == [
+        (eligible, "62e90394-69f5-4237-9190-012177145e10"),
+        (activated, "e8611ab8-c189-46e8-94e1-60213ab1f814"),
+    ]
+    (activation,) = [i for i in tenant.values(ACTIVE_INSTANCES) if i["assignmentType"] == "Activated"]
+    assert (activation["principalId"], activation["memberType"]) == (activated, "Direct")
+    assert parse_time(activation["startDateTime"]) < NOW < parse_time(activation["endDateTime"])
+    assert parse_time(activation["endDateTime"]) - parse_time(activation["startDateTime"]) == timedelta(
+        hours=8
+    )
+    (role_group,) = [g for g in tenant.values("v1.0/groups.json") if g["isAssignableToRole"]]
+    assert (role_group["id"], role_group["securityEnabled"], role_group["mailEnabled"]) == (
+        group,
+        True,
+        False,
+    )
+    members = tenant.values(GROUP_MEMBERS.format(group))
+    assert {m["@odata.type"] for m in members} == {"#microsoft.graph.user"}
+    assert member in {m["id"] for m in members}
+    issued = {a["targetResources"][0]["id"] for a in tenant.audits("Admin registered security info")}
+    assert {eligible, activated, member} <= issued
+    assert notes["group_member_without_a_pass"] not in issued
+    assert tenant.privileged_holders()[member] == f"group {group}"
+
+
+def test_hybrid_gpo_has_only_hybrid_joined_windows_devices_and_no_recovery_policy() -> None:
+    tenant = snapshot("hybrid-gpo")
+    windows = [d for d in tenant.devices() if d["operatingSystem"] == "Windows"]
+    assert windows
+    assert {d["joinType"] for d in windows} == {"hybridAzureADJoined"}
+    assert not any(c.get("pinRecoveryEnabled") for c in tenant.device_configurations())
+    assert not any(map(enables_recovery, tenant.configuration_policies()))
+    assert not any(
+        map(is_recovery_oma, (o for c in tenant.device_configurations() for o in c.get("omaSettings", [])))
+    )
+    assert not tenant.intents()
+
+
+def test_legacy_intent_enables_recovery_only_through_an_assigned_account_protection_intent() -> None:
+    tenant = snapshot("legacy-intent")
+    ((intent, settings, assignments),) = tenant.intents()
+    assert (intent["@odata.type"], intent["templateId"], intent["isAssigned"]) == (
+        "#microsoft.graph.deviceManagementIntent",
+        ACCOUNT_PROTECTION_TEMPLATE,
+        True,
+    )
+    (recovery,) = [s for s in settings if s["definitionId"] == PIN_RECOVERY_SETTING]
+    assert recovery == {
+        "@odata.type": "#microsoft.graph.deviceManagementBooleanSettingInstance",
+        "id": recovery["id"],
+        "definitionId": PIN_RECOVERY_SETTING,
+        "valueJson": "true",
+        "value": True,
+    }
+    assert all(json.loads(s["valueJson"]) == s["value"] for s in settings)
+    (assignment,) = assignments
+    assert assignment["target"]["@odata.type"] == "#microsoft.graph.groupAssignmentTarget"
+    assert not any(c.get("pinRecoveryEnabled") for c in tenant.device_configurations())
+    assert not any(map(enables_recovery, tenant.configuration_policies()))
+
+
 # --- the load generator ------------------------------------------------------------------------------
 
 
@@ -933,6 +1115,18 @@ def test_load_tenant_honours_its_counts(tmp_path: Path, signins: int, tap_users:
     if signins >= 2 * 3 * tap_users:
         assert {s["userId"] for s in tenant.tap_signins()} == set(description.tap_user_ids)
         assert len(tenant.tap_signins()) == description.tap_signins
+
+
+@pytest.mark.parametrize("tap_users", [50, 500, 2000])
+def test_load_tenant_gives_each_of_an_onboarding_wave_a_pass_and_a_tap_signin(tap_users: int) -> None:
+    tenant = tenantgen.load_tenant(signins=12_000, tap_users=tap_users)
+    description = tenant.description
+    assert len(set(description.tap_user_ids)) == tap_users
+    audits = tenant.documents[AUDITS_PATH]["value"]
+    issued = [a for a in audits if a["activityDisplayName"] == "Admin registered security info"]
+    assert len(issued) == tap_users
+    assert description.signins == 12_000
+    assert tap_users <= description.tap_signins <= 3 * tap_users
 
 
 def test_load_tenant_is_deterministic(tmp_path: Path) -> None:

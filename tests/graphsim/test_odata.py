@@ -161,7 +161,8 @@ def test_datetime_literals_compare_as_instants_with_seven_fractional_digits() ->
     assert matches("createdDateTime lt 2026-11-14T10:00:00+01:00") is False
     assert matches("createdDateTime lt 2026-11-14T10:00:00.2+01:00")
     assert matches("createdDateTime ge 2026-11-14")
-    assert not matches("createdDateTime ge 2026-11-14T09:00:00Z", {"createdDateTime": "not a time"})
+    # A snapshot value that is not a time stands for a garbled answer: it is served, for the client to cope.
+    assert matches("createdDateTime ge 2026-11-14T09:00:00Z", {"createdDateTime": "not a time"})
 
 
 def test_datetime_key_normalises_to_utc_with_seven_digits() -> None:

@@ -1,0 +1,145 @@
+// The Function App (Flex Consumption, Python 3.11) and every app setting the monitor reads.
+// tests/infra/test_bicep.py checks this file against the settings monitor/settings.py and
+// function_app.py read; a setting left out here must be listed in docs/deploy.md as optional.
+param name string
+param location string
+param tags object
+param planId string
+param identityId string
+param identityClientId string
+param storageAccountName string
+param deploymentContainerName string
+param applicationInsightsName string
+param keyVaultName string
+param pollSchedule string
+param graphEndpoint string
+param tablePrefix string
+param eventHubNamespaceHost string
+param eventHubName string
+param eventHubConsumerGroup string
+param extraAppSettings object
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+// Key Vault references resolve with the app's user-assigned identity (keyVaultReferenceIdentity below).
+// A reference to a secret not set yet resolves to nothing useful: docs/deploy.md sets them after azd up.
+var secretReference = '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName='
+
+var hostSettings = {
+  // The Functions host's own storage, identity-based: no connection string, no key.
+  AzureWebJobsStorage__accountName: storage.name
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  // Application Insights with Entra ID auth (local auth is off on the component).
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // host.json sets telemetryMode OpenTelemetry. This makes the Python worker pass the host's trace
+  // context to each invocation, so a pass's spans join the invocation's trace; monitor/telemetry.py
+  // configures the exporters itself. (PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY would have the worker
+  // call configure_azure_monitor too, and everything would be exported twice.)
+  PYTHON_ENABLE_OPENTELEMETRY: 'true'
+}
+
+var monitorSettings = {
+  AZURE_CLIENT_ID: identityClientId
+  MONITOR_GRAPH_CREDENTIAL: 'managed-identity'
+  MONITOR_GRAPH_ENDPOINT: graphEndpoint
+  MONITOR_STORAGE_ENDPOINT: storage.properties.primaryEndpoints.table
+  MONITOR_TABLE_PREFIX: tablePrefix
+  MONITOR_POLL_SCHEDULE: pollSchedule
+}
+
+var secretSettings = {
+  MONITOR_TEAMS_WEBHOOK_URL: '${secretReference}teams-webhook-url)'
+}
+
+// The Entra log stream (optional): an Event Hub trigger reading with the managed identity.
+var logStreamSettings = empty(eventHubNamespaceHost) ? {} : {
+  EntraLogStream__fullyQualifiedNamespace: eventHubNamespaceHost
+  EntraLogStream__credential: 'managedidentity'
+  EntraLogStream__clientId: identityClientId
+  MONITOR_ENTRA_LOG_HUB: eventHubName
+  MONITOR_ENTRA_LOG_CONSUMER_GROUP: eventHubConsumerGroup
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, {
+    'azd-service-name': 'api'
+  })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: planId
+    httpsOnly: true
+    keyVaultReferenceIdentity: identityId
+    //checkov:skip=CKV_AZURE_222: the health route and the timer need no inbound network isolation; every route requires a function key
+    publicNetworkAccess: 'Enabled'
+    //checkov:skip=CKV_AZURE_17: callers authenticate with the function key (Azure Monitor action groups cannot present client certificates)
+    clientCertEnabled: false
+    //checkov:skip=CKV_AZURE_212: a pass every 15 minutes needs no standby instance; Flex scales from zero and always-ready instances are billed while idle
+    //checkov:skip=CKV_AZURE_213: every route needs a function key, so the platform health probe would be refused; GET /api/health is checked with the key (docs/deploy.md)
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      scmMinTlsVersion: '1.2'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        // One pass at a time is all the monitor needs; a low ceiling caps the bill if something loops.
+        maximumInstanceCount: 40
+        instanceMemoryMB: 2048
+      }
+      runtime: {
+        name: 'python'
+        version: '3.11'
+      }
+    }
+  }
+
+  resource appSettings 'config' = {
+    name: 'appsettings'
+    properties: union(extraAppSettings, hostSettings, monitorSettings, secretSettings, logStreamSettings)
+  }
+
+  // Deployment goes through the identity-based package container; no publishing credentials.
+  resource ftpCredentials 'basicPublishingCredentialsPolicies' = {
+    name: 'ftp'
+    properties: {
+      allow: false
+    }
+  }
+
+  resource scmCredentials 'basicPublishingCredentialsPolicies' = {
+    name: 'scm'
+    properties: {
+      allow: false
+    }
+  }
+}
+
+output name string = functionApp.name
+output url string = 'https://${functionApp.properties.defaultHostName}'

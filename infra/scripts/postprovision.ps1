@@ -1,0 +1,14 @@
+# azd postprovision hook on Windows: what postprovision.sh does.
+$ErrorActionPreference = 'Stop'
+Set-Location (Join-Path $PSScriptRoot '..\..')
+$python = '.venv\Scripts\python.exe'
+if (-not (Test-Path $python)) { throw 'postprovision: create .venv first (the manifest comes from python -m monitor)' }
+$manifest = New-TemporaryFile
+try {
+  & $python -m monitor permissions --format json | Set-Content -Encoding utf8 $manifest
+  if ($LASTEXITCODE -ne 0) { throw 'python -m monitor permissions failed' }
+  & $python infra\scripts\grant_graph_permissions.py --manifest $manifest
+  if ($LASTEXITCODE -ne 0) { throw 'granting the Graph permissions failed' }
+} finally {
+  Remove-Item $manifest
+}
