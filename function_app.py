@@ -24,7 +24,8 @@ log = logging.getLogger("monitor.functions")
     schedule="%MONITOR_POLL_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True
 )
 async def poll(timer: func.TimerRequest) -> None:
-    """The monitoring pass: read Graph, evaluate the rules, record findings (what `monitor run` does)."""
+    """The monitoring pass: read Graph, evaluate the rules, record findings, then alert on the findings
+    ledger (what `monitor run` does)."""
     from monitor import service
 
     if timer.past_due:
@@ -46,6 +47,20 @@ def health(req: func.HttpRequest) -> func.HttpResponse:
         status_code=503 if report.status == "unhealthy" else 200,
         mimetype="application/json",
     )
+
+
+@app.route(route="alerts/{alert_id}/{action}", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def alert_action(req: func.HttpRequest) -> func.HttpResponse:
+    """Acknowledge (`ack`, body `{"by"?}`) or snooze (`snooze`, body `{"for": "2h"}` or `{"until": T}`)
+    one alert, as `monitor alerts ack|snooze` does. Bad body 400, unknown alert or action 404."""
+    import orjson
+
+    from monitor import service
+
+    status, body = service.alert_request(
+        req.route_params.get("alert_id", ""), req.route_params.get("action", ""), req.get_body()
+    )
+    return func.HttpResponse(orjson.dumps(body), status_code=status, mimetype="application/json")
 
 
 # -- event-driven ingestion (docs/ingest.md) ----------------------------------------------------------

@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=int, default=8080, help="port to bind, 0 for any free one (default: 8080)"
     )
     parser.add_argument(
+        "--mail-dir", help="write each message accepted by POST /users/{id}/sendMail here as an .eml file"
+    )
+    parser.add_argument(
         "--fault",
         action="append",
         default=[],
@@ -48,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: bad --fault: {exc}", file=sys.stderr)
         return 2
     try:
-        simulator = GraphSimulator(args.snapshot, host=args.host, port=args.port)
+        simulator = GraphSimulator(args.snapshot, host=args.host, port=args.port, mail_dir=args.mail_dir)
     except SnapshotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

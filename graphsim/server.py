@@ -16,18 +16,21 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from os import PathLike
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import orjson
 
 from graphsim.engine import GraphEngine, Reply, parse_query
 from graphsim.errors import GraphError, SnapshotError
 from graphsim.faults import Fault, FaultPlan, normalize_path
+from graphsim.mail import SEND_MAIL, Outbox
 from graphsim.snapshot import LARGE_FILE_BYTES, Snapshot
 
 log_ = logging.getLogger(__name__)
@@ -73,8 +76,11 @@ class GraphSimulator:
         port: int = 0,
         *,
         large_file_bytes: int = LARGE_FILE_BYTES,
+        mail_dir: str | PathLike[str] | None = None,
     ) -> None:
         self.snapshot = Snapshot(snapshot_dir, large_file_bytes=large_file_bytes)
+        # Messages accepted by POST /users/{id}/sendMail; written as .eml files under mail_dir if given.
+        self.mail = Outbox(Path(mail_dir) if mail_dir is not None else None)
         self.engine = GraphEngine(self.snapshot)
         self.faults = FaultPlan()
         self.host = host
@@ -254,7 +260,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
             self._control(path, body)
         else:
-            self._graph()
+            self._graph(body)
 
     def _read_body(self) -> bytes | None:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -281,7 +287,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- Graph
 
-    def _graph(self) -> None:
+    def _graph(self, body: bytes = b"") -> None:
         sim = self.server.simulator
         request_id = str(uuid.uuid4())
         client_request_id = self.headers.get("client-request-id") or request_id
@@ -323,6 +329,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
 
         fault_kind = fault.kind if fault is not None else None
+        send_mail = SEND_MAIL.match(path) if self.command == "POST" else None
+        if send_mail is not None:
+            self._send_mail(send_mail.group(1), send_mail.group(2), body, ids, log, fault_kind)
+            return
         try:
             if self.command != "GET":
                 raise GraphError(
@@ -346,6 +356,35 @@ class _Handler(BaseHTTPRequestHandler):
             return
         log(reply.status, fault_kind)
         self._send_reply(reply, ids, malformed=fault_kind == "malformed")
+
+    def _send_mail(
+        self,
+        version: str,
+        mailbox: str,
+        body: bytes,
+        ids: Mapping[str, str],
+        log: Callable[[int | None, str | None], None],
+        fault_kind: str | None,
+    ) -> None:
+        sim = self.server.simulator
+        mailbox = unquote(mailbox)
+        host = self.headers.get("Host") or f"{sim.host}:{sim.port}"
+        try:
+            # The mailbox must be a user of the tenant, looked up as GET users/{id | upn} would be.
+            sim.engine.get(f"/{version}/users/{quote(mailbox, safe='@')}", {}, f"http://{host}")
+        except GraphError:
+            error = GraphError(404, "ErrorInvalidUser", f"The requested user '{mailbox}' is invalid.")
+            log(error.status, fault_kind)
+            self._send_error(error, ids)
+            return
+        try:
+            sim.mail.accept(mailbox, self.headers.get("Content-Type", ""), body)
+        except GraphError as error:
+            log(error.status, fault_kind)
+            self._send_error(error, ids)
+            return
+        log(202, fault_kind)
+        self._send(202, b"", dict(ids))
 
     def _send_reply(self, reply: Reply, ids: Mapping[str, str], malformed: bool) -> None:
         body = reply.body

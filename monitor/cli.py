@@ -4,8 +4,14 @@
     run          one pass against the configured Graph and Table Storage (what the timer runs)
     findings     the findings ledger kept in Table Storage
     status       the health report (what GET /api/health returns)
+    alerts       alerts with their state; `alerts ack ID`, `alerts snooze ID --for 2h|--until T`,
+                 `alerts outbox [--status dead]` (docs/alerts.md)
     rules        the rule catalog (--format markdown writes docs/rules.md)
     permissions  the least-privilege Graph permissions, each with the rules and features that need it
+    ingest-device-report FILE  store a device's dsregcmd /status report (POST /api/device-reports)
+    ingest-log-records FILE    store Entra log-stream records and judge them (the Event Hub trigger)
+    queue-alert FILE           queue the pass an Azure Monitor alert asks for (POST /api/azure-monitor-alerts)
+    run-queued-passes          run the queued passes, debounced (the queue trigger)
 
 Exit codes: 0 the command ran (whatever it found); 1 it could not finish (Graph or storage failed);
 2 bad arguments, bad configuration or an unreadable snapshot, with a one-line error on stderr.
@@ -82,6 +88,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="the health report (GET /api/health)")
     output_options(status, "json")
+
+    alerts = commands.add_parser("alerts", help="alerts with their state; ack, snooze, outbox")
+    alerts.add_argument("--tenant", help="tenant ID (default: every tenant)")
+    alerts.add_argument("--state", choices=("open", "resolved", "all"), default="all", help="default: all")
+    output_options(alerts, "table")
+    alert_actions = alerts.add_subparsers(dest="alert_action", parser_class=_Parser)
+    ack = alert_actions.add_parser("ack", help="acknowledge one alert: no more reminders while it lasts")
+    ack.add_argument("alert_id", metavar="ID")
+    ack.add_argument("--by", default="", help="who acknowledges (kept with the alert)")
+    snooze = alert_actions.add_parser(
+        "snooze", help="no notices for one alert until a time (it still resolves)"
+    )
+    snooze.add_argument("alert_id", metavar="ID")
+    how_long = snooze.add_mutually_exclusive_group(required=True)
+    how_long.add_argument("--for", dest="duration", help="a duration: 30m, 2h, 7d")
+    how_long.add_argument("--until", help="a time, e.g. 2026-11-21T08:00:00Z")
+    box = alert_actions.add_parser("outbox", help="notifications and their delivery")
+    box.add_argument("--status", choices=("pending", "delivered", "dead"), help="default: every status")
 
     rules = commands.add_parser("rules", help="the rule catalog (markdown: docs/rules.md)")
     rules.add_argument("--format", choices=("table", "markdown"), default="table", help="default: table")
@@ -205,6 +229,32 @@ def _findings(args: argparse.Namespace) -> str:
     return report.stored_findings_table(findings)
 
 
+def _alerts(args: argparse.Namespace) -> str:
+    from monitor import service
+    from monitor.alerts import listing
+    from monitor.alerts.actions import ActionError
+    from monitor.records import utcnow
+
+    fmt = getattr(args, "format", "table")
+    try:
+        if args.alert_action in ("ack", "snooze"):
+            if args.alert_action == "ack":
+                alert = service.acknowledge_alert(args.alert_id, by=args.by)
+            else:
+                alert = service.snooze_alert(args.alert_id, duration=args.duration, until=args.until)
+            return _json(alert.to_json()) if fmt == "json" else listing.alerts_table([alert], utcnow())
+    except (ActionError, service.UnknownAlert) as exc:
+        raise UsageError(str(exc).strip("'\"")) from exc
+    if args.alert_action == "outbox":
+        rows = service.outbox(args.tenant, args.status)
+        return _json([n.to_json() for n in rows]) if fmt == "json" else listing.outbox_table(rows)
+    alerts = service.list_alerts(args.tenant, args.state)
+    if fmt == "json":
+        return _json([a.to_json() for a in alerts])
+    dead = len(service.outbox(args.tenant, "dead"))
+    return listing.alerts_table(alerts, utcnow(), dead)
+
+
 def _status(args: argparse.Namespace) -> str:
     from monitor.service import health
 
@@ -216,6 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from monitor.collectors.directory import TenantUnreadable
     from monitor.graph.errors import GraphReadError
+    from monitor.store.alerts import AlertConflict
     from monitor.store.base import StoreConfigError, StoreError
 
     parser = build_parser()
@@ -236,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             text = asyncio.run(_run(args))
         elif args.command == "findings":
             text = _findings(args)
+        elif args.command == "alerts":
+            text = _alerts(args)
         elif args.command in (
             "ingest-device-report",
             "ingest-log-records",
@@ -260,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except IngestFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except (TenantUnreadable, GraphReadError, StoreError, AzureError) as exc:
+    except (TenantUnreadable, GraphReadError, StoreError, AlertConflict, AzureError) as exc:
         print(f"error: the pass could not finish: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -8,8 +8,9 @@ pass or a route first needs them (bench/import_cost.py measures it).
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,10 +22,15 @@ from monitor.settings import Settings, SettingsError
 from monitor.store.base import RunRecord, StoredFinding, StoreError
 
 if TYPE_CHECKING:
+    from monitor.alerts.model import Alert, Notification
+    from monitor.alerts.process import AlertPass
+    from monitor.graph.session import GraphSession
     from monitor.ingest.resource_logs import LogBatch
     from monitor.ingest.routes import Answer
     from monitor.ingest.stream import TenantIngest
     from monitor.pipeline import PassResult
+    from monitor.store.alerts import AlertStore
+    from monitor.store.base import StateStore
     from monitor.store.pass_queue import PassQueue
 
 log = logging.getLogger(__name__)
@@ -48,11 +54,12 @@ async def scan_snapshot(
 async def run_configured_pass(
     now: datetime | None = None, environ: Mapping[str, str] | None = None
 ) -> PassResult:
-    """One pass against the configured Graph and Table Storage: what the timer trigger runs."""
-    return await _one_pass(Settings.from_env(environ, require_storage=True), now)
+    """One pass against the configured Graph and Table Storage, then its alert step: what the timer
+    trigger runs."""
+    return await _one_pass(Settings.from_env(environ, require_storage=True), now, alerts=True)
 
 
-async def _one_pass(settings: Settings, now: datetime | None) -> PassResult:
+async def _one_pass(settings: Settings, now: datetime | None, alerts: bool = False) -> PassResult:
     from monitor import telemetry
     from monitor.graph.session import GraphSession
     from monitor.pipeline import run_pass
@@ -64,11 +71,33 @@ async def _one_pass(settings: Settings, now: datetime | None) -> PassResult:
     reports = open_ingest_store(settings)
     try:
         async with GraphSession(settings) as graph:
-            return await run_pass(graph, store, settings, now or utcnow(), reports)
+            result = await run_pass(graph, store, settings, now or utcnow(), reports)
+            if alerts:
+                await alert_step(store, settings, result, graph)
+            return result
     finally:
         store.close()
         reports.close()
         telemetry.flush()
+
+
+async def alert_step(
+    store: StateStore, settings: Settings, result: PassResult, graph: GraphSession | None
+) -> AlertPass:
+    """Reconcile the stored findings ledger with the alerts and deliver what is due (docs/alerts.md).
+
+    It reads the ledger rather than this pass's changes, so a pass that died after writing its
+    findings is caught up here."""
+    from monitor.alerts.process import process_alerts
+    from monitor.store.alerts import open_alert_store
+
+    alert_store = open_alert_store(settings)
+    try:
+        return await process_alerts(
+            alert_store, store.findings(result.tenant.id), result.tenant, result.now, settings.alerts, graph
+        )
+    finally:
+        alert_store.close()
 
 
 def stored_findings(
@@ -136,7 +165,10 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
         settings = Settings.from_env(environ, require_storage=True, require_schedule=True)
     except SettingsError as exc:
         return Health("unhealthy", checked, tuple(exc.problems))
+    from azure.core.exceptions import AzureError
+
     from monitor.store import open_store
+    from monitor.store.alerts import dead_notifications, open_alert_store
 
     try:
         store = open_store(settings)
@@ -144,9 +176,15 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
             runs = tuple(store.latest_runs())
         finally:
             store.close()
-    except StoreError as exc:
-        log.warning("health: Table Storage check failed: %s", exc)
-        return Health("unhealthy", checked, (f"Table Storage unreachable: {exc}",))
+        alert_store = open_alert_store(settings)
+        try:
+            dead = {run.tenant_id: dead_notifications(alert_store, run.tenant_id) for run in runs}
+        finally:
+            alert_store.close()
+    except (StoreError, AzureError) as exc:
+        said = str(exc) if isinstance(exc, StoreError) else type(exc).__name__
+        log.warning("health: Table Storage check failed: %s", said)
+        return Health("unhealthy", checked, (f"Table Storage unreachable: {said}",))
     problems = []
     limit = stale_after(settings, checked)
     if not runs:
@@ -156,7 +194,158 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
             problems.append(f"last pass for tenant {run.tenant_id} was {run.outcome}")
         if checked - run.finished > limit:
             problems.append(f"no pass for tenant {run.tenant_id} since {iso(run.finished)}")
+        if dead.get(run.tenant_id):
+            problems.append(dead_summary(run.tenant_id, dead[run.tenant_id]))
     return Health("degraded" if problems else "ok", checked, tuple(problems), runs)
+
+
+def dead_summary(tenant_id: str, dead: list[Notification]) -> str:
+    """One health line for a tenant's dead notifications: how many, where, and the latest reason."""
+    destinations = ", ".join(sorted({n.destination for n in dead}))
+    return (
+        f"{len(dead)} alert notification(s) for tenant {tenant_id} could not be delivered "
+        f"(destinations: {destinations}; latest: {dead[-1].last_error})"
+    )
+
+
+class UnknownAlert(LookupError):
+    """No alert has this ID."""
+
+
+def _alert_store(environ: Mapping[str, str] | None) -> AlertStore:
+    from monitor.store.alerts import open_alert_store
+
+    return open_alert_store(Settings.from_env(environ, require_storage=True))
+
+
+def list_alerts(
+    tenant_id: str | None = None,
+    state: Literal["open", "resolved", "all"] = "open",
+    environ: Mapping[str, str] | None = None,
+) -> list[Alert]:
+    alert_store = _alert_store(environ)
+    try:
+        found = alert_store.alerts(tenant_id) if tenant_id else alert_store.all_alerts()
+        return [a for a in found if state == "all" or a.state == state]
+    finally:
+        alert_store.close()
+
+
+def open_alerts(tenant_id: str, environ: Mapping[str, str] | None = None) -> list[Alert]:
+    """Open alerts of a tenant (for the weekly report)."""
+    from monitor.store.alerts import open_alerts as alerts_open
+
+    alert_store = _alert_store(environ)
+    try:
+        return alerts_open(alert_store, tenant_id)
+    finally:
+        alert_store.close()
+
+
+def dead_notifications(tenant_id: str, environ: Mapping[str, str] | None = None) -> list[Notification]:
+    """Notifications of a tenant given up on, each with its reason (health and the weekly report)."""
+    from monitor.store.alerts import dead_notifications as alerts_dead
+
+    alert_store = _alert_store(environ)
+    try:
+        return alerts_dead(alert_store, tenant_id)
+    finally:
+        alert_store.close()
+
+
+def outbox(
+    tenant_id: str | None,
+    status: Literal["pending", "delivered", "dead"] | None,
+    environ: Mapping[str, str] | None = None,
+) -> list[Notification]:
+    alert_store = _alert_store(environ)
+    try:
+        tenants = [tenant_id] if tenant_id else sorted({a.tenant_id for a in alert_store.all_alerts()})
+        return [n for t in tenants for n in alert_store.notifications(t, status)]
+    finally:
+        alert_store.close()
+
+
+def change_alert(
+    alert_id: str,
+    change: Callable[[Alert, datetime], Alert],
+    now: datetime | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Alert:
+    """Apply a person's action to one alert, re-reading it if a pass wrote it meanwhile (ETag).
+    Raises UnknownAlert, or actions.ActionError for an action that does not apply."""
+    from monitor.store.alerts import AlertConflict
+
+    moment = now or utcnow()
+    alert_store = _alert_store(environ)
+    try:
+        for _ in range(3):
+            alert = alert_store.alert_by_id(alert_id.strip().lower())
+            if alert is None:
+                raise UnknownAlert(f"no alert {alert_id!r} (python -m monitor alerts --state all lists them)")
+            try:
+                return alert_store.save_alert(change(alert, moment))
+            except AlertConflict:
+                log.warning("alert changed while being updated, re-reading: alert=%s", alert_id)
+        raise AlertConflict(f"alert {alert_id} kept changing; try again")
+    finally:
+        alert_store.close()
+
+
+def acknowledge_alert(
+    alert_id: str, by: str = "", now: datetime | None = None, environ: Mapping[str, str] | None = None
+) -> Alert:
+    from monitor.alerts import actions
+
+    return change_alert(alert_id, lambda alert, at: actions.acknowledge(alert, by, at), now, environ)
+
+
+def snooze_alert(
+    alert_id: str,
+    duration: str | None = None,
+    until: str | None = None,
+    now: datetime | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Alert:
+    from monitor.alerts import actions
+
+    moment = now or utcnow()
+    ends = actions.snooze_until(moment, duration, until)
+    return change_alert(alert_id, lambda alert, at: actions.snooze(alert, ends, at), moment, environ)
+
+
+def alert_request(
+    alert_id: str, action: str, body: bytes, environ: Mapping[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
+    """The HTTP route's answer (status, JSON) to acknowledging or snoozing one alert; never a 500."""
+    import orjson
+    from azure.core.exceptions import AzureError
+
+    from monitor.alerts import actions
+    from monitor.store.alerts import AlertConflict
+
+    if action not in ("ack", "snooze"):
+        return 404, {"error": f"no action {action!r}: use ack or snooze"}
+    try:
+        document = orjson.loads(body) if body.strip() else {}
+    except orjson.JSONDecodeError as exc:
+        return 400, {"error": f"the body is not JSON: {exc}"}
+    try:
+        fields = actions.request_action(document, action)
+        if action == "ack":
+            alert = acknowledge_alert(alert_id, by=fields["by"] or "", environ=environ)
+        else:
+            alert = snooze_alert(alert_id, duration=fields["for"], until=fields["until"], environ=environ)
+    except actions.ActionError as exc:
+        return 400, {"error": str(exc)}
+    except UnknownAlert as exc:
+        return 404, {"error": str(exc).strip("'\"")}
+    except SettingsError as exc:
+        return 503, {"error": "the monitor is not configured", "problems": exc.problems}
+    except (AlertConflict, AzureError) as exc:
+        log.warning("alert action failed: alert=%s error=%s", alert_id, type(exc).__name__)
+        return 503, {"error": f"Table Storage did not take the change ({type(exc).__name__}); try again"}
+    return 200, alert.to_json()
 
 
 # -- event-driven ingestion (docs/ingest.md) ----------------------------------------------------------
@@ -347,6 +536,20 @@ async def run_requested_pass(
     return "ran"
 
 
+async def _stream_alerts(store: StateStore, settings: Settings, tenant_id: str, now: datetime) -> None:
+    from monitor.alerts.process import process_alerts
+    from monitor.records import Tenant
+    from monitor.store.alerts import open_alert_store
+
+    alert_store = open_alert_store(settings)
+    try:
+        await process_alerts(
+            alert_store, store.findings(tenant_id), Tenant(tenant_id, ""), now, settings.alerts, None
+        )
+    finally:
+        alert_store.close()
+
+
 @dataclass(frozen=True)
 class LogIngest:
     """What one batch of log events did: records read, kept, ignored, malformed; findings changed."""
@@ -400,9 +603,15 @@ def ingest_log_events(
         log.warning(
             "log events: %d malformed record(s) skipped: %s", batch.malformed, batch.malformed_reasons[0]
         )
+    moment = now or utcnow()
     store = open_store(settings)
     try:
-        tenants = tuple(store_batch(store, batch, now or utcnow(), settings))
+        tenants = tuple(store_batch(store, batch, moment, settings))
+        for done in tenants:
+            if done.changes.opened or done.changes.resolved:
+                # The findings the stream opened get their alerts now, not at the next timer. Teams and
+                # webhooks are sent here; Graph email waits for a pass (no Graph session in this one).
+                asyncio.run(_stream_alerts(store, settings, done.tenant_id, moment))
     finally:
         store.close()
     log.info(

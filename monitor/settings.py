@@ -6,6 +6,7 @@ fixing a deployment sees the whole list, not one missing setting per restart.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 from collections.abc import Mapping
@@ -62,6 +63,14 @@ def connection_string_problem(value: str) -> str | None:
     return None
 
 
+AlertChannel = Literal["teams", "email", "webhook"]
+_ALERT_CHANNELS: tuple[AlertChannel, ...] = ("teams", "email", "webhook")
+EmailTransport = Literal["graph", "acs"]
+_EMAIL_TRANSPORTS: tuple[EmailTransport, ...] = ("graph", "acs")
+_SEVERITY_NAMES = ("critical", "high", "medium", "low", "info")
+_DESTINATION_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+
+
 def _host_queue(env: Mapping[str, str], storage_connection: str) -> tuple[str, str]:
     """(connection string, queue endpoint) of the Function app's storage, as its queue trigger reaches it
     ("Connecting to host storage with an identity" in Microsoft's Azure Functions reference)."""
@@ -83,6 +92,69 @@ class SettingsError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("configuration problems: " + "; ".join(problems))
         self.problems = problems
+
+
+@dataclass(frozen=True)
+class AlertDestination:
+    """One place alerts go. Its secret (a webhook URL, an HMAC key) lives only here, never in a store
+    or a log: stores and logs name the destination."""
+
+    name: str
+    channel: AlertChannel
+    url: str = field(default="", repr=False)  # teams, webhook
+    hmac_key: bytes = field(default=b"", repr=False)  # webhook
+    recipients: tuple[str, ...] = field(default=(), repr=False)  # email
+
+
+@dataclass(frozen=True)
+class AlertRoute:
+    """Findings of these severities whose rule matches one of these globs go to these destinations.
+    An empty `severities` or `rules` matches every severity or rule."""
+
+    destinations: tuple[str, ...]
+    severities: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+
+    def matches(self, rule: str, severity: str) -> bool:
+        return (not self.severities or severity in self.severities) and (
+            not self.rules or any(fnmatch.fnmatchcase(rule, pattern) for pattern in self.rules)
+        )
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    destinations: tuple[AlertDestination, ...] = ()
+    routes: tuple[AlertRoute, ...] = ()
+    # Where a finding goes that no route matches.
+    default_route: tuple[str, ...] = ()
+    # While a problem keeps failing, remind this often (unless acknowledged or snoozed).
+    reminder_hours: float = 24.0
+    # A passing finding resolves its alert only after it stayed resolved this long, so a flap within it
+    # neither resolves nor re-opens.
+    settle_minutes: float = 30.0
+    # More notifications than this due to one destination in one pass become one digest.
+    digest_threshold: int = 5
+    # A notification is dead after this many failed attempts (or at once on a non-retryable answer).
+    max_attempts: int = 6
+    # Delay before the first retry; doubled per attempt, at most `retry_max_minutes`.
+    retry_base_minutes: float = 5.0
+    retry_max_minutes: float = 360.0
+    request_timeout_seconds: float = 10.0
+    email_transport: EmailTransport = "graph"
+    # The mailbox (UPN or object ID) Graph sends from, or the ACS sender address.
+    email_sender: str = field(default="", repr=False)
+    acs_connection_string: str = field(default="", repr=False)
+
+    def destination(self, name: str) -> AlertDestination | None:
+        return next((d for d in self.destinations if d.name == name), None)
+
+    def route(self, rule: str, severity: str) -> tuple[str, ...]:
+        """The destinations of a finding: every matching route's, else the default route's."""
+        chosen: list[str] = []
+        for route in self.routes:
+            if route.matches(rule, severity):
+                chosen += [name for name in route.destinations if name not in chosen]
+        return tuple(chosen) if chosen else self.default_route
 
 
 @dataclass(frozen=True)
@@ -128,6 +200,7 @@ class Settings:
     applicationinsights_client_id: str = ""
     otlp_endpoint: str = ""
     thresholds: Thresholds = field(default_factory=Thresholds)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     # Event-driven ingestion (docs/ingest.md). Alerts queue a pass on the Storage Queue PASS_QUEUE of
     # the Function app's own storage account: the queue trigger's connection is AzureWebJobsStorage,
     # and the monitor reads the same settings (AzureWebJobsStorage__queueServiceUri or __accountName
@@ -230,16 +303,6 @@ class Settings:
                 f"MONITOR_TABLE_PREFIX must be letters and digits, starting with a letter, got {prefix!r}"
             )
 
-        queue_connection, queue_endpoint = _host_queue(env, connection)
-        key_digests = tuple(
-            d.strip().lower() for d in env.get("MONITOR_INGEST_KEY_SHA256", "").split(",") if d.strip()
-        )
-        bad_digests = [d for d in key_digests if not _SHA256_HEX.fullmatch(d)]
-        if bad_digests:
-            problems.append(
-                f"MONITOR_INGEST_KEY_SHA256 must be SHA-256 digests in hex, comma-separated "
-                f"({len(bad_digests)} are not)"
-            )
         insights_connection = env.get("APPLICATIONINSIGHTS_CONNECTION_STRING", "").strip()
         if insights_connection and "=" not in insights_connection:
             problems.append("APPLICATIONINSIGHTS_CONNECTION_STRING must be a key=value;... connection string")
@@ -253,6 +316,17 @@ class Settings:
         otlp_parts = urlsplit(otlp_endpoint)
         if otlp_endpoint and (otlp_parts.scheme not in ("http", "https") or not otlp_parts.hostname):
             problems.append(f"OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got {otlp_endpoint!r}")
+
+        queue_connection, queue_endpoint = _host_queue(env, connection)
+        key_digests = tuple(
+            d.strip().lower() for d in env.get("MONITOR_INGEST_KEY_SHA256", "").split(",") if d.strip()
+        )
+        bad_digests = [d for d in key_digests if not _SHA256_HEX.fullmatch(d)]
+        if bad_digests:
+            problems.append(
+                f"MONITOR_INGEST_KEY_SHA256 must be SHA-256 digests in hex, comma-separated "
+                f"({len(bad_digests)} are not)"
+            )
 
         overrides: dict[str, Any] = {}
         defaults = Thresholds()
@@ -289,6 +363,7 @@ class Settings:
             applicationinsights_client_id=insights_auth[1] if insights_auth else "",
             otlp_endpoint=otlp_endpoint,
             thresholds=replace(defaults, **overrides),
+            alerts=_alert_settings(env, problems, number),
             queue_connection_string=queue_connection,
             queue_endpoint=queue_endpoint,
             pass_debounce_seconds=int(
@@ -333,3 +408,137 @@ def _insights_authentication(raw: str) -> tuple[bool, str] | None:
     if pairs.get("authorization") != "AAD" or set(pairs) - {"authorization", "clientid"}:
         return None
     return True, pairs.get("clientid", "")
+
+
+def _env_name(destination: str) -> str:
+    return destination.upper().replace("-", "_")
+
+
+def _alert_settings(env: Mapping[str, str], problems: list[str], number: Any) -> AlertSettings:
+    """MONITOR_ALERT_* settings (docs/alerts.md). Secrets are read into the settings object only; a
+    problem names the setting, never its value."""
+    defaults = AlertSettings()
+    destinations: list[AlertDestination] = []
+    for entry in filter(None, (e.strip() for e in env.get("MONITOR_ALERT_DESTINATIONS", "").split(","))):
+        name, _, channel = (part.strip() for part in entry.partition("="))
+        if not _DESTINATION_NAME.match(name):
+            problems.append(
+                f"MONITOR_ALERT_DESTINATIONS: destination name {name!r} must be lower-case letters, digits "
+                "and '-', starting with a letter"
+            )
+            continue
+        if channel not in _ALERT_CHANNELS:
+            problems.append(
+                f"MONITOR_ALERT_DESTINATIONS: {name} needs a channel ({', '.join(_ALERT_CHANNELS)}), "
+                f"got {channel!r}"
+            )
+            continue
+        if any(d.name == name for d in destinations):
+            problems.append(f"MONITOR_ALERT_DESTINATIONS: {name} is listed twice")
+            continue
+        prefix = f"MONITOR_ALERT_{_env_name(name)}"
+        url = key = ""
+        recipients: tuple[str, ...] = ()
+        if channel in ("teams", "webhook"):
+            url = env.get(f"{prefix}_URL", "").strip()
+            parts = urlsplit(url)
+            if not url:
+                problems.append(f"{prefix}_URL is required for the {channel} destination {name}")
+            elif parts.scheme not in ("http", "https") or not parts.hostname:
+                problems.append(f"{prefix}_URL must be an http(s) URL")
+            elif parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+                problems.append(f"{prefix}_URL must use https unless it is on loopback")
+        if channel == "webhook":
+            key = env.get(f"{prefix}_HMAC_KEY", "").strip()
+            if len(key) < 16:
+                problems.append(f"{prefix}_HMAC_KEY must be set to at least 16 characters for {name}")
+        if channel == "email":
+            recipients = tuple(r.strip() for r in env.get(f"{prefix}_RECIPIENTS", "").split(",") if r.strip())
+            if not recipients:
+                problems.append(f"{prefix}_RECIPIENTS must list at least one address for {name}")
+            bad = [n for n, r in enumerate(recipients, 1) if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", r)]
+            if bad:
+                problems.append(f"{prefix}_RECIPIENTS: entries {bad} are not email addresses")
+        destinations.append(AlertDestination(name, channel, url, key.encode(), recipients))
+    known = {d.name for d in destinations}
+
+    def names(setting: str, raw: Any) -> tuple[str, ...]:
+        if isinstance(raw, str):
+            raw = [n.strip() for n in raw.split(",") if n.strip()]
+        if not isinstance(raw, list) or not all(isinstance(n, str) for n in raw):
+            problems.append(f"{setting}: destinations must be a list of names")
+            return ()
+        unknown = [n for n in raw if n not in known]
+        if unknown:
+            problems.append(f"{setting}: unknown destination(s) {', '.join(unknown)}")
+        return tuple(n for n in raw if n in known)
+
+    routes: list[AlertRoute] = []
+    raw_routes = env.get("MONITOR_ALERT_ROUTES", "").strip()
+    if raw_routes:
+        import orjson
+
+        try:
+            parsed = orjson.loads(raw_routes)
+        except orjson.JSONDecodeError as exc:
+            problems.append(f"MONITOR_ALERT_ROUTES must be a JSON list of routes: {exc}")
+            parsed = []
+        if not isinstance(parsed, list):
+            problems.append("MONITOR_ALERT_ROUTES must be a JSON list of routes")
+            parsed = []
+        for n, route in enumerate(parsed, 1):
+            where = f"MONITOR_ALERT_ROUTES route {n}"
+            if not isinstance(route, dict) or set(route) - {"severities", "rules", "to"}:
+                problems.append(f"{where} must be an object with 'to' and optional 'severities' and 'rules'")
+                continue
+            severities = route.get("severities", [])
+            rules = route.get("rules", [])
+            if not isinstance(severities, list) or any(s not in _SEVERITY_NAMES for s in severities):
+                problems.append(f"{where}: severities must be a list of {', '.join(_SEVERITY_NAMES)}")
+                continue
+            if not isinstance(rules, list) or not all(isinstance(r, str) and r for r in rules):
+                problems.append(f"{where}: rules must be a list of rule ids or globs (consent.*)")
+                continue
+            to = names(where, route.get("to", []))
+            if to:
+                routes.append(AlertRoute(to, tuple(severities), tuple(rules)))
+            elif "to" not in route:
+                problems.append(f"{where} needs 'to'")
+    default_route = names("MONITOR_ALERT_DEFAULT_ROUTE", env.get("MONITOR_ALERT_DEFAULT_ROUTE", ""))
+    if destinations and not default_route and not raw_routes:
+        # Destinations and no routing at all: everything goes everywhere, the least surprising default.
+        default_route = tuple(sorted(known))
+
+    transport = env.get("MONITOR_ALERT_EMAIL_TRANSPORT", "").strip() or defaults.email_transport
+    if transport not in _EMAIL_TRANSPORTS:
+        problems.append(
+            f"MONITOR_ALERT_EMAIL_TRANSPORT must be one of {', '.join(_EMAIL_TRANSPORTS)}, got {transport!r}"
+        )
+        transport = defaults.email_transport
+    sender = env.get("MONITOR_ALERT_EMAIL_SENDER", "").strip()
+    acs = env.get("MONITOR_ALERT_ACS_CONNECTION_STRING", "").strip()
+    if any(d.channel == "email" for d in destinations):
+        if not sender:
+            problems.append("MONITOR_ALERT_EMAIL_SENDER is required for email destinations")
+        if transport == "acs" and not acs:
+            problems.append(
+                "MONITOR_ALERT_ACS_CONNECTION_STRING is required with MONITOR_ALERT_EMAIL_TRANSPORT=acs"
+            )
+    settings = AlertSettings(
+        destinations=tuple(destinations),
+        routes=tuple(routes),
+        default_route=default_route,
+        reminder_hours=number("MONITOR_ALERT_REMINDER_HOURS", defaults.reminder_hours, float, 0.25),
+        settle_minutes=number("MONITOR_ALERT_SETTLE_MINUTES", defaults.settle_minutes, float, 0),
+        digest_threshold=int(number("MONITOR_ALERT_DIGEST_THRESHOLD", defaults.digest_threshold, int, 1)),
+        max_attempts=int(number("MONITOR_ALERT_MAX_ATTEMPTS", defaults.max_attempts, int, 1)),
+        retry_base_minutes=number("MONITOR_ALERT_RETRY_BASE_MINUTES", defaults.retry_base_minutes, float, 0),
+        retry_max_minutes=number("MONITOR_ALERT_RETRY_MAX_MINUTES", defaults.retry_max_minutes, float, 0),
+        request_timeout_seconds=number(
+            "MONITOR_ALERT_REQUEST_TIMEOUT_SECONDS", defaults.request_timeout_seconds, float, 1
+        ),
+        email_transport=transport,
+        email_sender=sender,
+        acs_connection_string=acs,
+    )
+    return settings

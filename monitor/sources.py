@@ -134,6 +134,12 @@ class Feature:
 
 FEATURES: Final[tuple[Feature, ...]] = (
     Feature(TENANT_PERMISSION, "the tenant's ID and name, read by every pass (GET /organization)"),
+    Feature(
+        "Mail.Send",
+        "alert email sent through Microsoft Graph from one mailbox (limit it to that mailbox with "
+        "RBAC for Applications in Exchange Online)",
+        "MONITOR_ALERT_EMAIL_TRANSPORT=graph",
+    ),
 )
 
 

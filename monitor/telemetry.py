@@ -47,6 +47,12 @@ SIGNINS_READ = _meter.create_counter(
 FINDINGS = _meter.create_counter(
     "monitor.findings", unit="{finding}", description="Findings raised by rules, by severity"
 )
+ALERTS_SENT = _meter.create_counter(
+    "monitor.alerts.sent", unit="{notification}", description="Alert notifications delivered"
+)
+ALERTS_DEAD = _meter.create_counter(
+    "monitor.alerts.dead", unit="{notification}", description="Alert notifications given up on"
+)
 
 ExporterKind = Literal["azure-monitor", "otlp", "console"]
 

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # The main job end to end on a fresh machine: a simulated tenant with broken PIN reset consent, Table
-# Storage in Azurite, one monitoring pass (what the Functions timer runs), and the findings read back
-# from storage. Usage: scripts/demo.sh [tenant under examples/tenants] (default: consent-missing)
+# Storage in Azurite, monitoring passes (what the Functions timer runs) with their alerts captured by
+# loopback receivers, the findings and alerts read back from storage, then the same tenant after the fix
+# and its resolved notices. Usage: scripts/demo.sh [tenant under examples/tenants] (default: consent-missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 
 tenant=${1:-consent-missing}
+fixed=examples/tenants/$tenant-fixed   # the same tenant after the fix, where one is bundled
 now=2026-11-20T12:00:00Z   # the bundled tenants' reference time
 run=.run/demo
+alerts=$run/alerts
 mkdir -p "$run"
+rm -rf "$alerts"
+mkdir -p "$alerts/teams" "$alerts/webhook" "$alerts/email"
 py=.venv/bin/python
 port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -17,36 +22,103 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
+wait_for() {  # wait_for LOG: until LOG says "listening on URL"; print the URL
+  for _ in $(seq 1 100); do
+    grep -q "listening on" "$1" 2>/dev/null && break
+    sleep 0.2
+  done
+  sed -n 's/^listening on \(http[^ ]*\).*/\1/p' "$1" | head -n 1
+}
+
 table_port=$(port)
 (cd "$run" && exec ../../tools/azurite/node_modules/.bin/azurite-table --tableHost 127.0.0.1 \
   --tablePort "$table_port" --inMemoryPersistence --disableTelemetry --skipApiVersionCheck --silent) \
   > "$run/azurite.log" 2>&1 &
 pids+=($!)
 
-"$py" -m graphsim --snapshot "examples/tenants/$tenant" --port 0 > "$run/simulator.log" 2>&1 &
+# Stand-ins for the Teams Workflows webhook and the SIEM webhook: every post kept as the exact body.
+"$py" -m monitor.alerts.receiver --dir "$alerts" --port 0 > "$run/receiver.log" 2>&1 &
 pids+=($!)
+receiver=$(wait_for "$run/receiver.log")
+[ -n "$receiver" ] || { echo "demo: the alert receiver did not start:" >&2; cat "$run/receiver.log" >&2; exit 1; }
 
-for _ in $(seq 1 100); do
-  grep -q "listening on" "$run/simulator.log" 2>/dev/null && (echo > "/dev/tcp/127.0.0.1/$table_port") 2>/dev/null && break
-  sleep 0.2
-done
-graph=$(sed -n 's/^listening on \(http[^ ]*\).*/\1/p' "$run/simulator.log" | head -n 1)
-[ -n "$graph" ] || { echo "demo: the Graph simulator did not start:" >&2; cat "$run/simulator.log" >&2; exit 1; }
+simulator=""
+serve() {  # serve SNAPSHOT: (re)start the Graph simulator on it; sendMail lands in $alerts/email as .eml
+  if [ -n "$simulator" ]; then kill "$simulator" 2>/dev/null || true; wait "$simulator" 2>/dev/null || true; fi
+  "$py" -m graphsim --snapshot "$1" --port 0 --mail-dir "$alerts/email" > "$run/simulator.log" 2>&1 &
+  simulator=$!
+  pids+=($simulator)
+  graph=$(wait_for "$run/simulator.log")
+  [ -n "$graph" ] || { echo "demo: the Graph simulator did not start:" >&2; cat "$run/simulator.log" >&2; exit 1; }
+  export MONITOR_GRAPH_ENDPOINT=$graph
+}
+serve "examples/tenants/$tenant"
+for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$table_port") 2>/dev/null && break; sleep 0.2; done
 
-export MONITOR_GRAPH_ENDPOINT=$graph
 export MONITOR_GRAPH_CREDENTIAL=simulator
 export MONITOR_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1;"
 export MONITOR_TABLE_PREFIX=demo
+# Alert destinations (in Azure: app settings, the URLs and the key as Key Vault references).
+export MONITOR_ALERT_DESTINATIONS="identity-team=teams,soc=webhook,admins=email"
+export MONITOR_ALERT_IDENTITY_TEAM_URL="$receiver/teams/identity-team"
+export MONITOR_ALERT_SOC_URL="$receiver/webhook/soc"
+export MONITOR_ALERT_SOC_HMAC_KEY="demo-only-hmac-key-0123456789"
+export MONITOR_ALERT_ADMINS_RECIPIENTS="identity-admins@example.com,helpdesk-lead@example.com"
+# Graph sendMail needs a mailbox of the tenant; the demo sends from its technical contact's.
+MONITOR_ALERT_EMAIL_SENDER=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["value"][0]["userPrincipalName"])' "examples/tenants/$tenant/v1.0/users.json" 2>/dev/null || echo "monitor@example.com")
+export MONITOR_ALERT_EMAIL_SENDER
+export MONITOR_ALERT_ROUTES='[{"severities": ["critical", "high"], "to": ["identity-team", "admins"]}, {"rules": ["consent.*", "signin.*", "tap.*"], "to": ["soc"]}]'
+export MONITOR_ALERT_DEFAULT_ROUTE=admins
 
-echo "== Tenant examples/tenants/$tenant served by the Graph simulator at $graph; Table Storage in Azurite on port $table_port"
-echo "== One monitoring pass (python -m monitor run, what the timer trigger runs):"
-"$py" -m monitor run --now "$now"
+captured() { find "$alerts" -type f | wc -l | tr -d ' '; }
+pass() {  # pass NOW [brief]: one monitoring pass (python -m monitor run) and what it alerted
+  local before
+  before=$(captured)
+  if [ "${2:-}" = brief ]; then
+    "$py" -m monitor run --now "$1" | sed '/^\[/,$d' | sed '/^Rules:/,$d'   # the findings, not the whole report
+  else
+    "$py" -m monitor run --now "$1"
+  fi
+  echo "-- alerts captured by this pass: $(( $(captured) - before )) (Teams posts, webhook posts, emails)"
+}
+
+echo "== Tenant examples/tenants/$tenant served by the Graph simulator at $MONITOR_GRAPH_ENDPOINT; Table Storage in Azurite on port $table_port"
+echo "== Alerts: Teams and webhook posts captured by $receiver, email by the simulator's sendMail"
+echo
+echo "== Monitoring pass at $now (python -m monitor run, what the timer trigger runs):"
+pass "$now"
+echo
+echo "== The same tenant 15 minutes later: still failing, so nothing new is sent (reminders come after 24 h):"
+pass 2026-11-20T12:15:00Z brief
 echo
 echo "== Findings stored in Table Storage (python -m monitor findings):"
 "$py" -m monitor findings
 echo
+echo "== Alerts (python -m monitor alerts):"
+"$py" -m monitor alerts
+
+if [ -d "$fixed" ]; then
+  serve "$fixed"
+  echo
+  echo "== The fix: $fixed (an admin granted consent again); a pass the next day finds it passing:"
+  pass 2026-11-21T12:00:00Z brief
+  echo "-- the findings are resolved; their alerts wait ${MONITOR_ALERT_SETTLE_MINUTES:-30} minutes (the settle time) before the resolved notice"
+  echo
+  echo "== 45 minutes later, still passing: the resolved notices go out"
+  pass 2026-11-21T12:45:00Z brief
+  echo
+  echo "== Alerts (python -m monitor alerts):"
+  "$py" -m monitor alerts
+fi
+echo
 echo "== Health (python -m monitor status, what GET /api/health answers):"
 "$py" -m monitor status
+echo
+echo "== Captured alerts under $alerts/, one file per delivery (Teams cards and webhook bodies exactly as"
+echo "   posted, emails as .eml files any mail client opens):"
+for kind in teams webhook email; do
+  echo "   $kind/: $(ls "$alerts/$kind" | tr '\n' ' ')"
+done
 
 # -- Event-driven ingestion (docs/ingest.md): a device report, the log stream, and an alert that asks
 # for a pass. No Functions host runs here, so each is the CLI command that runs the trigger's code.

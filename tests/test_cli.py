@@ -220,3 +220,54 @@ def test_run_without_storage_configured_exits_2_listing_what_is_missing(
         "error: configuration problems: MONITOR_STORAGE_CONNECTION_STRING or MONITOR_STORAGE_ENDPOINT "
         "is required to keep state\n"
     )
+
+
+def test_alerts_lists_the_alerts_a_run_opened_and_acknowledges_and_snoozes_them(
+    azurite: str, table_prefix: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with GraphSimulator(TENANTS / "consent-missing") as sim:
+        configure_monitor(monkeypatch, sim.url, azurite, table_prefix)
+        assert main(["run", "--now", NOW]) == 0
+    capsys.readouterr()
+
+    assert main(["alerts", "--format", "json"]) == 0
+    alerts = orjson.loads(capsys.readouterr().out)
+    assert [(a["rule"], a["state"], a["openedAt"]) for a in alerts] == [
+        ("consent.pin-reset-service.missing", "open", NOW),
+        ("signin.pin-reset.consent-errors", "open", NOW),
+    ]
+    first, second = (a["id"] for a in alerts)
+    assert main(["alerts", "ack", first, "--by", "alex"]) == 0
+    assert main(["alerts", "snooze", second, "--for", "7d"]) == 0
+    capsys.readouterr()
+
+    assert main(["alerts"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        "ID",
+        "STATE",
+        "SEVERITY",
+        "RULE",
+        "SUBJECT",
+        "OPENED",
+        "LAST",
+        "NOTIFIED",
+        "RESOLVED",
+    ]
+    assert main(["alerts", "outbox"]) == 0
+    assert capsys.readouterr().out == "No notifications.\n"  # no destination is configured
+    states = [line.split("  ")[1] for line in lines[1:]]
+    assert [line.split("  ")[0] for line in lines[1:]] == [first, second]
+    assert states[0] == "acknowledged by alex"
+    assert states[1].startswith("snoozed until ")
+
+
+def test_alerts_ack_of_an_unknown_alert_exits_2(
+    azurite: str, table_prefix: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_monitor(monkeypatch, "http://127.0.0.1:9", azurite, table_prefix)
+
+    assert main(["alerts", "ack", "000000000000"]) == 2
+    assert capsys.readouterr().err == (
+        "error: no alert '000000000000' (python -m monitor alerts --state all lists them)\n"
+    )

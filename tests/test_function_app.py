@@ -14,6 +14,7 @@ import pytest
 from azure.functions.timer import TimerRequest
 
 from graphsim import GraphSimulator
+from monitor import service
 from monitor.entra import PIN_RESET_SERVICE_APP_ID
 from monitor.store.tables import open_table_store
 from tests.support import TENANT_ID, configure_monitor, indexed_functions, write_tenant
@@ -35,7 +36,7 @@ def configured(
 
 
 def test_the_app_indexes_a_timer_and_a_health_route(functions: dict[str, Any]) -> None:
-    assert {"health", "poll"} <= set(functions)
+    assert {"alert_action", "health", "poll"} <= set(functions)
     poll = orjson.loads(functions["poll"].get_function_json())["bindings"][0]
     assert (poll["type"], poll["schedule"], poll["runOnStartup"]) == (
         "timerTrigger",
@@ -95,3 +96,99 @@ def test_health_is_unhealthy_and_lists_what_configuration_lacks(
         "MONITOR_POLL_SCHEDULE is not set: the timer trigger has no schedule "
         "(six NCRONTAB fields, e.g. '0 */15 * * * *')",
     ]
+
+
+def alert_request(functions: dict[str, Any], alert_id: str, action: str, body: bytes) -> tuple[int, Any]:
+    request = func.HttpRequest(
+        "POST",
+        f"/api/alerts/{alert_id}/{action}",
+        body=body,
+        route_params={"alert_id": alert_id, "action": action},
+    )
+    response = functions["alert_action"].get_user_function()(request)
+    return response.status_code, orjson.loads(response.get_body())
+
+
+@pytest.fixture
+def open_alert(functions: dict[str, Any], configured: GraphSimulator) -> str:
+    """The ID of the alert the timer's pass opened for the missing Service app."""
+    asyncio.run(functions["poll"].get_user_function()(TimerRequest()))
+    [alert] = service.list_alerts(TENANT_ID)
+    return alert.id
+
+
+def test_the_alert_route_is_a_function_key_post(functions: dict[str, Any]) -> None:
+    route = orjson.loads(functions["alert_action"].get_function_json())["bindings"][0]
+    assert (route["route"], route["methods"], route["authLevel"]) == (
+        "alerts/{alert_id}/{action}",
+        ["POST"],
+        "FUNCTION",
+    )
+
+
+def test_the_timer_pass_opens_an_alert_for_its_finding(open_alert: str) -> None:
+    [alert] = service.list_alerts(TENANT_ID)
+    assert (alert.rule, alert.subject, alert.state, alert.cycle) == (
+        "consent.pin-reset-service.missing",
+        PIN_RESET_SERVICE_APP_ID,
+        "open",
+        1,
+    )
+
+
+def test_an_alert_is_acknowledged_over_http(functions: dict[str, Any], open_alert: str) -> None:
+    status, body = alert_request(functions, open_alert, "ack", b'{"by": "alex@contoso.com"}')
+
+    assert status == 200
+    assert (body["id"], body["acknowledgedBy"]) == (open_alert, "alex@contoso.com")
+    assert body["acknowledgedAt"] is not None
+
+
+def test_an_alert_is_snoozed_for_a_duration_over_http(functions: dict[str, Any], open_alert: str) -> None:
+    status, body = alert_request(functions, open_alert, "snooze", b'{"for": "2h"}')
+
+    assert status == 200
+    [alert] = service.list_alerts(TENANT_ID)
+    assert alert.snoozed_until is not None
+    assert body["snoozedUntil"] == alert.to_json()["snoozedUntil"]
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "error"),
+    [
+        (
+            "snooze",
+            b"{not json",
+            "the body is not JSON: unexpected character, expected a string key: line 1 column 2 (char 1)",
+        ),
+        ("snooze", b"[]", "the body must be a JSON object"),
+        (
+            "snooze",
+            b'{"for": "2h", "until": "2026-11-21T08:00:00Z"}',
+            "snooze needs exactly one of 'for' (a duration such as 2h) or 'until' (a time)",
+        ),
+        ("snooze", b'{"for": "forever"}', "not a duration: 'forever' (examples: 30m, 2h, 7d)"),
+        (
+            "snooze",
+            b'{"until": "2020-01-01T00:00:00Z"}',
+            "snooze until 2020-01-01T00:00:00+00:00 is not in the future",
+        ),
+        ("ack", b'{"who": "alex"}', "unknown field(s) for ack: who"),
+        ("ack", b'{"by": 7}', "every field must be a string"),
+    ],
+)
+def test_a_bad_body_is_a_400_with_the_reason(
+    functions: dict[str, Any], open_alert: str, action: str, body: bytes, error: str
+) -> None:
+    assert alert_request(functions, open_alert, action, body) == (400, {"error": error})
+
+
+def test_an_unknown_alert_or_action_is_a_404(functions: dict[str, Any], open_alert: str) -> None:
+    assert alert_request(functions, "000000000000", "ack", b"") == (
+        404,
+        {"error": "no alert '000000000000' (python -m monitor alerts --state all lists them)"},
+    )
+    assert alert_request(functions, open_alert, "delete", b"") == (
+        404,
+        {"error": "no action 'delete': use ack or snooze"},
+    )

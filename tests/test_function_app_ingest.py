@@ -227,3 +227,24 @@ def good_time() -> Any:
     from datetime import UTC, datetime
 
     return datetime(2026, 11, 20, 11, 2, 15, 552213, tzinfo=UTC)
+
+
+def test_a_consent_failure_on_the_log_stream_is_alerted_in_that_invocation(
+    functions: dict[str, Any], configured: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.alerts.receiver import CaptureReceiver
+
+    created = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.0000000+00:00")
+    record = signin_record(created=created, error_code=65001)
+    with CaptureReceiver() as receiver:
+        monkeypatch.setenv("MONITOR_ALERT_DESTINATIONS", "ops=teams")
+        monkeypatch.setenv("MONITOR_ALERT_OPS_URL", f"{receiver.url}/teams/ops")
+        monkeypatch.setenv("MONITOR_ALERT_DEFAULT_ROUTE", "ops")
+
+        functions["entra_log_stream"].get_user_function()(
+            [func.EventHubEvent(body=orjson.dumps({"records": [record]}))]
+        )
+
+        assert [(d.channel, d.name, d.status) for d in receiver.deliveries] == [("teams", "ops", 202)]

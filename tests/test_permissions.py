@@ -48,7 +48,7 @@ def test_the_command_prints_the_manifest_as_json(capsys: pytest.CaptureFixture[s
 
 def test_the_readme_lists_exactly_the_permissions_always_needed() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    listed = re.search(r"needs these application permissions \(read only\):\n\n(.+?)\n\n", readme, re.S)
+    listed = re.search(r"needs these application permissions\s+\(read only\):\n\n(.+?)\n\n", readme, re.S)
     assert listed is not None
     names = set(re.findall(r"`([A-Za-z.\-]+)`", listed.group(1)))
     always = {p["name"] for p in manifest()["permissions"] if p["condition"] is None}

@@ -174,3 +174,10 @@ class TenantSpec:
     windows_share: float = 0.8
     hybrid_share: float = 0.25
     days: int = WINDOW_DAYS
+    # A twin (the same tenant at another moment) shares the IDs and the random history of this tenant.
+    twin_of: str = ""
+
+    @property
+    def key(self) -> str:
+        """What IDs and randomness derive from: the tenant's own name, or its twin's."""
+        return self.twin_of or self.name

@@ -155,8 +155,8 @@ class TenantBuilder:
         self.spec = spec
         self.compact_signins = compact_signins
         self.now = now
-        self.rng = random.Random(f"tenantgen/{spec.name}/{seed}")
-        self.tenant_id = guid(spec.name, "tenant")
+        self.rng = random.Random(f"tenantgen/{spec.key}/{seed}")
+        self.tenant_id = guid(spec.key, "tenant")
         self.earliest = now - timedelta(days=spec.days)
         self.latest = now - timedelta(minutes=2)
         self._counters: dict[str, int] = {}
@@ -184,14 +184,12 @@ class TenantBuilder:
         self.intents: list[tuple[Json, list[Json], list[Json]]] = []  # intent, its settings, assignments
         # PIN reset apps: "enabled", "disabled" or "missing" (no service principal).
         self.pin_apps: dict[str, str] = {PIN_RESET_SERVICE: "enabled", PIN_RESET_CLIENT: "enabled"}
-        self.sp_ids = {
-            app.app_id: guid(spec.name, "servicePrincipal", app.app_id) for app in FIRST_PARTY_APPS
-        }
-        self.sp_ids[PIN_RESET_SERVICE] = guid(spec.name, "servicePrincipal", PIN_RESET_SERVICE)
-        self.sp_ids[PIN_RESET_CLIENT] = guid(spec.name, "servicePrincipal", PIN_RESET_CLIENT)
+        self.sp_ids = {app.app_id: guid(spec.key, "servicePrincipal", app.app_id) for app in FIRST_PARTY_APPS}
+        self.sp_ids[PIN_RESET_SERVICE] = guid(spec.key, "servicePrincipal", PIN_RESET_SERVICE)
+        self.sp_ids[PIN_RESET_CLIENT] = guid(spec.key, "servicePrincipal", PIN_RESET_CLIENT)
         octet = 10 + (uuid.UUID(self.tenant_id).int % 200)
         self.office_ips = (f"203.0.113.{octet}", f"203.0.113.{octet + 1}")
-        self.ca_mfa = guid(spec.name, "ca", "mfa")
+        self.ca_mfa = guid(spec.key, "ca", "mfa")
         self.ca_block: tuple[str, str, datetime] | None = None  # (id, name, created)
         self.prefix = "".join(ch for ch in spec.display_name.upper() if ch.isalpha())[:3]
         self.people: list[Person] = []
@@ -205,7 +203,7 @@ class TenantBuilder:
     def next_id(self, kind: str) -> str:
         n = self._counters.get(kind, 0) + 1
         self._counters[kind] = n
-        return guid(self.spec.name, kind, n)
+        return guid(self.spec.key, kind, n)
 
     def person(self, index: int) -> Person:
         return self.people[index]
@@ -303,7 +301,7 @@ class TenantBuilder:
             6: [PRIVILEGED_AUTH_ADMIN, SECURITY_ADMIN] if spec.licence == "P2" else [PRIVILEGED_AUTH_ADMIN],
         }
         for index in range(spec.users):
-            person_id = guid(spec.name, "user", index)
+            person_id = guid(spec.key, "user", index)
             created = spec.created + timedelta(days=rng.randrange(30, 1500), seconds=rng.randrange(86400))
             created = min(created, self.now - timedelta(days=60))
             place = places[0] if index < 7 else rng.choice(places)
@@ -408,8 +406,8 @@ class TenantBuilder:
         co_managed = join_type == "hybridAzureADJoined" and rng.random() < 0.5
         enrolled = self.now - timedelta(days=rng.randrange(40, 900), seconds=rng.randrange(86400))
         device = Device(
-            intune_id=guid(self.spec.name, "managedDevice", n),
-            aad_id=guid(self.spec.name, "aadDevice", n),
+            intune_id=guid(self.spec.key, "managedDevice", n),
+            aad_id=guid(self.spec.key, "aadDevice", n),
             name=f"{self.prefix}-{'LT' if chassis == 'laptop' else 'WS'}-{1000 + n:04d}",
             owner=owner,
             platform="Windows",
@@ -440,8 +438,8 @@ class TenantBuilder:
         rng = self.rng
         platform, manufacturer, model, version = rng.choice(MOBILE_HARDWARE)
         device = Device(
-            intune_id=guid(self.spec.name, "managedDevice", n),
-            aad_id=guid(self.spec.name, "aadDevice", n),
+            intune_id=guid(self.spec.key, "managedDevice", n),
+            aad_id=guid(self.spec.key, "aadDevice", n),
             name=f"{owner.given}'s iPhone" if platform == "iOS" else model,
             owner=owner,
             platform=platform,
@@ -1057,7 +1055,7 @@ class TenantBuilder:
             issued=issued,
             lifetime=lifetime or int(policy["defaultLifetimeInMinutes"]),
             usable_once=bool(policy["isUsableOnce"]) if usable_once is None else usable_once,
-            method_id=guid(self.spec.name, "tapMethod", user.id, iso(issued)),
+            method_id=guid(self.spec.key, "tapMethod", user.id, iso(issued)),
         )
         self.audit(
             issued,
@@ -1268,7 +1266,7 @@ class TenantBuilder:
             elif kind == "member":
                 name, _ = rng.choice(groups)
                 group = audit_target(
-                    guid(self.spec.name, "group", name),
+                    guid(self.spec.key, "group", name),
                     type_="Group",
                     display_name=name,
                     group_type="azureAD",
@@ -1342,7 +1340,7 @@ class TenantBuilder:
         return created, modified
 
     def group(self, name: str) -> str:
-        group_id = guid(self.spec.name, "group", name)
+        group_id = guid(self.spec.key, "group", name)
         self.group_names.setdefault(group_id, name)
         return group_id
 
@@ -1354,7 +1352,7 @@ class TenantBuilder:
         item = role_eligibility_instance(
             role,
             person.id,
-            schedule_id=guid(self.spec.name, "roleEligibilitySchedule", role, person.id),
+            schedule_id=guid(self.spec.key, "roleEligibilitySchedule", role, person.id),
             start=since,
             end=until,
         )
@@ -1370,8 +1368,8 @@ class TenantBuilder:
             role,
             person.id,
             assignment_type="Activated",
-            instance_id=guid(self.spec.name, "roleAssignmentScheduleInstance", role, person.id),
-            schedule_id=guid(self.spec.name, "roleAssignmentSchedule", role, person.id),
+            instance_id=guid(self.spec.key, "roleAssignmentScheduleInstance", role, person.id),
+            schedule_id=guid(self.spec.key, "roleAssignmentSchedule", role, person.id),
             start=start,
             end=start + timedelta(hours=hours),
         )
@@ -1457,7 +1455,7 @@ class TenantBuilder:
             ("useSecurityKeyForSignin", "Boolean", True),
         ]
         settings = [
-            intent_setting(guid(self.spec.name, "intentSetting", intent_id, setting), setting, kind, value)
+            intent_setting(guid(self.spec.key, "intentSetting", intent_id, setting), setting, kind, value)
             for setting, kind, value in values
         ]
         assignments = [intent_assignment(intent_id, target) for target in targets]
@@ -1665,7 +1663,7 @@ class TenantBuilder:
                     oma_uri=oma_uri,
                     value=value,
                     description="Windows Hello for Business: allow non-destructive PIN reset",
-                    secret_id=guid(self.spec.name, "secret", config_id) if kind == "String" else None,
+                    secret_id=guid(self.spec.key, "secret", config_id) if kind == "String" else None,
                 )
             ],
         )
@@ -1687,7 +1685,7 @@ class TenantBuilder:
                     name="ConfigureWebSignInAllowedUrls",
                     oma_uri=WEB_SIGNIN_URLS_URI,
                     value=hosts,
-                    secret_id=guid(self.spec.name, "secret", hosts),
+                    secret_id=guid(self.spec.key, "secret", hosts),
                 )
             ],
         )

@@ -11,7 +11,7 @@ from typing import Final
 from examples.builder.model import GeneratedTenant
 from examples.scenarios.app_disabled import app_disabled
 from examples.scenarios.client_missing import client_missing
-from examples.scenarios.consent_missing import consent_missing
+from examples.scenarios.consent_missing import consent_missing, consent_missing_fixed
 from examples.scenarios.failure_spike import failure_spike
 from examples.scenarios.federated_ok import federated_ok
 from examples.scenarios.healthy import healthy
@@ -29,6 +29,7 @@ from examples.scenarios.tap_suspicious import tap_suspicious
 BUNDLED: Final[dict[str, Callable[[], GeneratedTenant]]] = {
     "healthy": healthy,
     "consent-missing": consent_missing,
+    "consent-missing-fixed": consent_missing_fixed,
     "client-missing": client_missing,
     "app-disabled": app_disabled,
     "no-recovery-policy": no_recovery_policy,

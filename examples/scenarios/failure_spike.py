@@ -39,7 +39,7 @@ def failure_spike() -> GeneratedTenant:
     created = b.now - timedelta(
         hours=3, minutes=30, seconds=b.rng.randrange(60), microseconds=b.rng.randrange(1_000_000)
     )
-    policy_id = guid(spec.name, "ca", "block")
+    policy_id = guid(spec.key, "ca", "block")
     name = "CA010: Block access to unapproved cloud apps"
     b.ca_block = (policy_id, name, created)
     definition = json.dumps(

@@ -55,8 +55,15 @@ var monitorSettings = {
   MONITOR_POLL_SCHEDULE: pollSchedule
 }
 
+// One alert destination out of the box: the Teams channel whose Workflows webhook URL is the Key Vault
+// secret teams-webhook-url (docs/deploy.md, step 3). More destinations, routes and email: the
+// MONITOR_ALERT_* settings of docs/alerts.md, in extraAppSettings.
+var alertSettings = {
+  MONITOR_ALERT_DESTINATIONS: 'teams=teams'
+}
+
 var secretSettings = {
-  MONITOR_TEAMS_WEBHOOK_URL: '${secretReference}teams-webhook-url)'
+  MONITOR_ALERT_TEAMS_URL: '${secretReference}teams-webhook-url)'
 }
 
 // The Entra log stream (optional): an Event Hub trigger reading with the managed identity.
@@ -122,7 +129,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 
   resource appSettings 'config' = {
     name: 'appsettings'
-    properties: union(extraAppSettings, hostSettings, monitorSettings, secretSettings, logStreamSettings)
+    properties: union(extraAppSettings, hostSettings, monitorSettings, alertSettings, secretSettings, logStreamSettings)
   }
 
   // Deployment goes through the identity-based package container; no publishing credentials.

@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
-import orjson
 from azure.core import MatchConditions
 from azure.core.exceptions import (
     AzureError,
@@ -69,11 +68,11 @@ from monitor.store.base import (
     planned_findings,
     sort_changes,
 )
+from monitor.store.entities import from_entity, to_entity
 
 log = logging.getLogger(__name__)
 
 BATCH = 100  # the most operations an entity group transaction takes
-MAX_TEXT = 30_000  # a string property holds 32K UTF-16 characters; keep clear of it
 CONFLICT_RETRIES = 3
 _TABLES = (
     "checkpoints",
@@ -146,15 +145,6 @@ def _utc(value: Any) -> datetime:
 
 def _optional_utc(value: Any) -> datetime | None:
     return _utc(value) if isinstance(value, datetime) else None
-
-
-def _json_text(value: Any) -> str:
-    text = orjson.dumps(value).decode()
-    if len(text) <= MAX_TEXT:
-        return text
-    return orjson.dumps(
-        {"truncated": True, "note": "evidence exceeded Table Storage's property size"}
-    ).decode()
 
 
 def open_table_store(connection_string: str = "", endpoint: str = "", prefix: str = "pinmon") -> TableStore:
@@ -255,7 +245,10 @@ class TableStore:
             partition = f"{tenant_id}_{day:%Y%m%d}"
             found.extend(
                 s
-                for s in map(_signin_record, self._query("signins", "PartitionKey eq @pk", pk=partition))
+                for s in (
+                    from_entity(PinResetSignIn, e)
+                    for e in self._query("signins", "PartitionKey eq @pk", pk=partition)
+                )
                 if start <= s.created <= end
             )
             day = day.fromordinal(day.toordinal() + 1)
@@ -277,7 +270,7 @@ class TableStore:
             operations: list[tuple[str, Mapping[str, Any]]] = [
                 ("delete", {"PartitionKey": tenant_id, "RowKey": row}) for row in stale
             ]
-            operations += [("upsert", _hour_entity(tenant_id, row, h)) for row, h in new.items()]
+            operations += [("upsert", to_entity(h, tenant_id, row)) for row, h in new.items()]
             try:
                 self._submit("signinhours", operations)
                 return
@@ -300,7 +293,7 @@ class TableStore:
 
     @_guarded("read hourly counts", "signinhours")
     def signin_hours(self, tenant_id: str, start: datetime, end: datetime) -> tuple[SignInHour, ...]:
-        hours = (_hour_record(e) for e in self._hour_rows(tenant_id, start, end))
+        hours = (from_entity(SignInHour, e) for e in self._hour_rows(tenant_id, start, end))
         return tuple(
             sorted(
                 (h for h in hours if start <= h.hour < end), key=lambda h: (h.hour, h.app_id, h.error_code)
@@ -312,38 +305,15 @@ class TableStore:
     @_guarded("save consent", "consent")
     def save_consent(self, tenant_id: str, states: Mapping[str, ConsentState], at: datetime) -> None:
         before = self.consent(tenant_id)
-        entities = []
-        for app_id, state in states.items():
-            stored = StoredConsent.of(state, at, before.get(app_id))
-            entities.append(
-                (
-                    "upsert",
-                    {
-                        "PartitionKey": tenant_id,
-                        "RowKey": app_id,
-                        "Consented": stored.consented,
-                        "Enabled": stored.enabled,
-                        "ObjectId": stored.object_id,
-                        "CheckedAt": stored.checked_at,
-                        "ChangedAt": stored.changed_at,
-                    },
-                )
-            )
-        self._submit("consent", entities)
+        stored = (StoredConsent.of(state, at, before.get(app_id)) for app_id, state in states.items())
+        self._submit("consent", (("upsert", to_entity(c, tenant_id, c.app_id)) for c in stored))
 
     @_guarded("read consent", "consent")
     def consent(self, tenant_id: str) -> dict[str, StoredConsent]:
-        return {
-            e["RowKey"]: StoredConsent(
-                app_id=e["RowKey"],
-                consented=bool(e["Consented"]),
-                enabled=bool(e["Enabled"]),
-                object_id=e.get("ObjectId", ""),
-                checked_at=_utc(e["CheckedAt"]),
-                changed_at=_utc(e["ChangedAt"]),
-            )
-            for e in self._query("consent", "PartitionKey eq @pk", pk=tenant_id)
-        }
+        found = (
+            from_entity(StoredConsent, e) for e in self._query("consent", "PartitionKey eq @pk", pk=tenant_id)
+        )
+        return {c.app_id: c for c in found}
 
     # -- unusable items -------------------------------------------------------------------------
 
@@ -352,21 +322,7 @@ class TableStore:
         unique = {(i.stream, i.item_id): i for i in items}.values()
         self._submit(
             "unusable",
-            (
-                (
-                    "upsert",
-                    {
-                        "PartitionKey": tenant_id,
-                        "RowKey": safe_key(f"{i.stream}_{i.item_id}"),
-                        "Stream": i.stream,
-                        "ItemId": i.item_id,
-                        "Why": i.why[:1000],
-                        "Seen": i.seen,
-                    }
-                    | ({"Created": i.created} if i.created else {}),
-                )
-                for i in unique
-            ),
+            (("upsert", to_entity(i, tenant_id, safe_key(f"{i.stream}_{i.item_id}"))) for i in unique),
         )
 
     @_guarded("read unusable items", "unusable")
@@ -375,10 +331,7 @@ class TableStore:
             "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi",
             parameters={"pk": tenant_id, "lo": f"{safe_key(stream)}_", "hi": f"{safe_key(stream)}_~"},
         )
-        items = (
-            UnusableItem(e["Stream"], e["ItemId"], e["Why"], _utc(e["Seen"]), _optional_utc(e.get("Created")))
-            for e in found
-        )
+        items = (from_entity(UnusableItem, e) for e in found)
         return sorted(
             (i for i in items if i.stream == stream and (i.created or i.seen) >= since),
             key=lambda i: (i.seen, i.item_id),
@@ -400,21 +353,23 @@ class TableStore:
             "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi",
             parameters={"pk": tenant_id, "lo": f"{kind}_", "hi": f"{kind}_~"},
         )
-        items = (_inventory_record(e) for e in found)
+        items = (from_entity(InventoryItem, e) for e in found)
         return {item.key: item for item in items if item.kind == kind}
 
     # -- Temporary Access Pass -----------------------------------------------------------------
 
     @_guarded("save TAP issuances", "tapissuances")
     def save_tap_issuances(self, tenant_id: str, issuances: Sequence[TapIssuance]) -> None:
-        self._submit("tapissuances", (("upsert", _issuance_entity(tenant_id, i)) for i in issuances))
+        self._submit(
+            "tapissuances", (("upsert", to_entity(i, tenant_id, safe_key(i.audit_id))) for i in issuances)
+        )
 
     @_guarded("read TAP issuances", "tapissuances")
     def tap_issuances(self, tenant_id: str, since: datetime) -> list[TapIssuance]:
         found = self._tables["tapissuances"].query_entities(
             "PartitionKey eq @pk and IssuedAt ge @since", parameters={"pk": tenant_id, "since": since}
         )
-        return sorted((_issuance_record(e) for e in found), key=lambda i: (i.issued_at, i.audit_id))
+        return sorted((from_entity(TapIssuance, e) for e in found), key=lambda i: (i.issued_at, i.audit_id))
 
     @_guarded("save TAP sign-ins", "tapsignins")
     def save_tap_signins(self, tenant_id: str, signins: Sequence[TapSignIn]) -> None:
@@ -426,7 +381,7 @@ class TableStore:
             "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi",
             parameters={"pk": tenant_id, "lo": _second_key(start), "hi": _second_key(end) + "~"},
         )
-        signins = (_tap_signin_record(e) for e in found)
+        signins = (from_entity(TapSignIn, e) for e in found)
         return sorted((s for s in signins if start <= s.created <= end), key=lambda s: (s.created, s.id))
 
     # -- findings ------------------------------------------------------------------------------
@@ -434,7 +389,7 @@ class TableStore:
     def _finding_entities(self, tenant_id: str) -> dict[FindingKey, tuple[StoredFinding, str]]:
         entries = {}
         for entity in self._query("findings", "PartitionKey eq @pk", pk=tenant_id):
-            finding = _finding_record(entity)
+            finding = from_entity(StoredFinding, entity)
             entries[finding.key] = (finding, str(entity.metadata["etag"]))
         return entries
 
@@ -470,7 +425,7 @@ class TableStore:
             entry = next_finding(existing[0] if existing else None, finding, at, run_id)
             if entry is None:
                 return None
-            entity = _finding_entity(tenant_id, row, entry)
+            entity = to_entity(entry, tenant_id, row)
             try:
                 if existing is None:
                     table.create_entity(entity)
@@ -490,7 +445,7 @@ class TableStore:
                 except ResourceNotFoundError:
                     existing = None
                 else:
-                    existing = (_finding_record(fresh), str(fresh.metadata["etag"]))
+                    existing = (from_entity(StoredFinding, fresh), str(fresh.metadata["etag"]))
         raise StoreError(f"finding {key[0]} / {key[1]} kept changing under concurrent passes; not written")
 
     # -- runs ----------------------------------------------------------------------------------
@@ -499,22 +454,9 @@ class TableStore:
     def save_run(self, run: RunRecord) -> None:
         # Two passes can start in the same millisecond: the run id keeps their records apart.
         inverted = f"{10**15 - int(run.started.timestamp() * 1000):015d}_{safe_key(run.run_id)}"
-        body = {
-            "RunId": run.run_id,
-            "TenantId": run.tenant_id,
-            "Started": run.started,
-            "Finished": run.finished,
-            "Now": run.now,
-            "Outcome": run.outcome,
-            "Summary": _json_text(run.summary),
-        }
         table = self._tables["runs"]
-        table.upsert_entity(
-            {"PartitionKey": run.tenant_id, "RowKey": inverted, **body}, mode=UpdateMode.REPLACE
-        )
-        table.upsert_entity(
-            {"PartitionKey": "latest", "RowKey": run.tenant_id, **body}, mode=UpdateMode.REPLACE
-        )
+        table.upsert_entity(to_entity(run, run.tenant_id, inverted), mode=UpdateMode.REPLACE)
+        table.upsert_entity(to_entity(run, "latest", run.tenant_id), mode=UpdateMode.REPLACE)
 
     @_guarded("read runs", "runs")
     def runs(self, tenant_id: str, limit: int = 10) -> list[RunRecord]:
@@ -523,14 +465,14 @@ class TableStore:
         )
         runs: list[RunRecord] = []
         for entity in pages:
-            runs.append(_run_record(entity))
+            runs.append(from_entity(RunRecord, entity))
             if len(runs) == limit:
                 break
         return runs
 
     @_guarded("read latest runs", "runs")
     def latest_runs(self) -> list[RunRecord]:
-        return [_run_record(e) for e in self._query("runs", "PartitionKey eq @pk", pk="latest")]
+        return [from_entity(RunRecord, e) for e in self._query("runs", "PartitionKey eq @pk", pk="latest")]
 
     # -- leases --------------------------------------------------------------------------------
 
@@ -570,259 +512,25 @@ class TableStore:
             )
 
 
-# -- entity mapping ------------------------------------------------------------------------------
-
-
-def _signin_entity(tenant_id: str, s: PinResetSignIn) -> dict[str, Any]:
-    return {
-        "PartitionKey": f"{tenant_id}_{s.created.astimezone(UTC):%Y%m%d}",
-        "RowKey": safe_key(s.id),
-        "SignInId": s.id,
-        "Created": s.created,
-        "AppId": s.app_id,
-        "AppDisplayName": s.app_display_name,
-        "ResourceId": s.resource_id,
-        "ResourceDisplayName": s.resource_display_name,
-        "UserId": s.user_id,
-        "UserPrincipalName": s.user_principal_name,
-        "ErrorCode": s.error_code,
-        "FailureReason": s.failure_reason[:1000],
-        "DeviceId": s.device_id,
-        "DeviceName": s.device_name,
-        "OperatingSystem": s.operating_system,
-        "IpAddress": s.ip_address,
-        "Country": s.country,
-        "Interactive": s.interactive,
-        "CorrelationId": s.correlation_id,
-    }
-
-
-def _signin_record(e: Mapping[str, Any]) -> PinResetSignIn:
-    return PinResetSignIn(
-        id=e["SignInId"],
-        created=_utc(e["Created"]),
-        app_id=e.get("AppId", ""),
-        app_display_name=e.get("AppDisplayName", ""),
-        resource_id=e.get("ResourceId", ""),
-        resource_display_name=e.get("ResourceDisplayName", ""),
-        user_id=e.get("UserId", ""),
-        user_principal_name=e.get("UserPrincipalName", ""),
-        error_code=int(e["ErrorCode"]),
-        failure_reason=e.get("FailureReason", ""),
-        device_id=e.get("DeviceId", ""),
-        device_name=e.get("DeviceName", ""),
-        operating_system=e.get("OperatingSystem", ""),
-        ip_address=e.get("IpAddress", ""),
-        country=e.get("Country", ""),
-        interactive=bool(e.get("Interactive", True)),
-        correlation_id=e.get("CorrelationId", ""),
-    )
+# -- keys ----------------------------------------------------------------------------------------
+# Entities themselves are mapped from the records' fields (monitor/store/entities.py).
 
 
 def _hour_row(h: SignInHour) -> str:
     return f"{_hour_key(h.hour)}_{h.app_id}_{h.error_code}"
 
 
-def _hour_entity(tenant_id: str, row: str, h: SignInHour) -> dict[str, Any]:
-    return {
-        "PartitionKey": tenant_id,
-        "RowKey": row,
-        "Hour": h.hour,
-        "AppId": h.app_id,
-        "ErrorCode": h.error_code,
-        "Count": h.count,
-        "First": h.first,
-        "Last": h.last,
-        "SampleUsers": _json_text(list(h.sample_users)),
-    }
-
-
-def _hour_record(e: Mapping[str, Any]) -> SignInHour:
-    return SignInHour(
-        hour=_utc(e["Hour"]),
-        app_id=e["AppId"],
-        error_code=int(e["ErrorCode"]),
-        count=int(e["Count"]),
-        first=_utc(e["First"]),
-        last=_utc(e["Last"]),
-        sample_users=tuple(orjson.loads(e.get("SampleUsers") or "[]")),
-    )
-
-
-def _inventory_entity(tenant_id: str, item: InventoryItem) -> dict[str, Any]:
-    return {
-        "PartitionKey": tenant_id,
-        "RowKey": safe_key(f"{item.kind}_{item.key}"),
-        "Kind": item.kind,
-        "Key": item.key,
-        "State": _json_text(item.state),
-        "FirstSeen": item.first_seen,
-        "ChangedAt": item.changed_at,
-        "Present": item.present,
-    }
-
-
-def _inventory_record(e: Mapping[str, Any]) -> InventoryItem:
-    return InventoryItem(
-        kind=e["Kind"],
-        key=e["Key"],
-        state=orjson.loads(e.get("State") or "{}"),
-        first_seen=_utc(e["FirstSeen"]),
-        changed_at=_utc(e["ChangedAt"]),
-        present=bool(e.get("Present", True)),
-    )
-
-
 def _second_key(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
 
 
-def _issuance_json(i: TapIssuance) -> dict[str, Any]:
-    return {
-        "AuditId": i.audit_id,
-        "UserId": i.user_id,
-        "UserPrincipalName": i.user_principal_name,
-        "IssuedAt": i.issued_at,
-        "IssuedBy": i.issued_by,
-        "IssuedById": i.issued_by_id,
-        "Usability": i.usability,
-    } | {
-        key: value
-        for key, value in (
-            ("Start", i.start),
-            ("LifetimeMinutes", i.lifetime_minutes),
-            ("UsableOnce", i.usable_once),
-        )
-        if value is not None
-    }
-
-
-def _issuance_entity(tenant_id: str, i: TapIssuance) -> dict[str, Any]:
-    return {"PartitionKey": tenant_id, "RowKey": safe_key(i.audit_id)} | _issuance_json(i)
-
-
-def _issuance_record(e: Mapping[str, Any]) -> TapIssuance:
-    return TapIssuance(
-        audit_id=e["AuditId"],
-        user_id=e["UserId"],
-        user_principal_name=e.get("UserPrincipalName", ""),
-        issued_at=_utc(e["IssuedAt"]),
-        issued_by=e.get("IssuedBy", ""),
-        issued_by_id=e.get("IssuedById", ""),
-        start=_optional_utc(e.get("Start")),
-        lifetime_minutes=int(e["LifetimeMinutes"]) if e.get("LifetimeMinutes") is not None else None,
-        usable_once=bool(e["UsableOnce"]) if e.get("UsableOnce") is not None else None,
-        usability=e.get("Usability", ""),
-    )
+def _signin_entity(tenant_id: str, s: PinResetSignIn) -> dict[str, Any]:
+    return to_entity(s, f"{tenant_id}_{s.created.astimezone(UTC):%Y%m%d}", safe_key(s.id))
 
 
 def _tap_signin_entity(tenant_id: str, s: TapSignIn) -> dict[str, Any]:
-    return {
-        "PartitionKey": tenant_id,
-        "RowKey": f"{_second_key(s.created)}_{safe_key(s.id)}",
-        "SignInId": s.id,
-        "Created": s.created,
-        "UserId": s.user_id,
-        "UserPrincipalName": s.user_principal_name,
-        "Succeeded": s.succeeded,
-        "ErrorCode": s.error_code,
-        "FailureReason": s.failure_reason[:1000],
-        "AppDisplayName": s.app_display_name,
-        "IpAddress": s.ip_address,
-        "City": s.city,
-        "Country": s.country,
-        "DeviceId": s.device_id,
-        "DeviceName": s.device_name,
-        "OperatingSystem": s.operating_system,
-        "RiskDuringSignIn": s.risk_during_signin,
-        "RiskAggregated": s.risk_aggregated,
-        "RiskState": s.risk_state,
-        "PriorCountries": _json_text(s.prior_countries),
-        "Issuance": _json_text(
-            {
-                k: v.isoformat() if isinstance(v, datetime) else v
-                for k, v in _issuance_json(s.issuance).items()
-            }
-            if s.issuance
-            else None
-        ),
-    }
+    return to_entity(s, tenant_id, f"{_second_key(s.created)}_{safe_key(s.id)}")
 
 
-def _tap_signin_record(e: Mapping[str, Any]) -> TapSignIn:
-    prior = orjson.loads(e.get("PriorCountries") or "null")
-    issuance = orjson.loads(e.get("Issuance") or "null")
-    if issuance is not None:
-        for key in ("IssuedAt", "Start"):
-            if key in issuance:
-                issuance[key] = datetime.fromisoformat(issuance[key])
-    return TapSignIn(
-        id=e["SignInId"],
-        created=_utc(e["Created"]),
-        user_id=e.get("UserId", ""),
-        user_principal_name=e.get("UserPrincipalName", ""),
-        succeeded=bool(e["Succeeded"]),
-        error_code=int(e["ErrorCode"]),
-        failure_reason=e.get("FailureReason", ""),
-        app_display_name=e.get("AppDisplayName", ""),
-        ip_address=e.get("IpAddress", ""),
-        city=e.get("City", ""),
-        country=e.get("Country", ""),
-        device_id=e.get("DeviceId", ""),
-        device_name=e.get("DeviceName", ""),
-        operating_system=e.get("OperatingSystem", ""),
-        risk_during_signin=e.get("RiskDuringSignIn", ""),
-        risk_aggregated=e.get("RiskAggregated", ""),
-        risk_state=e.get("RiskState", ""),
-        prior_countries=tuple(prior) if prior is not None else None,
-        issuance=_issuance_record(issuance) if issuance is not None else None,
-    )
-
-
-def _finding_entity(tenant_id: str, row: str, f: StoredFinding) -> dict[str, Any]:
-    return {
-        "PartitionKey": tenant_id,
-        "RowKey": row,
-        "Rule": f.rule,
-        "Subject": f.subject,
-        "Severity": f.severity,
-        "Title": f.title,
-        "Detail": f.detail[:MAX_TEXT],
-        "Evidence": _json_text(f.evidence),
-        "Status": f.status,
-        "FirstSeen": f.first_seen,
-        "LastSeen": f.last_seen,
-        "TimesSeen": f.times_seen,
-        "OpenedByRun": f.opened_by_run,
-        "ResolvedByRun": f.resolved_by_run,
-    } | ({"ResolvedAt": f.resolved_at} if f.resolved_at else {})
-
-
-def _finding_record(e: Mapping[str, Any]) -> StoredFinding:
-    return StoredFinding(
-        rule=e["Rule"],
-        subject=e["Subject"],
-        severity=e["Severity"],
-        title=e["Title"],
-        detail=e["Detail"],
-        evidence=orjson.loads(e.get("Evidence") or "{}"),
-        status=e["Status"],
-        first_seen=_utc(e["FirstSeen"]),
-        last_seen=_utc(e["LastSeen"]),
-        resolved_at=_optional_utc(e.get("ResolvedAt")),
-        times_seen=int(e.get("TimesSeen", 1)),
-        opened_by_run=e.get("OpenedByRun", ""),
-        resolved_by_run=e.get("ResolvedByRun", ""),
-    )
-
-
-def _run_record(e: Mapping[str, Any]) -> RunRecord:
-    return RunRecord(
-        tenant_id=e["TenantId"],
-        run_id=e["RunId"],
-        started=_utc(e["Started"]),
-        finished=_utc(e["Finished"]),
-        now=_utc(e["Now"]),
-        outcome=e["Outcome"],
-        summary=orjson.loads(e.get("Summary") or "{}"),
-    )
+def _inventory_entity(tenant_id: str, item: InventoryItem) -> dict[str, Any]:
+    return to_entity(item, tenant_id, safe_key(f"{item.kind}_{item.key}"))

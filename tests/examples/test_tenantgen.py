@@ -473,10 +473,11 @@ def test_check_lists_what_is_stale(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "extra: healthy/v1.0/notes.json" in err
 
 
-def test_the_bundled_tenants_are_the_sixteen_named_ones() -> None:
+def test_the_bundled_tenants_are_the_seventeen_named_ones() -> None:
     assert list(tenantgen.BUNDLED) == [
         "healthy",
         "consent-missing",
+        "consent-missing-fixed",
         "client-missing",
         "app-disabled",
         "no-recovery-policy",
@@ -1161,3 +1162,21 @@ def test_load_cli_rejects_bad_arguments() -> None:
         generate.main(["--load", "/tmp/x", "--signins", "10", "--pin-reset-share", "1.5"])
     with pytest.raises(ValueError, match="pin_reset_share"):
         tenantgen.load_tenant(signins=10, pin_reset_share=-0.1)
+
+
+def test_consent_missing_fixed_is_the_same_tenant_with_the_service_app_consented_again() -> None:
+    from examples.scenarios.consent_missing import CONSENT_RESTORED_AGO
+
+    broken = tenantgen.generate_tenant("consent-missing")
+    fixed = tenantgen.generate_tenant("consent-missing-fixed")
+
+    assert fixed.description.tenant_id == broken.description.tenant_id
+    assert fixed.documents["v1.0/users.json"] == broken.documents["v1.0/users.json"]
+    apps = {sp["appId"]: sp for sp in fixed.documents["v1.0/servicePrincipals.json"]["value"]}
+    assert apps[PIN_RESET_SERVICE]["accountEnabled"] is True
+    restored = NOW - CONSENT_RESTORED_AGO
+    pin = [s for s in fixed.documents[SIGNINS_PATH]["value"] if s["appId"] in PIN_APPS]
+    assert pin
+    assert all(s["status"]["errorCode"] == 0 for s in pin if parse_time(s["createdDateTime"]) >= restored)
+    activities = [a["activityDisplayName"] for a in fixed.documents[AUDITS_PATH]["value"]]
+    assert {"Delete service principal", "Add service principal", "Consent to application"} <= set(activities)

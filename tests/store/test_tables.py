@@ -69,8 +69,15 @@ def test_creating_a_finding_another_pass_just_created_becomes_an_update(
 
 
 def test_a_refused_transaction_is_a_store_error_naming_table_and_partition(tables: TableStore) -> None:
-    # A string property over 64 KiB: Table Storage refuses the whole transaction.
-    oversized = replace(signin(1, T0), user_principal_name="x" * 70_000)
+    # The same row twice in one entity group transaction: Table Storage refuses the whole transaction.
+    twice = [signin(2, T0), replace(signin(2, T0), user_principal_name="again@contoso.com")]
     with pytest.raises(StoreError, match=rf"table \w+signins, partition {TENANT}_20261120: transaction of 2"):
-        tables.save_pin_reset_signins(TENANT, [signin(2, T0), oversized])
+        tables.save_pin_reset_signins(TENANT, twice)
     assert tables.pin_reset_signins(TENANT, T0 - timedelta(hours=1), T0 + timedelta(hours=1)) == []
+
+
+def test_a_text_longer_than_a_property_holds_is_cut_rather_than_refused(tables: TableStore) -> None:
+    long = replace(signin(1, T0), failure_reason="x" * 70_000)
+    tables.save_pin_reset_signins(TENANT, [long])
+    (kept,) = tables.pin_reset_signins(TENANT, T0 - timedelta(hours=1), T0 + timedelta(hours=1))
+    assert kept == replace(long, failure_reason="x" * 30_000)

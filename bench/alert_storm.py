@@ -1,0 +1,114 @@
+"""What the alert step costs on a storm: many findings opening at once, in Table Storage (Azurite).
+
+    .venv/bin/python bench/alert_storm.py [--findings 500]
+
+A ledger of `--findings` failing findings, routed to one Teams and one webhook destination (loopback
+receivers); the first pass opens every alert, queues two notices each and sends two digests; a pass
+15 minutes later has nothing to do. Prints seconds per pass, the Table Storage rows written, and the
+HTTP posts the receivers took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+AZURITE = ROOT / "tools" / "azurite" / "node_modules" / ".bin" / "azurite-table"
+KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--findings", type=int, default=500)
+    args = parser.parse_args()
+
+    from azure.data.tables import TableServiceClient
+
+    from monitor.alerts.process import process_alerts
+    from monitor.alerts.receiver import CaptureReceiver
+    from monitor.records import Tenant
+    from monitor.settings import AlertDestination, AlertSettings
+    from monitor.store.alerts import TableAlertStore
+    from monitor.store.base import StoredFinding
+
+    port = free_port()
+    workspace = tempfile.mkdtemp(prefix="azurite-")
+    azurite = subprocess.Popen(
+        [str(AZURITE), "--tableHost", "127.0.0.1", "--tablePort", str(port), "--inMemoryPersistence",
+         "--disableTelemetry", "--skipApiVersionCheck", "--silent"],
+        cwd=workspace, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(300):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        connection = (
+            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
+            f"AccountKey={KEY};TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
+        )
+        tenant = Tenant("4b1c5b67-3f1e-4e38-9d5e-2a2f3c1d0e9a", "Contoso")
+        findings = [
+            StoredFinding(
+                "device.pin-reset.unsupported-os", f"device-{n:05d}", "medium", "Device cannot reset its PIN",
+                f"PC-{n:05d} runs Windows 10 1607.", {"deviceName": f"PC-{n:05d}", "build": 14393},
+                "open", NOW, NOW,
+            )
+            for n in range(args.findings)
+        ]  # fmt: skip
+        with CaptureReceiver() as receiver:
+            settings = AlertSettings(
+                destinations=(
+                    AlertDestination("ops", "teams", url=f"{receiver.url}/teams/ops"),
+                    AlertDestination("soc", "webhook", url=f"{receiver.url}/webhook/soc", hmac_key=b"k" * 32),
+                ),
+                default_route=("ops", "soc"),
+            )
+            store = TableAlertStore(TableServiceClient.from_connection_string(connection), "bench")
+            for label, minutes in (("first pass (storm opens)", 0), ("pass 15 min later (nothing due)", 15)):
+                started = time.perf_counter()
+                summary = asyncio.run(
+                    process_alerts(store, findings, tenant, NOW + timedelta(minutes=minutes), settings, None)
+                )
+                seconds = time.perf_counter() - started
+                print(
+                    f"{label}: {seconds:.2f} s; opened {summary.opened}, queued {summary.queued}, "
+                    f"sent {summary.sent} in {summary.digests} digest(s)"
+                )
+            rows = len(store.notifications(tenant.id))
+            print(
+                f"{args.findings} findings: {len(store.alerts(tenant.id))} alert rows, {rows} outbox rows; "
+                f"receivers took {len(receiver.deliveries)} posts "
+                f"({max(len(d.body) for d in receiver.deliveries) // 1024} KiB the largest)"
+            )
+            store.close()
+    finally:
+        azurite.terminate()
+        azurite.wait(timeout=10)
+        shutil.rmtree(workspace, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

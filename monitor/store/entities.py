@@ -1,0 +1,113 @@
+"""Table entities mapped from a record's own fields, for every table: no mapper written by hand per table.
+
+A field becomes a property of the same name in PascalCase (`issued_at` -> `IssuedAt`). Strings,
+numbers, booleans and times are stored as Table Storage's own types, so they can be queried
+(`IssuedAt ge @since`); anything else (tuples, mappings, a nested record) is stored as JSON text.
+`None` is left out. Reading back follows the record's type hints, so a record round-trips exactly.
+
+Table Storage keeps at most 64 KiB per string property (32K UTF-16 characters): a longer text is cut,
+and a JSON value that would not fit is replaced by a note that says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, TypeVar, get_args, get_origin, get_type_hints
+
+import orjson
+
+MAX_TEXT = 30_000  # keep clear of the 32K-character limit of a string property
+TRUNCATED = {"truncated": True, "note": "the value exceeded Table Storage's property size"}
+R = TypeVar("R")
+
+
+def pascal(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+@cache
+def _hints(cls: Any) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON can hold it: records become objects, times ISO 8601 strings."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list | frozenset | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+def json_text(value: Any) -> str:
+    text = orjson.dumps(_plain(value)).decode()
+    return text if len(text) <= MAX_TEXT else orjson.dumps(TRUNCATED).decode()
+
+
+def to_entity(record: Any, partition: str, row: str) -> dict[str, Any]:
+    entity: dict[str, Any] = {"PartitionKey": partition, "RowKey": row}
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            entity[pascal(f.name)] = value[:MAX_TEXT]
+        elif isinstance(value, bool | int | float | datetime):
+            entity[pascal(f.name)] = value
+        else:
+            entity[pascal(f.name)] = json_text(value)
+    return entity
+
+
+def from_entity(cls: type[R], entity: Mapping[str, Any]) -> R:
+    """The record `cls` an entity of `to_entity` holds. Properties it does not hold take the field's
+    default (a row written before the field existed)."""
+    record: Any = cls
+    hints = _hints(record)
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(record):
+        key = pascal(f.name)
+        if key in entity:
+            values[f.name] = _decode(hints[f.name], entity[key])
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            values[f.name] = None
+    return cls(**values)
+
+
+def _from_plain(cls: Any, document: Mapping[str, Any]) -> Any:
+    hints = _hints(cls)
+    names = [f.name for f in dataclasses.fields(cls) if f.name in document]
+    return cls(**{name: _decode(hints[name], document[name]) for name in names})
+
+
+def _decode(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in get_args(hint) if a is not type(None)]
+        return _decode(options[0], value) if len(options) == 1 else value
+    if hint is datetime:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return datetime.fromtimestamp(moment.timestamp(), UTC)
+    if hint in (str, int, float, bool):
+        return hint(value)
+    if origin is typing.Literal or hint is Any:
+        return value
+    if isinstance(value, str):
+        value = orjson.loads(value)
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return _from_plain(hint, value)
+    if origin is tuple:
+        item = get_args(hint)[0]
+        return tuple(_decode(item, v) for v in value)
+    return value  # a mapping or list kept as JSON

@@ -1,0 +1,3 @@
+from tests.alerts.support import alert_store, any_alert_store
+
+__all__ = ["alert_store", "any_alert_store"]
