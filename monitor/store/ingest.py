@@ -24,8 +24,9 @@ from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient, UpdateMode
 
-from monitor.records import CanReset, DeviceReport
+from monitor.records import DeviceReport
 from monitor.settings import Settings
+from monitor.store.entities import from_entity, to_entity
 from monitor.store.tables import safe_key
 
 
@@ -135,12 +136,8 @@ class TableIngestStore:
         table = self._tables["devicereports"]
         device = safe_key(report.intune_device_id)
         inverted = f"{10**15 - int(report.at.timestamp() * 1000):015d}"
-        body = _report_entity(report)
-        table.upsert_entity(
-            {"PartitionKey": report.tenant_id, "RowKey": f"H_{device}_{inverted}", **body},
-            mode=UpdateMode.REPLACE,
-        )
-        latest = {"PartitionKey": report.tenant_id, "RowKey": f"L_{device}", **body}
+        table.upsert_entity(_report_entity(report, f"H_{device}_{inverted}"), mode=UpdateMode.REPLACE)
+        latest = _report_entity(report, f"L_{device}")
         for _ in range(3):
             try:
                 current = table.get_entity(report.tenant_id, f"L_{device}")
@@ -196,12 +193,7 @@ class TableIngestStore:
         found = self._gate_entity(tenant_id)
         if gate_decision(found[0] if found else None, alert_received, now) != "run":
             return False
-        entity = {
-            "PartitionKey": tenant_id,
-            "RowKey": _GATE_ROW,
-            "LastStarted": now,
-            "NextAllowed": now + window,
-        }
+        entity = to_entity(PassGate(now, now + window), tenant_id, _GATE_ROW)
         table = self._tables["passgate"]
         try:
             if found is None:
@@ -250,49 +242,13 @@ def _utc(value: Any) -> datetime:
     return datetime.fromtimestamp(value.timestamp(), UTC)
 
 
-def _optional_bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
+def _report_entity(report: DeviceReport, row: str) -> dict[str, Any]:
+    # `At` (collected, else received) is what the latest row is compared by.
+    return to_entity(report, report.tenant_id, row) | {"At": report.at}
 
 
-def _report_entity(r: DeviceReport) -> dict[str, Any]:
-    optional = {
-        "Collected": r.collected,
-        "NgcSet": r.ngc_set,
-        "WorkplaceJoined": r.workplace_joined,
-        "AzureAdJoined": r.azure_ad_joined,
-        "DomainJoined": r.domain_joined,
-        "AzureAdPrt": r.azure_ad_prt,
-    }
-    return {
-        "IntuneDeviceId": r.intune_device_id,
-        "TenantId": r.tenant_id,
-        "At": r.at,
-        "Received": r.received,
-        "CanReset": r.can_reset,
-        "NgcKeyId": r.ngc_key_id,
-        "EntraDeviceId": r.entra_device_id,
-        "UserPrincipalName": r.user_principal_name,
-    } | {name: value for name, value in optional.items() if value is not None}
-
-
-def _report_record(e: Mapping[str, Any]) -> DeviceReport:
-    can_reset: CanReset = e.get("CanReset", "")
-    collected = e.get("Collected")
-    return DeviceReport(
-        intune_device_id=e["IntuneDeviceId"],
-        tenant_id=e["TenantId"],
-        received=_utc(e["Received"]),
-        collected=_utc(collected) if isinstance(collected, datetime) else None,
-        can_reset=can_reset,
-        ngc_set=_optional_bool(e.get("NgcSet")),
-        ngc_key_id=e.get("NgcKeyId", ""),
-        workplace_joined=_optional_bool(e.get("WorkplaceJoined")),
-        azure_ad_joined=_optional_bool(e.get("AzureAdJoined")),
-        domain_joined=_optional_bool(e.get("DomainJoined")),
-        entra_device_id=e.get("EntraDeviceId", ""),
-        user_principal_name=e.get("UserPrincipalName", ""),
-        azure_ad_prt=_optional_bool(e.get("AzureAdPrt")),
-    )
+def _report_record(entity: Mapping[str, Any]) -> DeviceReport:
+    return from_entity(DeviceReport, entity)
 
 
 def open_ingest_store(settings: Settings) -> IngestStore:
