@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import azure.functions as func
+
+if TYPE_CHECKING:
+    from monitor.ingest.routes import Answer
 
 app = func.FunctionApp()
 log = logging.getLogger("monitor.functions")
@@ -82,3 +86,62 @@ def tap_signins(req: func.HttpRequest) -> func.HttpResponse:
 
     status, body, mimetype = service.tap_signins_response(dict(req.params))
     return func.HttpResponse(body, status_code=status, mimetype=mimetype)
+
+
+# -- event-driven ingestion (docs/ingest.md) ----------------------------------------------------------
+
+
+def _answer(answer: Answer) -> func.HttpResponse:
+    return func.HttpResponse(answer.to_bytes(), status_code=answer.status, mimetype="application/json")
+
+
+@app.route(route="device-reports", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def device_reports(req: func.HttpRequest) -> func.HttpResponse:
+    """A device's dsregcmd /status report (what `monitor ingest-device-report FILE` stores)."""
+    from monitor import service
+
+    return _answer(service.receive_device_report(req.headers, req.params, req.get_body()))
+
+
+@app.route(route="azure-monitor-alerts", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def azure_monitor_alerts(req: func.HttpRequest) -> func.HttpResponse:
+    """An Azure Monitor alert (common alert schema): queue a pass for its tenant and answer 202 at once."""
+    from monitor import service
+
+    return _answer(service.receive_azure_monitor_alert(req.headers, req.params, req.get_body()))
+
+
+# The queue of monitor.settings.PASS_QUEUE, on the app's own storage account (its identity settings).
+@app.queue_trigger(arg_name="message", queue_name="pinmon-passes", connection="AzureWebJobsStorage")
+async def requested_pass(message: func.QueueMessage) -> None:
+    """A pass an alert asked for, debounced per tenant (what `monitor run` does, at most once a minute)."""
+    from monitor import service
+
+    outcome = await service.run_requested_pass(message.get_body())
+    log.info("requested pass: message=%s outcome=%s", message.id, outcome)
+
+
+# The hub and consumer group infra/ creates when the log stream is on (docs/deploy.md); the connection
+# EntraLogStream is identity-based (EntraLogStream__fullyQualifiedNamespace, __credential, __clientId).
+@app.event_hub_message_trigger(
+    arg_name="events",
+    event_hub_name="%MONITOR_ENTRA_LOG_HUB%",
+    consumer_group="%MONITOR_ENTRA_LOG_CONSUMER_GROUP%",
+    connection="EntraLogStream",
+    cardinality=func.Cardinality.MANY,
+)
+# The host retries a batch whose storage failed before it moves the Event Hub checkpoint on.
+@app.retry(
+    strategy="exponential_backoff",
+    max_retry_count="5",
+    minimum_interval="00:00:05",
+    maximum_interval="00:05:00",
+)
+def entra_log_stream(events: list[func.EventHubEvent]) -> None:
+    """Entra sign-in and audit logs from a diagnostic setting (`monitor ingest-log-records FILE`)."""
+    import orjson
+
+    from monitor import service
+
+    done = service.ingest_log_events([event.get_body() for event in events])
+    log.info("log stream batch: %s", orjson.dumps(done.summary()).decode())

@@ -10,6 +10,10 @@
     permissions  the least-privilege Graph permissions, each with the rules and features that need it
     weekly       the weekly compliance snapshot: report.html, report.json and CSV files in --output
     tap-signins  the SOC's list of TAP sign-ins with their pass, findings and recovery chain
+    ingest-device-report FILE  store a device's dsregcmd /status report (POST /api/device-reports)
+    ingest-log-records FILE    store Entra log-stream records and judge them (the Event Hub trigger)
+    queue-alert FILE           queue the pass an Azure Monitor alert asks for (POST /api/azure-monitor-alerts)
+    run-queued-passes          run the queued passes, debounced (the queue trigger)
 
 Exit codes: 0 the command ran (whatever it found); 1 it could not finish (Graph or storage failed);
 2 bad arguments, bad configuration or an unreadable snapshot, with a one-line error on stderr.
@@ -140,7 +144,70 @@ def build_parser() -> argparse.ArgumentParser:
         "permissions", help="the Graph application permissions the monitor needs, and what needs each"
     )
     output_options(permissions, "table")
+    add_ingest_commands(commands)
     return parser
+
+
+def add_ingest_commands(commands: Any) -> None:
+    report = commands.add_parser(
+        "ingest-device-report", help="store a device's dsregcmd /status report (POST /api/device-reports)"
+    )
+    report.add_argument("file", type=Path, help="the JSON body (docs/schemas/device-report.json)")
+    records = commands.add_parser(
+        "ingest-log-records", help="store Entra log-stream records and judge them (the Event Hub trigger)"
+    )
+    records.add_argument("file", type=Path, help='an Event Hub event body: {"records": [...]}')
+    records.add_argument("--now", type=parse_now, help="fix the clock the rules judge by (default: now)")
+    alert = commands.add_parser(
+        "queue-alert", help="queue the pass an Azure Monitor alert asks for (POST /api/azure-monitor-alerts)"
+    )
+    alert.add_argument("file", type=Path, help="the alert in the common alert schema")
+    queued = commands.add_parser(
+        "run-queued-passes", help="run the queued passes, debounced (the queue trigger)"
+    )
+    queued.add_argument("--now", type=parse_now, help="fix the clock of the passes (default: now)")
+    for command in (report, records, alert, queued):
+        command.set_defaults(output=None)
+
+
+def _read_input(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _answered(answer: Any) -> str:
+    """An HTTP route's answer as the CLI's result: 4xx is bad input (exit 2), 5xx storage (exit 1)."""
+    if answer.status >= 500:
+        raise IngestFailed(answer.body.get("error", "storage failed"))
+    if answer.status >= 400:
+        raise UsageError(answer.body.get("error", "rejected"))
+    return _json(dict(answer.body))
+
+
+class IngestFailed(Exception):
+    """Storage refused what ingestion would store: exit 1."""
+
+
+def _ingest(args: argparse.Namespace) -> str:
+    from monitor import service
+
+    if args.command == "ingest-device-report":
+        return _answered(service.ingest_device_report(_read_input(args.file)))
+    if args.command == "queue-alert":
+        return _answered(service.queue_alert(_read_input(args.file)))
+    if args.command == "run-queued-passes":
+        return _json({"passes": asyncio.run(service.run_queued_passes(now=args.now))})
+    from monitor.ingest.errors import RejectedBody
+    from monitor.ingest.resource_logs import event_records
+
+    body = _read_input(args.file)
+    try:
+        event_records(body)
+    except RejectedBody as exc:
+        raise UsageError(f"{args.file}: {exc}") from exc
+    return _json(service.ingest_log_events([body], now=args.now).to_json())
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -321,6 +388,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             text = asyncio.run(_weekly(args))
         elif args.command == "tap-signins":
             text = asyncio.run(_tap_signins(args))
+        elif args.command in (
+            "ingest-device-report",
+            "ingest-log-records",
+            "queue-alert",
+            "run-queued-passes",
+        ):
+            text = _ingest(args)
         elif args.command == "rules":
             from monitor.rules.reference import render, render_table
 
@@ -335,6 +409,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, SettingsError, StoreConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except IngestFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except (TenantUnreadable, GraphReadError, StoreError, AlertConflict, AzureError) as exc:
         print(f"error: the pass could not finish: {exc}", file=sys.stderr)
         return 1

@@ -24,13 +24,14 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from azure.core.exceptions import AzureError
+
 from monitor import inventory, telemetry
 from monitor.collectors.directory import read_consent, read_domains, read_tenant, readout
 from monitor.collectors.intune import read_device_policies, read_windows_devices
 from monitor.collectors.methods import read_method_changes, read_user_methods
 from monitor.collectors.signins import (
     PIN_RESET_STREAM,
-    HourlyTally,
     floor_hour,
     polling_window,
     read_pin_reset_signins,
@@ -46,8 +47,10 @@ from monitor.collectors.tap import (
 from monitor.collectors.tap_plan import USUAL_COUNTRIES_KIND, TapKnowledge, read_tap_signins_planned
 from monitor.graph.errors import GraphReadError
 from monitor.graph.session import GraphSession
+from monitor.ingest.stream import recount_signin_hours
 from monitor.records import (
     DataProblem,
+    DeviceReport,
     MethodChange,
     PinResetSignIn,
     Readout,
@@ -75,6 +78,7 @@ from monitor.store.base import (
     StateStore,
     StoreError,
 )
+from monitor.store.ingest import IngestStore, MemoryIngestStore
 from monitor.views.recovery import RecoveryChain, recovery_chains, users_to_check
 
 log = logging.getLogger(__name__)
@@ -197,12 +201,9 @@ async def poll_pin_reset_signins(
     lookback = timedelta(days=settings.signin_lookback_days)
     checkpoint = store.checkpoint(tenant_id, SIGNIN_STREAM)
     start, end = polling_window(checkpoint, now, timedelta(minutes=settings.signin_overlap_minutes), lookback)
-    tally = HourlyTally()
 
     def keep(signins: list[PinResetSignIn]) -> None:
         store.save_pin_reset_signins(tenant_id, signins)
-        for signin in signins:
-            tally.add(signin)
 
     with telemetry.tracer.start_as_current_span("collect.signins") as span:
         span.set_attribute("window.start", start.isoformat())
@@ -215,7 +216,9 @@ async def poll_pin_reset_signins(
             return Readout.missing(exc.problem()), None
         span.set_attribute("signins.received", read.received)
         span.set_attribute("signins.kept", read.kept)
-    store.replace_signin_hours(tenant_id, start, floor_hour(end) + timedelta(hours=1), tally.hours())
+    # Counted from the stored sign-ins, not from this read alone: the log stream may have stored some
+    # that Graph does not return yet, and each stored sign-in counts once whichever path brought it.
+    recount_signin_hours(store, tenant_id, start, floor_hour(end) + timedelta(hours=1))
     store.save_unusable(tenant_id, read.unusable)
     store.save_checkpoint(tenant_id, SIGNIN_STREAM, end)
     history = store.signin_hours(tenant_id, floor_hour(now - lookback), floor_hour(now) + timedelta(hours=1))
@@ -426,8 +429,28 @@ def _unread(what: str) -> DataProblem:
     return DataProblem("error", f"{what} were not read in this pass", what)
 
 
+REPORTS = "POST /api/device-reports"
+
+
+def read_device_reports(reports: IngestStore, tenant_id: str) -> Readout[tuple[DeviceReport, ...]]:
+    """The latest report each device posted (POST /api/device-reports), from the ingest store."""
+    with telemetry.tracer.start_as_current_span("store.device-reports"):
+        try:
+            return Readout.of(tuple(reports.latest_device_reports(tenant_id)))
+        except AzureError as exc:
+            log.warning("device reports not read: %s", type(exc).__name__)
+            return Readout.missing(
+                DataProblem("error", f"device reports could not be read: {type(exc).__name__}", REPORTS)
+            )
+
+
 async def collect(
-    graph: GraphSession, store: StateStore, settings: Settings, now: datetime, tenant: Tenant
+    graph: GraphSession,
+    store: StateStore,
+    settings: Settings,
+    now: datetime,
+    tenant: Tenant,
+    reports: IngestStore | None = None,
 ) -> Collected:
     with telemetry.tracer.start_as_current_span("collect.domains"):
         domains = await readout(lambda: read_domains(graph))
@@ -447,6 +470,8 @@ async def collect(
     privileged = Readout(roles.value.holders if roles.value else None, roles.problem)
     tap = await poll_tap(graph, store, tenant.id, now, settings, tap_policy)
     methods = await poll_methods(graph, now, settings, tap)
+    # Without a report store no device has posted a report to this pass: an empty one says so.
+    device_reports = read_device_reports(reports or MemoryIngestStore(), tenant.id)
     facts = TenantFacts(
         tenant=tenant,
         now=now,
@@ -462,6 +487,7 @@ async def collect(
         tap_signins=tap.signins,
         method_changes=methods.changes,
         user_methods=methods.user_methods,
+        device_reports=device_reports,
     )
     reads = ((signin_read,) if signin_read else ()) + tuple(tap.reads)
     extra = tuple(tap.problems) + tuple(roles.value.unread if roles.value else ())
@@ -532,10 +558,17 @@ def _close_abandoned(store: StateStore, tenant_id: str, run_id: str) -> None:
         log.warning("run %s of tenant %s was left unfinished; marked failed", run.run_id, tenant_id)
 
 
-async def run_pass(graph: GraphSession, store: StateStore, settings: Settings, now: datetime) -> PassResult:
+async def run_pass(
+    graph: GraphSession,
+    store: StateStore,
+    settings: Settings,
+    now: datetime,
+    reports: IngestStore | None = None,
+) -> PassResult:
     """Run one pass. Raises TenantUnreadable if the tenant itself cannot be read, StoreError if the store
     fails; anything narrower is recorded as a problem and the pass goes on. A pass that raises after it
-    took the tenant records itself `failed` with the error (when the store still answers)."""
+    took the tenant records itself `failed` with the error (when the store still answers). `reports`
+    holds what devices posted of themselves (monitor.ingest)."""
     started = utcnow()
     run_id = new_run_id(started)
     with telemetry.tracer.start_as_current_span("monitor.pass") as span:
@@ -558,7 +591,7 @@ async def run_pass(graph: GraphSession, store: StateStore, settings: Settings, n
         try:
             record("running", {})
             _close_abandoned(store, tenant.id, run_id)
-            collected = await collect(graph, store, settings, now, tenant)
+            collected = await collect(graph, store, settings, now, tenant, reports)
             with telemetry.tracer.start_as_current_span("evaluate") as evaluate_span:
                 results = evaluate_all(collected.facts, settings.thresholds)
                 evaluate_span.set_attribute("rules", len(results))

@@ -335,6 +335,38 @@ class RoleHolding:
         return f"{self.role} ({self.how})"
 
 
+CanReset = Literal["DestructiveOnly", "DestructiveAndNonDestructive", ""]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceReport:
+    """What a device said of itself in `dsregcmd /status`, run in its signed-in user's context.
+
+    Graph cannot see whether non-destructive PIN reset will work on a device (nor Group Policy); only
+    the device's own User State shows it (CanReset). A report is evidence, never proof: it comes from
+    the device, so rules trust it only for devices the tenant's Intune inventory knows.
+    """
+
+    intune_device_id: str  # the subject of device findings
+    tenant_id: str
+    received: datetime  # when the monitor received it
+    collected: datetime | None  # when the device says it ran dsregcmd
+    can_reset: CanReset  # "" when the report has no CanReset line (no Windows Hello container)
+    ngc_set: bool | None  # User State NgcSet: the user has a Windows Hello container
+    ngc_key_id: str
+    workplace_joined: bool | None
+    azure_ad_joined: bool | None
+    domain_joined: bool | None
+    entra_device_id: str  # Device Details DeviceId: the Entra device ID (Intune's azureADDeviceId)
+    user_principal_name: str = ""  # whose User State this is, if the script sent it
+    azure_ad_prt: bool | None = None  # SSO State AzureAdPrt
+
+    @property
+    def at(self) -> datetime:
+        """The report's time: when it was collected, else when it arrived."""
+        return self.collected or self.received
+
+
 ProblemKind = Literal["skipped", "error"]
 
 
@@ -479,4 +511,8 @@ class TenantFacts:
     # User ID -> the methods the user has now, read only for users who recovered with a pass.
     user_methods: Readout[Mapping[str, tuple[UserMethod, ...]]] = field(
         default_factory=lambda: Readout.missing(_not_read("users/{id}/authentication/methods"))
+    )
+    # The latest `dsregcmd /status` report of each device that posted one (monitor.ingest).
+    device_reports: Readout[tuple[DeviceReport, ...]] = field(
+        default_factory=lambda: Readout.missing(_not_read("device reports"))
     )

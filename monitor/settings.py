@@ -22,6 +22,10 @@ TapSigninMode = Literal["targeted", "full-scan"]
 _TAP_MODES: tuple[TapSigninMode, ...] = ("targeted", "full-scan")
 _CREDENTIALS: tuple[GraphCredentialKind, ...] = ("managed-identity", "default", "simulator")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# The queue alerts put passes on. function_app.py's queue trigger names it too (a literal there, so the
+# host can index the trigger without an app setting); tests check that the two agree.
+PASS_QUEUE = "pinmon-passes"
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 # The keys of an Azure Storage connection string ("Configure Azure Storage connection strings").
 _CONNECTION_KEYS = frozenset(
     k.lower()
@@ -65,6 +69,21 @@ EmailTransport = Literal["graph", "acs"]
 _EMAIL_TRANSPORTS: tuple[EmailTransport, ...] = ("graph", "acs")
 _SEVERITY_NAMES = ("critical", "high", "medium", "low", "info")
 _DESTINATION_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+
+
+def _host_queue(env: Mapping[str, str], storage_connection: str) -> tuple[str, str]:
+    """(connection string, queue endpoint) of the Function app's storage, as its queue trigger reaches it
+    ("Connecting to host storage with an identity" in Microsoft's Azure Functions reference)."""
+    endpoint = env.get("AzureWebJobsStorage__queueServiceUri", "").strip().rstrip("/")
+    account = env.get("AzureWebJobsStorage__accountName", "").strip()
+    if endpoint:
+        return "", endpoint
+    if account:
+        return "", f"https://{account}.queue.core.windows.net"
+    host = env.get("AzureWebJobsStorage", "").strip()
+    if host and "UseDevelopmentStorage" not in host:
+        return host, ""
+    return (storage_connection, "") if "QueueEndpoint=" in storage_connection else ("", "")
 
 
 class SettingsError(ValueError):
@@ -193,10 +212,29 @@ class Settings:
     # (empty: the snapshot is only kept in Table Storage and handed to the alert channels).
     weekly_schedule: str = ""
     weekly_output: str = ""
+    # Event-driven ingestion (docs/ingest.md). Alerts queue a pass on the Storage Queue PASS_QUEUE of
+    # the Function app's own storage account: the queue trigger's connection is AzureWebJobsStorage,
+    # and the monitor reads the same settings (AzureWebJobsStorage__queueServiceUri or __accountName
+    # with the managed identity, or an AzureWebJobsStorage connection string). Locally, the storage
+    # connection string serves when it has a QueueEndpoint (Azurite serves tables and queues).
+    pass_queue_name: str = PASS_QUEUE
+    queue_connection_string: str = field(default="", repr=False)
+    queue_endpoint: str = ""
+    # At most one alert-driven pass per tenant in this many seconds, however many alerts arrive.
+    pass_debounce_seconds: int = 60
+    # Bodies larger than this are refused with 413 before they are parsed.
+    ingest_max_body_bytes: int = 262_144
+    # SHA-256 digests (hex) of the keys the ingestion routes accept, beyond what the Functions host
+    # checks; empty: any key the host let through. The keys themselves are never configured here.
+    ingest_key_sha256: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def has_storage(self) -> bool:
         return bool(self.storage_connection_string or self.storage_endpoint)
+
+    @property
+    def has_queue(self) -> bool:
+        return bool(self.queue_connection_string or self.queue_endpoint)
 
     def with_graph(self, endpoint: str, credential: GraphCredentialKind) -> Settings:
         pacing = self.graph_pacing and credential != "simulator"
@@ -297,6 +335,16 @@ class Settings:
                 "MONITOR_WEEKLY_SCHEDULE must be an NCRONTAB expression of six fields "
                 f"(second minute hour day month weekday, e.g. '0 0 7 * * Mon'), got {weekly_schedule!r}"
             )
+        queue_connection, queue_endpoint = _host_queue(env, connection)
+        key_digests = tuple(
+            d.strip().lower() for d in env.get("MONITOR_INGEST_KEY_SHA256", "").split(",") if d.strip()
+        )
+        bad_digests = [d for d in key_digests if not _SHA256_HEX.fullmatch(d)]
+        if bad_digests:
+            problems.append(
+                f"MONITOR_INGEST_KEY_SHA256 must be SHA-256 digests in hex, comma-separated "
+                f"({len(bad_digests)} are not)"
+            )
 
         overrides: dict[str, Any] = {}
         defaults = Thresholds()
@@ -338,6 +386,15 @@ class Settings:
             alerts=_alert_settings(env, problems, number),
             weekly_schedule=weekly_schedule,
             weekly_output=text("MONITOR_WEEKLY_OUTPUT", ""),
+            queue_connection_string=queue_connection,
+            queue_endpoint=queue_endpoint,
+            pass_debounce_seconds=int(
+                number("MONITOR_PASS_DEBOUNCE_SECONDS", cls.pass_debounce_seconds, int, 0)
+            ),
+            ingest_max_body_bytes=int(
+                number("MONITOR_INGEST_MAX_BODY_BYTES", cls.ingest_max_body_bytes, int, 1024)
+            ),
+            ingest_key_sha256=key_digests,
         )
         if settings.signin_lookback_days > 30:
             problems.append(
@@ -345,6 +402,10 @@ class Settings:
             )
         if settings.graph_max_retries > 10:
             problems.append("MONITOR_GRAPH_MAX_RETRIES cannot exceed 10 (msgraph-sdk's limit)")
+        if settings.ingest_max_body_bytes > 100 * 1024 * 1024:
+            problems.append(
+                "MONITOR_INGEST_MAX_BODY_BYTES cannot exceed 104857600 (the Functions host's limit)"
+            )
         if settings.graph_retry_delay_seconds > 180:
             problems.append("MONITOR_GRAPH_RETRY_DELAY_SECONDS cannot exceed 180 (msgraph-sdk's limit)")
         if 0 < settings.pass_budget_seconds < 30:

@@ -124,6 +124,13 @@ FACTS: Final[dict[str, Fact]] = {
             ("UserAuthenticationMethod.Read.All",),
             features=("SOC view: whether a recovery removed the old methods",),
         ),
+        Fact(
+            "device_reports",
+            "each device's latest dsregcmd /status report (CanReset), posted by the devices themselves",
+            # Not Graph: devices post them to the monitor's own route (docs/ingest.md); no permission.
+            ("POST /api/device-reports",),
+            (),
+        ),
     )
 }
 

@@ -126,6 +126,30 @@ echo "   posted, emails as .eml files any mail client opens):"
 for kind in teams webhook email; do
   echo "   $kind/: $(ls "$alerts/$kind" | tr '\n' ' ')"
 done
+
+# -- Event-driven ingestion (docs/ingest.md): a device report, the log stream, and an alert that asks
+# for a pass. No Functions host runs here, so each is the CLI command that runs the trigger's code.
+queue_port=$(port)
+(cd "$run" && exec ../../tools/azurite/node_modules/.bin/azurite-queue --queueHost 127.0.0.1 \
+  --queuePort "$queue_port" --inMemoryPersistence --disableTelemetry --skipApiVersionCheck --silent) \
+  > "$run/azurite-queue.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$queue_port") 2>/dev/null && break; sleep 0.2; done
+export MONITOR_STORAGE_CONNECTION_STRING="${MONITOR_STORAGE_CONNECTION_STRING}QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;"
+echo
+echo "== A device's dsregcmd /status report (python -m monitor ingest-device-report, what POST /api/device-reports stores):"
+"$py" -m monitor ingest-device-report docs/schemas/device-report.example.json
+echo
+echo "== Entra log-stream records (python -m monitor ingest-log-records, what the Event Hub trigger runs):"
+"$py" -m monitor ingest-log-records docs/schemas/resource-log-records.example.json --now "$now"
+echo
+echo "== Three Azure Monitor alerts within a minute (python -m monitor queue-alert, what POST /api/azure-monitor-alerts queues):"
+for _ in 1 2 3; do "$py" -m monitor queue-alert docs/schemas/azure-monitor-alert.example.json > /dev/null; done
+echo "queued 3; the queue trigger's code (python -m monitor run-queued-passes) runs one pass for them:"
+"$py" -m monitor run-queued-passes --now "$now"
+echo
+echo "== Device findings after that pass (python -m monitor findings):"
+"$py" -m monitor findings | grep -E "^(rule|device\.)|destructive" || true
 report=$run/weekly
 [ -d "$report" ] || report=$run/weekly-before
 echo

@@ -113,3 +113,47 @@ def azurite() -> Iterator[str]:
 def table_prefix() -> str:
     """A table prefix no other test uses, so tests never see each other's rows."""
     return f"t{os.getpid()}n{next(_prefixes)}"
+
+
+AZURITE_QUEUE = AZURITE.with_name("azurite-queue")
+
+
+@pytest.fixture(scope="session")
+def azurite_queue_endpoint() -> Iterator[str]:
+    """The queue endpoint of an Azurite queue service that lives for the test session."""
+    if not AZURITE_QUEUE.exists():
+        pytest.fail(f"Azurite is not installed at {AZURITE_QUEUE}: run scripts/bootstrap.sh")
+    port = free_port()
+    workspace = tempfile.mkdtemp(prefix="azurite-queue-")
+    process = subprocess.Popen(
+        [
+            str(AZURITE_QUEUE),
+            "--queueHost",
+            "127.0.0.1",
+            "--queuePort",
+            str(port),
+            "--inMemoryPersistence",
+            "--disableTelemetry",
+            "--skipApiVersionCheck",
+            "--silent",
+        ],
+        cwd=workspace,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}/devstoreaccount1"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(workspace, ignore_errors=True)
+
+
+@pytest.fixture
+def azurite_with_queues(azurite: str, azurite_queue_endpoint: str) -> str:
+    """One connection string for Azurite's tables and queues (as a storage account has both)."""
+    return f"{azurite}QueueEndpoint={azurite_queue_endpoint};"

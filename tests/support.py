@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -351,3 +352,26 @@ def write_recovery_tenant(snapshot: Path, *, removed: bool = False, now: datetim
         {"value": [tap_method(issued)]},
     )
     return snapshot
+
+
+@cache
+def indexed_functions() -> dict[str, Any]:
+    """function_app's functions by name, indexed once per process as the Functions host indexes them
+    (the azure-functions library refuses to index an app twice)."""
+    import function_app
+
+    return {f.get_function_name(): f for f in function_app.app.get_functions()}
+
+
+def clear_pass_queue(connection_string: str) -> None:
+    """Empty the pass queue, invisible (deferred) messages too: every test that uses it starts clean."""
+    from azure.core.exceptions import ResourceExistsError
+    from azure.storage.queue import QueueClient
+
+    from monitor.settings import PASS_QUEUE
+
+    with QueueClient.from_connection_string(connection_string, PASS_QUEUE) as queue:
+        try:
+            queue.create_queue()
+        except ResourceExistsError:
+            queue.clear_messages()

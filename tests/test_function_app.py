@@ -18,15 +18,21 @@ from monitor import service
 from monitor.entra import PIN_RESET_SERVICE_APP_ID
 from monitor.store.reports import TableReportStore
 from monitor.store.tables import open_table_store
-from tests.support import NOW, TENANT_ID, configure_monitor, user_id_of, write_recovery_tenant, write_tenant
+from tests.support import (
+    NOW,
+    TENANT_ID,
+    configure_monitor,
+    indexed_functions,
+    user_id_of,
+    write_recovery_tenant,
+    write_tenant,
+)
 
 
 @pytest.fixture(scope="session")
 def functions() -> dict[str, Any]:
     """The app's functions by name, indexed once per session as the Functions host indexes them."""
-    import function_app
-
-    return {f.get_function_name(): f for f in function_app.app.get_functions()}
+    return indexed_functions()
 
 
 @pytest.fixture
@@ -39,7 +45,17 @@ def configured(
 
 
 def test_the_app_indexes_a_timer_and_a_health_route(functions: dict[str, Any]) -> None:
-    assert sorted(functions) == ["alert_action", "health", "poll", "tap_signins", "weekly"]
+    assert sorted(functions) == [
+        "alert_action",
+        "azure_monitor_alerts",
+        "device_reports",
+        "entra_log_stream",
+        "health",
+        "poll",
+        "requested_pass",
+        "tap_signins",
+        "weekly",
+    ]
     poll = orjson.loads(functions["poll"].get_function_json())["bindings"][0]
     assert (poll["type"], poll["schedule"], poll["runOnStartup"]) == (
         "timerTrigger",

@@ -21,6 +21,7 @@ from monitor.records import PinResetSignIn
 from monitor.rules import load_catalog
 from monitor.settings import Settings
 from monitor.store.base import StateStore
+from monitor.store.ingest import MemoryIngestStore
 from monitor.store.memory import MemoryStore
 from monitor.store.tables import open_table_store
 from tests.support import (
@@ -80,7 +81,8 @@ def one_pass(simulator: GraphSimulator, store: StateStore, settings: Settings | 
         async with GraphSession(
             settings or simulator_settings(simulator.url), transport_retry_delay=0.01
         ) as graph:
-            return await run_pass(graph, store, settings or simulator_settings(simulator.url), NOW)
+            settings_ = settings or simulator_settings(simulator.url)
+            return await run_pass(graph, store, settings_, NOW, MemoryIngestStore())
 
     return asyncio.run(go())
 

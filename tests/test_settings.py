@@ -119,3 +119,30 @@ def test_telemetry_settings_that_cannot_work_are_listed() -> None:
 def test_the_application_insights_connection_string_is_not_shown_in_repr() -> None:
     settings = Settings.from_env({"APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=secret-key"})
     assert "secret-key" not in repr(settings)
+
+
+def test_the_pass_queue_is_on_the_function_apps_own_storage() -> None:
+    by_identity = Settings.from_env({"AzureWebJobsStorage__accountName": "pinmonstore"})
+    local = Settings.from_env(
+        {
+            "MONITOR_STORAGE_CONNECTION_STRING": "AccountName=devstoreaccount1;QueueEndpoint=http://127.0.0.1:1/x"
+        }
+    )
+
+    assert (by_identity.queue_endpoint, by_identity.queue_connection_string) == (
+        "https://pinmonstore.queue.core.windows.net",
+        "",
+    )
+    assert local.queue_connection_string == "AccountName=devstoreaccount1;QueueEndpoint=http://127.0.0.1:1/x"
+    assert Settings.from_env({"AzureWebJobsStorage": "UseDevelopmentStorage=true"}).has_queue is False
+
+
+def test_ingestion_limits_and_key_digests_are_checked() -> None:
+    with pytest.raises(SettingsError) as failure:
+        Settings.from_env(
+            {"MONITOR_INGEST_KEY_SHA256": "abc, " + "0" * 64, "MONITOR_INGEST_MAX_BODY_BYTES": "10"}
+        )
+    assert failure.value.problems == [
+        "MONITOR_INGEST_KEY_SHA256 must be SHA-256 digests in hex, comma-separated (1 are not)",
+        "MONITOR_INGEST_MAX_BODY_BYTES must be at least 1024, got '10'",
+    ]

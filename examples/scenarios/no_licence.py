@@ -70,6 +70,7 @@ def no_licence() -> GeneratedTenant:
                 "policy.pin-recovery.not-configured": no_intune,
                 "policy.pin-recovery.oma-uri-invalid": no_intune,
                 "device.pin-reset.unsupported-os": no_intune,
+                "device.pin-reset.destructive-only": no_intune,
             },
             unasserted={
                 "policy.web-signin-urls.missing": "no domain is federated, so nothing is missing (pass); an "

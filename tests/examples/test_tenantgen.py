@@ -386,6 +386,8 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
         result["device.pin-reset.unsupported-os"] = [
             d["id"] for d in windows if not non_destructive_capable(d["osVersion"], d["skuFamily"])
         ]
+        # Device reports come from devices, never from a snapshot: none, so nothing fires.
+        result["device.pin-reset.destructive-only"] = []
         web = any(
             c["assignments"]
             and any(
@@ -399,6 +401,7 @@ def oracle(snapshot: Snapshot) -> dict[str, list[str] | None]:
             "policy.pin-recovery.not-configured",
             "policy.pin-recovery.oma-uri-invalid",
             "device.pin-reset.unsupported-os",
+            "device.pin-reset.destructive-only",
         ):
             result[rule] = None
         web = False

@@ -129,6 +129,7 @@ def healthy(**changes: Any) -> TenantFacts:
         tap_signins=Readout.of(()),
         method_changes=Readout.of(()),
         user_methods=Readout.of({}),
+        device_reports=Readout.of(()),
     )
     return replace(facts, **changes)
 

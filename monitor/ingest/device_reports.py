@@ -1,0 +1,99 @@
+"""A device's `dsregcmd /status`, posted by the Intune Remediations script in devices/, as a DeviceReport.
+
+The body follows docs/schemas/device-report.json: the raw text, or the same output as sections. What
+the schema cannot say is checked here: the output must hold a Device State or User State section, a
+CanReset must be one of the two values Microsoft's PIN reset page documents, and the tenant must be
+known (from the body or the Tenant Details section) and the same in both when both name it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final
+
+from monitor.collectors.fields import parse_time
+from monitor.ingest.dsregcmd import (
+    DEVICE_DETAILS,
+    DEVICE_STATE,
+    SSO_STATE,
+    TENANT_DETAILS,
+    USER_STATE,
+    Sections,
+    field,
+    parse_status,
+    yes_no,
+)
+from monitor.ingest.errors import RejectedBody
+from monitor.records import CanReset, DeviceReport
+from monitor.rules.evidence import iso
+
+CAN_RESET_VALUES: Final[tuple[CanReset, ...]] = ("DestructiveOnly", "DestructiveAndNonDestructive")
+
+
+def device_report(body: Mapping[str, Any], received: datetime) -> DeviceReport:
+    """The report in a schema-valid body; raises RejectedBody with the reason for one that says too little."""
+    sections: Sections = (
+        parse_status(body["dsregcmd"])
+        if "dsregcmd" in body
+        else {name: dict(fields) for name, fields in body["sections"].items()}
+    )
+    if DEVICE_STATE not in sections and USER_STATE not in sections:
+        raise RejectedBody(
+            "the dsregcmd output has neither a Device State nor a User State section "
+            "(run dsregcmd /status in the signed-in user's context and send all of its output)"
+        )
+    can_reset = _can_reset(field(sections, USER_STATE, "CanReset"))
+    reported_tenant = field(sections, TENANT_DETAILS, "TenantId").lower()
+    tenant = str(body.get("tenantId", "")).lower()
+    if tenant and reported_tenant and tenant != reported_tenant:
+        raise RejectedBody(
+            f"tenantId {tenant} differs from the Tenant Details TenantId {reported_tenant[:40]} of the output"
+        )
+    tenant = tenant or reported_tenant
+    if not tenant:
+        raise RejectedBody("no tenant: send tenantId, or output with a Tenant Details section")
+    collected = parse_time(body.get("collectedDateTime"))
+    if "collectedDateTime" in body and collected is None:
+        raise RejectedBody(f"collectedDateTime {str(body['collectedDateTime'])[:40]!r} is not a time")
+    return DeviceReport(
+        intune_device_id=str(body["intuneDeviceId"]).lower(),
+        tenant_id=tenant,
+        received=received,
+        collected=collected,
+        can_reset=can_reset,
+        ngc_set=yes_no(sections, USER_STATE, "NgcSet"),
+        ngc_key_id=field(sections, USER_STATE, "NgcKeyId"),
+        workplace_joined=yes_no(sections, USER_STATE, "WorkplaceJoined"),
+        azure_ad_joined=yes_no(sections, DEVICE_STATE, "AzureAdJoined"),
+        domain_joined=yes_no(sections, DEVICE_STATE, "DomainJoined"),
+        entra_device_id=field(sections, DEVICE_DETAILS, "DeviceId").lower(),
+        user_principal_name=str(body.get("userPrincipalName", "")),
+        azure_ad_prt=yes_no(sections, SSO_STATE, "AzureAdPrt"),
+    )
+
+
+def _can_reset(value: str) -> CanReset:
+    for known in ("", *CAN_RESET_VALUES):
+        if value == known:
+            return known
+    raise RejectedBody(f"User State CanReset is {value[:60]!r}, not one of {', '.join(CAN_RESET_VALUES)}")
+
+
+def report_json(report: DeviceReport) -> dict[str, Any]:
+    """The one public JSON shape of a stored report (route answers, CLI output, finding evidence)."""
+    return {
+        "intuneDeviceId": report.intune_device_id,
+        "tenantId": report.tenant_id,
+        "receivedDateTime": iso(report.received),
+        "collectedDateTime": iso(report.collected) if report.collected else None,
+        "canReset": report.can_reset or None,
+        "ngcSet": report.ngc_set,
+        "ngcKeyId": report.ngc_key_id or None,
+        "workplaceJoined": report.workplace_joined,
+        "azureAdJoined": report.azure_ad_joined,
+        "domainJoined": report.domain_joined,
+        "entraDeviceId": report.entra_device_id or None,
+        "userPrincipalName": report.user_principal_name or None,
+        "azureAdPrt": report.azure_ad_prt,
+    }

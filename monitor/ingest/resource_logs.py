@@ -1,0 +1,178 @@
+"""Entra ID resource-log records (a diagnostic setting's stream to an Event Hub) as the poll's records.
+
+Each Event Hub event body is `{"records": [...]}`; each record has `time`, `category`, `tenantId` and
+`properties`, the Graph-like sign-in or directory audit (Microsoft Learn: "Interpret the Microsoft Entra
+sign-in logs schema in Azure Monitor" and "... audit logs schema ..."). `properties` is close to Graph's
+object but not the same, so it is brought to Graph's shape before the poll's own mappers read it:
+
+- there is no `signInEventTypes`: the category says which kind a sign-in is (SignInLogs holds
+  interactive sign-ins, NonInteractiveUserSignInLogs the others);
+- `createdDateTime` carries an offset and seven fractional digits (`...5522137+00:00`);
+- a record may lack a property the envelope holds: the time (`time`), the result code (`resultType`,
+  a string), the caller's address (`callerIpAddress`) and the correlation ID;
+- an audit's `result` is a plain string ("success"), not an object.
+
+The same mappers (`pin_reset_signin`, `tap_signin`, `tap_issuance`) then produce the same records the
+poll produces, keyed by the same sign-in and audit IDs, so a sign-in seen by both is stored once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import orjson
+
+from monitor.collectors.fields import obj, text
+from monitor.collectors.signins import pin_reset_signin
+from monitor.collectors.tap import TAP_ISSUED, tap_issuance, tap_signin, uses_tap
+from monitor.entra import PIN_RESET_APPS
+from monitor.ingest.errors import RejectedBody
+from monitor.ingest.schemas import violation
+from monitor.records import PinResetSignIn, TapIssuance, TapSignIn
+
+SIGNIN_CATEGORIES: Final = {
+    "SignInLogs": "interactiveUser",
+    "NonInteractiveUserSignInLogs": "nonInteractiveUser",
+}
+AUDIT_CATEGORY: Final = "AuditLogs"
+_TENANT_IN_RESOURCE = re.compile(r"^/tenants/([0-9A-Fa-f-]{36})/", re.ASCII)
+_KEEP_REASONS = 10
+
+
+@dataclass
+class TenantRecords:
+    """What one batch held for one tenant, mapped into the monitor's records."""
+
+    pin_reset_signins: list[PinResetSignIn] = field(default_factory=list)
+    tap_signins: list[TapSignIn] = field(default_factory=list)
+    tap_issuances: list[TapIssuance] = field(default_factory=list)
+
+
+@dataclass
+class LogBatch:
+    """A batch of records read: the good ones by tenant, and a count of the rest."""
+
+    tenants: dict[str, TenantRecords] = field(default_factory=lambda: defaultdict(TenantRecords))
+    received: int = 0
+    ignored: int = 0  # well-formed, but nothing the monitor keeps (other categories, apps, activities)
+    malformed: int = 0
+    malformed_reasons: list[str] = field(default_factory=list)  # the first few, one line each
+
+    def reject(self, position: str, reason: str) -> None:
+        self.malformed += 1
+        if len(self.malformed_reasons) < _KEEP_REASONS:
+            self.malformed_reasons.append(f"{position}: {reason}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "received": self.received,
+            "ignored": self.ignored,
+            "malformed": self.malformed,
+            "malformedReasons": list(self.malformed_reasons),
+            "tenants": {
+                tenant: {
+                    "pinResetSignIns": len(found.pin_reset_signins),
+                    "tapSignIns": len(found.tap_signins),
+                    "tapIssuances": len(found.tap_issuances),
+                }
+                for tenant, found in sorted(self.tenants.items())
+            },
+        }
+
+
+def event_records(body: bytes | str) -> list[Any]:
+    """The records of one event body; raises RejectedBody when the body is not `{"records": [...]}`."""
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise RejectedBody(f"not JSON: {exc}") from None
+    if type(document) is not dict or type(document.get("records")) is not list:
+        raise RejectedBody('not a resource-log batch: expected {"records": [...]}')
+    return list(document["records"])
+
+
+def read_records(records: Iterable[Any], batch: LogBatch, position: str = "record") -> None:
+    """Map each record into `batch`: kept, ignored, or counted as malformed with its reason."""
+    for index, record in enumerate(records):
+        batch.received += 1
+        where = f"{position} {index}"
+        reason = violation("resource-log-record", record)
+        if reason is not None:
+            batch.reject(where, reason)
+            continue
+        tenant = _tenant(record)
+        if not tenant:
+            batch.reject(where, "no tenantId, and resourceId does not name a tenant")
+            continue
+        category = record["category"]
+        if category in SIGNIN_CATEGORIES:
+            _read_signin(record, SIGNIN_CATEGORIES[category], batch, tenant, where)
+        elif category == AUDIT_CATEGORY:
+            _read_audit(record, batch, tenant, where)
+        else:
+            batch.ignored += 1
+
+
+def _tenant(record: Mapping[str, Any]) -> str:
+    tenant = text(record, "tenantId") or text(record["properties"], "tenantId")
+    if not tenant:
+        found = _TENANT_IN_RESOURCE.match(text(record, "resourceId"))
+        tenant = found.group(1) if found else ""
+    return tenant.lower()
+
+
+def graph_signin(record: Mapping[str, Any], event_type: str) -> dict[str, Any]:
+    """The record's sign-in in the shape Graph's beta signIns returns it."""
+    item = dict(record["properties"])
+    item.setdefault("createdDateTime", record.get("time"))
+    item["signInEventTypes"] = [event_type]
+    status = dict(obj(item, "status"))
+    if type(status.get("errorCode")) is not int:
+        result = text(record, "resultType")
+        if result.isdigit():
+            status["errorCode"] = int(result)
+        item["status"] = status
+    for graph_name, record_name in (("ipAddress", "callerIpAddress"), ("correlationId", "correlationId")):
+        if not text(item, graph_name) and text(record, record_name):
+            item[graph_name] = record[record_name]
+    return item
+
+
+def _read_signin(
+    record: Mapping[str, Any], event_type: str, batch: LogBatch, tenant: str, where: str
+) -> None:
+    item = graph_signin(record, event_type)
+    pin_reset = text(item, "appId") in PIN_RESET_APPS or text(item, "resourceId") in PIN_RESET_APPS
+    tap = uses_tap(item)
+    if not pin_reset and not tap:
+        batch.ignored += 1
+        return
+    found = batch.tenants[tenant]
+    mapped = pin_reset_signin(item) if pin_reset else None
+    # Nothing but the stream is read here, so where the user usually signs in from is unknown (None);
+    # the poll's targeted read fills it in, and the store keeps what it knows (monitor.ingest.stream).
+    tap_record = tap_signin(item, None) if tap else None
+    if (pin_reset and mapped is None) or (tap and tap_record is None):
+        batch.reject(where, "the sign-in lacks an id, a time or a result code")
+        return
+    if mapped is not None:
+        found.pin_reset_signins.append(mapped)
+    if tap_record is not None:
+        found.tap_signins.append(tap_record)
+
+
+def _read_audit(record: Mapping[str, Any], batch: LogBatch, tenant: str, where: str) -> None:
+    audit = dict(record["properties"])
+    audit.setdefault("activityDateTime", record.get("time"))
+    issuance = tap_issuance(audit) if text(audit, "activityDisplayName") == TAP_ISSUED else None
+    if issuance is None:
+        batch.ignored += 1
+        return
+    if not issuance.audit_id:
+        batch.reject(where, "the TAP issuance audit has no id")
+        return
+    batch.tenants[tenant].tap_issuances.append(issuance)

@@ -1,0 +1,49 @@
+"""The published JSON Schemas (docs/schemas/) that every ingested body is checked against.
+
+The same files are the documentation and the check, so what docs/ingest.md promises is what the
+routes enforce. They are deployed with the app (.funcignore keeps docs/schemas/).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import orjson
+
+# jsonschema ships no type information (types-jsonschema is not installed here).
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
+
+SCHEMA_DIR: Final = Path(__file__).resolve().parents[2] / "docs" / "schemas"
+SchemaName = Literal["device-report", "azure-monitor-alert", "resource-log-record"]
+_MAX_REASON = 300
+
+
+@cache
+def validator(name: SchemaName) -> Draft202012Validator:
+    schema = orjson.loads((SCHEMA_DIR / f"{name}.json").read_bytes())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def violation(name: SchemaName, document: Any) -> str | None:
+    """Why `document` does not follow the schema, in one line; None when it does."""
+    errors = list(validator(name).iter_errors(document))
+    if not errors:
+        return None
+    # "not valid under any of the given schemas" says nothing; a field's own error says what to fix.
+    plain = [e for e in errors if e.validator not in ("oneOf", "anyOf")]
+    return describe(best_match(plain) if plain else errors[0])
+
+
+def describe(error: ValidationError) -> str:
+    where = "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    message = error.message
+    if error.validator == "oneOf" and isinstance(error.validator_value, list):
+        choices = [" and ".join(branch.get("required", ())) for branch in error.validator_value]
+        message = f"needs exactly one of: {', '.join(choices)}"
+    text = f"{where.lstrip('.') or 'body'}: {message}"
+    # The message quotes the offending value, which may be long: keep the line readable.
+    return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 1] + "…"

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from monitor.ingest.device_reports import device_report, report_json
+from monitor.ingest.dsregcmd import parse_status
+from monitor.ingest.errors import RejectedBody
+from monitor.ingest.schemas import violation
+from tests.ingest.samples import ENTRA_DEVICE_ID, INTUNE_DEVICE_ID, device_report_body, dsregcmd_status
+from tests.support import TENANT_ID
+
+RECEIVED = datetime(2026, 11, 20, 10, 5, tzinfo=UTC)
+
+
+def test_a_raw_dsregcmd_report_becomes_a_device_report() -> None:
+    report = device_report(device_report_body("DestructiveOnly"), RECEIVED)
+
+    assert report_json(report) == {
+        "intuneDeviceId": INTUNE_DEVICE_ID,
+        "tenantId": TENANT_ID,
+        "receivedDateTime": "2026-11-20T10:05:00Z",
+        "collectedDateTime": "2026-11-20T10:00:00Z",
+        "canReset": "DestructiveOnly",
+        "ngcSet": True,
+        "ngcKeyId": "{FA0DB076-A5D7-4844-82D8-50A2FB42EC7B}",
+        "workplaceJoined": False,
+        "azureAdJoined": True,
+        "domainJoined": False,
+        "entraDeviceId": ENTRA_DEVICE_ID,
+        "userPrincipalName": "user1@contoso.com",
+        "azureAdPrt": True,
+    }
+
+
+def test_parsed_sections_give_the_same_report_as_the_raw_text() -> None:
+    raw = device_report_body("DestructiveAndNonDestructive")
+    parsed = dict(raw, sections=parse_status(raw["dsregcmd"]))
+    del parsed["dsregcmd"]
+
+    assert violation("device-report", parsed) is None
+    assert device_report(parsed, RECEIVED) == device_report(raw, RECEIVED)
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (
+            device_report_body(dsregcmd="just some text"),
+            "the dsregcmd output has neither a Device State nor a User State section "
+            "(run dsregcmd /status in the signed-in user's context and send all of its output)",
+        ),
+        (
+            device_report_body(dsregcmd=dsregcmd_status("Sometimes")),
+            "User State CanReset is 'Sometimes', not one of DestructiveOnly, DestructiveAndNonDestructive",
+        ),
+        (
+            device_report_body(tenantId="9f3e7a21-5c4b-4d2e-8a6f-1b2c3d4e5f60"),
+            "tenantId 9f3e7a21-5c4b-4d2e-8a6f-1b2c3d4e5f60 differs from the Tenant Details TenantId "
+            f"{TENANT_ID} of the output",
+        ),
+        (
+            device_report_body(dsregcmd="| User State |\n CanReset : DestructiveOnly\n"),
+            "no tenant: send tenantId, or output with a Tenant Details section",
+        ),
+        (
+            device_report_body(collectedDateTime="2026-13-45T99:00:00Z"),
+            "collectedDateTime '2026-13-45T99:00:00Z' is not a time",
+        ),
+    ],
+    ids=["no section", "unknown CanReset", "two tenants", "no tenant", "impossible time"],
+)
+def test_a_report_that_says_too_little_is_rejected_with_the_reason(
+    body: dict[str, object], reason: str
+) -> None:
+    assert violation("device-report", body) is None
+    with pytest.raises(RejectedBody) as raised:
+        device_report(body, RECEIVED)
+    assert str(raised.value) == reason
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"dsregcmd": "x"}, "body: 'intuneDeviceId' is a required property"),
+        (
+            {"intuneDeviceId": INTUNE_DEVICE_ID},
+            "body: needs exactly one of: dsregcmd, sections",
+        ),
+        (
+            device_report_body(extra=1),
+            "body: Additional properties are not allowed ('extra' was unexpected)",
+        ),
+        (
+            device_report_body(sections={"User State": {"CanReset": 1}}),
+            "sections.User State.CanReset: 1 is not of type 'string'",
+        ),
+    ],
+    ids=["no device", "no output", "unknown field", "value not text"],
+)
+def test_the_published_schema_says_what_is_wrong(body: dict[str, object], reason: str) -> None:
+    assert violation("device-report", body) == reason

@@ -1,0 +1,250 @@
+"""The ingestion triggers of function_app.py through the azure-functions library, against Azurite
+(tables and queues) and the Graph simulator, as the Functions host would call them."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import azure.functions as func
+import orjson
+import pytest
+
+from graphsim import GraphSimulator
+from monitor.settings import PASS_QUEUE, Settings
+from monitor.store.ingest import open_table_ingest_store
+from monitor.store.pass_queue import open_pass_queue
+from monitor.store.tables import open_table_store
+from tests.ingest.samples import INTUNE_DEVICE_ID, alert, device_report_body, signin_record
+from tests.support import TENANT_ID, clear_pass_queue, configure_monitor, indexed_functions, write_tenant
+
+KEY = {"x-functions-key": "a-function-key"}
+
+
+@pytest.fixture(scope="module")
+def functions() -> dict[str, Any]:
+    return indexed_functions()
+
+
+@pytest.fixture
+def configured(
+    tmp_path: Path, azurite_with_queues: str, table_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[GraphSimulator]:
+    with GraphSimulator(write_tenant(tmp_path, service="missing")) as sim:
+        configure_monitor(monkeypatch, sim.url, azurite_with_queues, table_prefix)
+        clear_pass_queue(azurite_with_queues)
+        yield sim
+        clear_pass_queue(azurite_with_queues)
+
+
+def post(functions: dict[str, Any], name: str, body: bytes, headers: dict[str, str] | None = None) -> Any:
+    request = func.HttpRequest("POST", f"/api/{name}", headers=KEY if headers is None else headers, body=body)
+    response = functions[name.replace("-", "_")].get_user_function()(request)
+    return response.status_code, orjson.loads(response.get_body())
+
+
+def stored_reports() -> list[Any]:
+    settings = Settings.from_env()
+    store = open_table_ingest_store(settings.storage_connection_string, prefix=settings.table_prefix)
+    try:
+        return store.latest_device_reports(TENANT_ID)
+    finally:
+        store.close()
+
+
+def queued_messages() -> list[str]:
+    settings = Settings.from_env()
+    queue = open_pass_queue(settings.queue_connection_string, "", settings.pass_queue_name)
+    try:
+        return queue.receive_all()
+    finally:
+        queue.close()
+
+
+def test_the_app_indexes_the_ingestion_triggers(functions: dict[str, Any]) -> None:
+    assert {"device_reports", "azure_monitor_alerts", "requested_pass", "entra_log_stream"} <= set(functions)
+    bindings = {name: orjson.loads(f.get_function_json())["bindings"][0] for name, f in functions.items()}
+
+    for route in ("device_reports", "azure_monitor_alerts"):
+        binding = bindings[route]
+        assert (binding["type"], binding["route"], binding["methods"], binding["authLevel"]) == (
+            "httpTrigger",
+            route.replace("_", "-"),
+            ["POST"],
+            "FUNCTION",
+        )
+    queue = bindings["requested_pass"]
+    assert (queue["type"], queue["queueName"], queue["connection"]) == (
+        "queueTrigger",
+        PASS_QUEUE,
+        "AzureWebJobsStorage",
+    )
+    hub = bindings["entra_log_stream"]
+    assert (
+        hub["type"],
+        hub["eventHubName"],
+        hub["consumerGroup"],
+        hub["connection"],
+        hub["cardinality"],
+    ) == (
+        "eventHubTrigger",
+        "%MONITOR_ENTRA_LOG_HUB%",
+        "%MONITOR_ENTRA_LOG_CONSUMER_GROUP%",
+        "EntraLogStream",
+        "MANY",
+    )
+
+
+def test_a_device_report_is_stored_and_answered_with_202(functions: dict[str, Any], configured: Any) -> None:
+    status, body = post(functions, "device-reports", orjson.dumps(device_report_body()))
+
+    assert status == 202
+    assert (body["stored"]["intuneDeviceId"], body["stored"]["canReset"]) == (
+        INTUNE_DEVICE_ID,
+        "DestructiveOnly",
+    )
+    assert [(r.intune_device_id, r.can_reset) for r in stored_reports()] == [
+        (INTUNE_DEVICE_ID, "DestructiveOnly")
+    ]
+
+
+def test_a_request_without_a_key_is_401_and_stores_nothing(
+    functions: dict[str, Any], configured: Any
+) -> None:
+    status, body = post(functions, "device-reports", orjson.dumps(device_report_body()), headers={})
+
+    assert (status, body) == (
+        401,
+        {"error": "no key: send the function key in the x-functions-key header or the code parameter"},
+    )
+    assert stored_reports() == []
+
+
+def test_a_key_not_among_the_allowed_digests_is_403(
+    functions: dict[str, Any], configured: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONITOR_INGEST_KEY_SHA256", hashlib.sha256(b"the-device-key").hexdigest())
+    body = orjson.dumps(device_report_body())
+
+    assert post(functions, "device-reports", body)[0] == 403
+    assert post(functions, "device-reports", body, {"x-functions-key": "the-device-key"})[0] == 202
+    assert len(stored_reports()) == 1
+
+
+def test_a_body_past_the_limit_is_413_before_it_is_read(
+    functions: dict[str, Any], configured: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONITOR_INGEST_MAX_BODY_BYTES", "2048")
+
+    assert post(functions, "device-reports", b"{" * 2049) == (413, {"error": "body larger than 2048 bytes"})
+    assert post(functions, "device-reports", b"{}", {**KEY, "Content-Length": "999999"})[0] == 413
+    assert stored_reports() == []
+
+
+def test_without_storage_settings_a_route_answers_503_not_500(
+    functions: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MONITOR_STORAGE_CONNECTION_STRING", raising=False)
+    monkeypatch.delenv("MONITOR_STORAGE_ENDPOINT", raising=False)
+
+    assert post(functions, "azure-monitor-alerts", orjson.dumps(alert())) == (
+        503,
+        {"error": "the monitor is misconfigured; GET /api/health lists the problems"},
+    )
+
+
+def test_a_resolved_alert_queues_nothing(functions: dict[str, Any], configured: Any) -> None:
+    assert post(functions, "azure-monitor-alerts", orjson.dumps(alert("Resolved"))) == (
+        202,
+        {"queued": False, "reason": "the alert is resolved; no pass needed"},
+    )
+    assert queued_messages() == []
+
+
+def test_alerts_within_a_minute_run_one_pass(
+    functions: dict[str, Any], configured: Any, azurite: str
+) -> None:
+    for _ in range(3):
+        status, body = post(functions, "azure-monitor-alerts", orjson.dumps(alert()))
+        assert (status, body["queued"], body["request"]["tenantId"]) == (202, True, "configured")
+    messages = queued_messages()
+    trigger = functions["requested_pass"].get_user_function()
+
+    for n, message in enumerate(messages):
+        asyncio.run(trigger(func.QueueMessage(id=str(n), body=message.encode())))
+
+    store = open_table_store(azurite, prefix=Settings.from_env().table_prefix)
+    assert len(messages) == 3
+    assert [run.outcome for run in store.runs(TENANT_ID)] == ["ok"]
+    assert [(f.rule, f.status) for f in store.findings(TENANT_ID)] == [
+        ("consent.pin-reset-service.missing", "open")
+    ]
+    store.close()
+
+
+def test_an_alert_after_the_pass_waits_on_the_queue_until_the_gate_opens(
+    functions: dict[str, Any], configured: Any
+) -> None:
+    from monitor import service
+
+    post(functions, "azure-monitor-alerts", orjson.dumps(alert()))
+    (first,) = queued_messages()
+    assert asyncio.run(service.run_requested_pass(first)) == "ran"
+    post(functions, "azure-monitor-alerts", orjson.dumps(alert()))
+    (second,) = queued_messages()
+
+    assert asyncio.run(service.run_requested_pass(second)) == "deferred"
+    assert queued_messages() == []  # back on the queue, invisible until the gate opens
+
+
+def test_a_queue_message_the_monitor_did_not_write_is_dropped(configured: Any) -> None:
+    from monitor import service
+
+    assert asyncio.run(service.run_requested_pass(b"not json")) == "rejected"
+
+
+def test_the_log_stream_stores_good_records_and_counts_the_bad(
+    functions: dict[str, Any], configured: Any, azurite: str
+) -> None:
+    good = signin_record(created="2026-11-20T11:02:15.5522137+00:00", error_code=65001)
+    events = [
+        func.EventHubEvent(body=orjson.dumps({"records": [good, {"category": "SignInLogs"}]})),
+        func.EventHubEvent(body=b"not json"),
+    ]
+
+    functions["entra_log_stream"].get_user_function()(events)
+
+    store = open_table_store(azurite, prefix=Settings.from_env().table_prefix)
+    stored = store.pin_reset_signins(TENANT_ID, good_time(), good_time())
+    assert [s.id for s in stored] == ["0231f922-93fa-4005-bb11-b344eca03c01"]
+    store.close()
+
+
+def good_time() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime(2026, 11, 20, 11, 2, 15, 552213, tzinfo=UTC)
+
+
+def test_a_consent_failure_on_the_log_stream_is_alerted_in_that_invocation(
+    functions: dict[str, Any], configured: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.alerts.receiver import CaptureReceiver
+
+    created = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.0000000+00:00")
+    record = signin_record(created=created, error_code=65001)
+    with CaptureReceiver() as receiver:
+        monkeypatch.setenv("MONITOR_ALERT_DESTINATIONS", "ops=teams")
+        monkeypatch.setenv("MONITOR_ALERT_OPS_URL", f"{receiver.url}/teams/ops")
+        monkeypatch.setenv("MONITOR_ALERT_DEFAULT_ROUTE", "ops")
+
+        functions["entra_log_stream"].get_user_function()(
+            [func.EventHubEvent(body=orjson.dumps({"records": [record]}))]
+        )
+
+        assert [(d.channel, d.name, d.status) for d in receiver.deliveries] == [("teams", "ops", 202)]
