@@ -19,7 +19,7 @@ the client (real Graph serves pages from its own stores; the simulator parses a 
 
 Prints sign-ins per second by wall clock and per second of the client process's CPU, peak RSS (and its
 growth over the process after imports), and whether the monitor's path reads at least 100 times more
-sign-ins per CPU second than the typed path (issue 2's target; exit code 1 if not). CPU time is the
+sign-ins per CPU second than the typed path (the target; exit code 1 if not). CPU time is the
 measure of the client that does not depend on the simulator, which shares this machine's two cores;
 the wall-clock ratio is printed too.
 """

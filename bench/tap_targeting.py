@@ -89,7 +89,7 @@ def main() -> int:
         )
     )
     for r in rows:
-        # Identity and access reports allow 5 requests per 10 s per app and tenant (DOMAIN.md).
+        # Identity and access reports allow 5 requests per 10 s per app and tenant (Graph throttling limits).
         floor = f"{r['requests'] * 2} s"
         figures = (r["requests"], f"{r['received']:,}", f"{r['seconds']:.2f}", floor, len(r["found"]))
         print(line.format(r["mode"], *figures))

@@ -3,7 +3,7 @@
 Tests, benchmarks and `python -m monitor scan` run the real `msgraph-sdk` client against it; nothing
 reaches the internet.
 
-Snapshot directory (SPEC §1): the file for `GET https://graph.microsoft.com/<version>/<path>` is
+Snapshot directory: the file for `GET https://graph.microsoft.com/<version>/<path>` is
 `<dir>/<version>/<path>.json` (segments matched case-insensitively). It holds what Graph returns with
 no query options: a collection as `{"value": [...]}` (the simulator pages it), an entity as the object.
 An absent file is an empty collection, or 404 where Graph answers 404 (an entity by key, the TAP

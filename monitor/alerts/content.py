@@ -47,16 +47,6 @@ def consent_links(rule: str, subject: str, evidence: Mapping[str, Any]) -> list[
     return [{"app": PIN_RESET_APPS[app], "appId": app, "url": CONSENT_URLS[app]} for app in apps]
 
 
-_INTERNAL_NOTE = re.compile(r"\s*\((?:see )?seeds? [^)]*\)")
-
-
-def public_text(text: str) -> str:
-    """Rule text as a notice shows it: a notice goes outside the team, so it links public pages only
-    (references that are not https URLs are left out) and drops notes that cite the team's own
-    research files."""
-    return _INTERNAL_NOTE.sub("", text)
-
-
 def notice(transition: Transition) -> dict[str, Any]:
     alert = transition.after
     event = transition.event
@@ -73,16 +63,16 @@ def notice(transition: Transition) -> dict[str, Any]:
             "subject": alert.subject,
             "severity": alert.severity,
             "title": alert.title,
-            "detail": public_text(alert.detail),
+            "detail": alert.detail,
             "evidence": compact_evidence(alert.evidence),
             "openedAt": iso(alert.opened_at),
             "failingSince": iso(alert.finding_since),
             "resolvedAt": iso(alert.resolved_at) if alert.resolved_at else None,
         },
         "tenant": {"id": alert.tenant_id, "displayName": alert.tenant_name},
-        "remediation": public_text(rule.remediation) if rule else "",
+        "remediation": rule.remediation if rule else "",
         "consentLinks": consent_links(alert.rule, alert.subject, alert.evidence),
-        "references": [r for r in rule.references if r.startswith("https://")] if rule else [],
+        "references": list(rule.references) if rule else [],
     }
 
 

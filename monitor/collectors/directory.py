@@ -69,7 +69,7 @@ async def read_domains(graph: GraphSession) -> tuple[TenantDomain, ...]:
 
 
 async def read_consent(graph: GraphSession) -> Mapping[str, ConsentState]:
-    """Each PIN reset app's service principal, looked up by appId (DOMAIN.md: one query per app)."""
+    """Each PIN reset app's service principal, looked up by appId (one query per app; docs/facts.md)."""
     states: dict[str, ConsentState] = {}
     for app_id in PIN_RESET_APPS:
         query = ServicePrincipalsRequestBuilder.ServicePrincipalsRequestBuilderGetQueryParameters(

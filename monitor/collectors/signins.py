@@ -1,6 +1,6 @@
 """PIN reset sign-ins from the beta sign-in log, read page by page as bytes.
 
-Four queries (DOMAIN.md: `in` and a top-level `or` across appIds are not documented for sign-ins):
+Four queries (Graph's "List signIns" documents no `in` and no top-level `or` across appIds):
 each PIN reset app by `appId`, and each by `resourceId`. A sign-in whose appId is a PIN reset app
 comes back from an appId query, so the resourceId queries drop those: the four result sets are then
 disjoint, and no set of seen IDs has to be kept. Memory stays flat however many sign-ins the window has.
@@ -23,7 +23,7 @@ from monitor.graph.session import GraphSession
 from monitor.records import PinResetSignIn, SignInHour, UnusableItem
 
 SIGNIN_PERMISSION = "AuditLog.Read.All and Directory.Read.All (and an Entra ID P1 or P2 licence)"
-# Beta returns interactive sign-ins only unless asked for both kinds (DOMAIN.md).
+# Beta returns interactive sign-ins only unless asked for both kinds ("List signIns", beta).
 USER_SIGNINS = "signInEventTypes/any(t: t eq 'interactiveUser' or t eq 'nonInteractiveUser')"
 SIGNIN_FIELDS = (
     "id,createdDateTime,appId,appDisplayName,resourceId,resourceDisplayName,userId,userPrincipalName,"

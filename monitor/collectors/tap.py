@@ -1,7 +1,7 @@
 """Temporary Access Pass: the policy, who was issued a pass, who holds a privileged role, and the
 sign-ins made with a pass.
 
-Finding TAP sign-ins without reading every sign-in (DOMAIN.md): a pass is only ever issued by an admin,
+Finding TAP sign-ins without reading every sign-in (docs/tap.md): a pass is only ever issued by an admin,
 and the directory audit log records each issuance. So the audit log says whose sign-ins to read, and
 only those users' sign-ins around each pass's validity are read (`targeted`). `full_scan` reads every
 interactive sign-in of the window instead, for tenants that want TAP sign-ins whose issuance fell

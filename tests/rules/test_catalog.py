@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 
 import pytest
@@ -110,3 +111,12 @@ def test_a_rule_that_crashes_reports_error_and_does_not_stop_the_others() -> Non
         "error",
         "the rule itself failed: ZeroDivisionError: division by zero",
     )
+
+
+@pytest.mark.parametrize("entry", load_catalog(), ids=lambda e: e.rule.id)
+def test_a_rule_cites_public_sources_only(entry: CatalogEntry) -> None:
+    rule = entry.rule
+    assert rule.references
+    assert all(ref.startswith("https://") for ref in rule.references), rule.references
+    for text in (rule.rationale, rule.remediation, *rule.references):
+        assert not re.search(r"seeds?/|seed 0|SPEC §|DOMAIN\.md", text, re.IGNORECASE), text

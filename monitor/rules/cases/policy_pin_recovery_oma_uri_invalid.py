@@ -102,7 +102,7 @@ CASES = (
         "pass",
     ),
     Case(
-        "fails when the tenant ID is left out (seed 002), with the exact evidence",
+        "fails when the tenant ID is left out (PassportForWork//Policies), with the exact evidence",
         healthy(
             device_policies=policies(pin_recovery_profile("oma-gap", f"{PFW}//Policies/EnablePinRecovery"))
         ),
