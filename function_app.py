@@ -67,7 +67,7 @@ def alert_action(req: func.HttpRequest) -> func.HttpResponse:
 @app.timer_trigger(
     schedule="%MONITOR_WEEKLY_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True
 )
-def weekly(timer: func.TimerRequest) -> None:
+async def weekly(timer: func.TimerRequest) -> None:
     """The weekly compliance snapshot, kept in Table Storage (what `monitor weekly` does)."""
     from monitor import service
     from monitor.settings import Settings
@@ -76,7 +76,8 @@ def weekly(timer: func.TimerRequest) -> None:
         log.warning("weekly timer is past due; building the snapshot now")
     output = Settings.from_env(require_storage=True).weekly_output
     runs = service.weekly_from_store(None, Path(output) if output else None)
-    log.info("weekly done: tenants=%d", len(runs))
+    sent = await service.send_weekly_reports(runs)
+    log.info("weekly done: tenants=%d deliveries=%d", len(runs), len(sent))
 
 
 @app.route(route="tap-signins", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)

@@ -293,7 +293,7 @@ def _status(args: argparse.Namespace) -> str:
 async def _weekly(args: argparse.Namespace) -> str:
     from graphsim import SnapshotError
     from monitor.collectors.directory import TenantUnreadable
-    from monitor.service import ReportMismatch, weekly_from_snapshot, weekly_from_store
+    from monitor.service import ReportMismatch, send_weekly_reports, weekly_from_snapshot, weekly_from_store
 
     previous = None
     if args.previous is not None:
@@ -318,11 +318,13 @@ async def _weekly(args: argparse.Namespace) -> str:
         raise UsageError(f"cannot write the report into {args.output}: {exc.strerror}") from exc
     if not runs:
         return "No monitoring pass is recorded yet: there is nothing to report.\n"
+    # Kept in Table Storage: also sent to the alert destinations, as the weekly timer sends it.
+    sent = await send_weekly_reports(runs) if args.snapshot is None else []
     return "".join(
         f"{run.report.snapshot.tenant.display_name or run.report.snapshot.tenant.id}: "
         f"{run.report.changes.summary}\n" + "".join(f"  wrote {path}\n" for path in run.written)
         for run in runs
-    )
+    ) + "".join(f"{line}\n" for line in sent)
 
 
 async def _tap_signins(args: argparse.Namespace) -> str:

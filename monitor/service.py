@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from monitor.store.pass_queue import PassQueue
     from monitor.store.reports import ReportStore
     from monitor.views.tap_signins import PageRequest, RuleNote, TapSignInPage
+    from monitor.weekly.alerts import AlertSource
     from monitor.weekly.report import WeeklyReport
 
 log = logging.getLogger(__name__)
@@ -142,16 +143,17 @@ def _weekly(
     reports: ReportStore,
     output: Path | None,
     previous: Mapping[str, Any] | None = None,
+    alerts: AlertSource | None = None,
 ) -> WeeklyRun:
     """Compute the week's snapshot, compare it with the last one kept (or `previous`), keep it, and
-    write the report into `output` when given."""
+    write the report into `output` when given. `alerts`: where open alerts and undelivered notices come
+    from (default: the findings ledger, which knows no deliveries)."""
     from monitor.weekly.alerts import LedgerAlerts
     from monitor.weekly.compare import compare
     from monitor.weekly.report import WeeklyReport, write_report
     from monitor.weekly.snapshot import read_snapshot
 
-    # Where an alert store exists, hand it here instead of the ledger (monitor.weekly.alerts.AlertSource).
-    snapshot = read_snapshot(tenant, now, state, reports, LedgerAlerts(state))
+    snapshot = read_snapshot(tenant, now, state, reports, alerts or LedgerAlerts(state))
     previous_tenant = (previous or {}).get("tenant")
     if previous is not None and (
         not isinstance(previous_tenant, dict) or previous_tenant.get("id") != tenant.id
@@ -204,22 +206,52 @@ def weekly_from_store(
     One tenant's report goes into `output`; several go into `output/<tenant id>/`."""
     from monitor.records import Tenant
     from monitor.store import open_store
+    from monitor.store.alerts import open_alert_store
     from monitor.store.reports import open_report_store
+    from monitor.weekly.alerts import StoredAlerts
 
     settings = Settings.from_env(environ, require_storage=True)
     moment = now or utcnow()
     state, reports = open_store(settings), open_report_store(settings)
+    alert_store = open_alert_store(settings)
     try:
         runs = state.latest_runs()
         tenants = [Tenant(run.tenant_id, str(run.summary.get("tenantName", ""))) for run in runs]
         done = []
         for tenant in tenants:
             folder = output if output is None or len(tenants) == 1 else output / tenant.id
-            done.append(_weekly(tenant, moment, state, reports, folder))
+            done.append(_weekly(tenant, moment, state, reports, folder, alerts=StoredAlerts(alert_store)))
         return done
     finally:
         state.close()
         reports.close()
+        alert_store.close()
+
+
+async def send_weekly_reports(
+    runs: Sequence[WeeklyRun], environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """Send each tenant's weekly report to every alert destination (monitor.weekly.send): one line
+    per destination. Nothing configured: nothing sent, no lines."""
+    from monitor.graph.session import GraphSession
+    from monitor.weekly.report import to_html
+    from monitor.weekly.send import send_weekly
+
+    settings = Settings.from_env(environ, require_storage=True)
+    alerts = settings.alerts
+    if not alerts.destinations or not runs:
+        return []
+    moment = utcnow()
+    graph_mail = alerts.email_transport == "graph" and any(d.channel == "email" for d in alerts.destinations)
+    lines: list[str] = []
+    async with GraphSession(settings) as graph:
+        for run in runs:
+            tenant = run.report.snapshot.tenant.display_name or run.report.snapshot.tenant.id
+            said = await send_weekly(
+                run.report, to_html(run.report), alerts, graph if graph_mail else None, moment
+            )
+            lines += [f"{tenant}: weekly report to {line}" for line in said]
+    return lines
 
 
 # -- SOC view of TAP sign-ins -------------------------------------------------------------------------

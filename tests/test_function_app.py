@@ -303,7 +303,7 @@ def test_the_weekly_timer_keeps_the_snapshot_and_writes_the_report(
 ) -> None:
     monkeypatch.setenv("MONITOR_WEEKLY_OUTPUT", str(tmp_path / "weekly"))
 
-    functions["weekly"].get_user_function()(TimerRequest(past_due=True))
+    asyncio.run(functions["weekly"].get_user_function()(TimerRequest(past_due=True)))
 
     assert (tmp_path / "weekly" / "report.html").exists()
     from azure.data.tables import TableServiceClient

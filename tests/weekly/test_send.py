@@ -1,0 +1,106 @@
+"""The weekly report through the alert channels: a Teams card with the headline figures, a signed
+webhook with the report's JSON, and an email per recipient with report.html attached, each to a real
+loopback receiver (Graph sendMail through the simulator)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+from jsonschema import Draft6Validator
+
+from graphsim import GraphSimulator
+from monitor.alerts import webhook
+from monitor.alerts.receiver import Answer, CaptureReceiver
+from monitor.graph.session import GraphSession
+from monitor.service import WeeklyRun, weekly_from_snapshot
+from monitor.settings import Settings
+from monitor.weekly.report import to_html
+from monitor.weekly.send import send_weekly
+from tests.conftest import ROOT
+from tests.support import simulator_settings
+
+TENANT = ROOT / "examples" / "tenants" / "consent-missing"
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+CARD_SCHEMA = ROOT.parent / "shared" / "data" / "adaptive-card-1.4.0.schema.json"
+KEY = "weekly-test-hmac-key-0123456789"
+# Graph sends from a mailbox of the tenant: its first user's.
+SENDER = orjson.loads((TENANT / "v1.0" / "users.json").read_bytes())["value"][0]["userPrincipalName"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> WeeklyRun:
+    return asyncio.run(weekly_from_snapshot(TENANT, NOW, tmp_path_factory.mktemp("weekly"), environ={}))
+
+
+def settings_for(receiver: str) -> Settings:
+    return Settings.from_env(
+        {
+            "MONITOR_ALERT_DESTINATIONS": "ops=teams,siem=webhook,owners=email",
+            "MONITOR_ALERT_OPS_URL": f"{receiver}/teams/ops",
+            "MONITOR_ALERT_SIEM_URL": f"{receiver}/webhook/siem",
+            "MONITOR_ALERT_SIEM_HMAC_KEY": KEY,
+            "MONITOR_ALERT_OWNERS_RECIPIENTS": "compliance@contoso.com,ciso@contoso.com",
+            "MONITOR_ALERT_EMAIL_SENDER": SENDER,
+        }
+    )
+
+
+def send(run: WeeklyRun, receiver: CaptureReceiver, simulator: GraphSimulator) -> list[str]:
+    async def go() -> list[str]:
+        async with GraphSession(simulator_settings(simulator.url)) as graph:
+            alerts = settings_for(receiver.url).alerts
+            return await send_weekly(run.report, to_html(run.report), alerts, graph, NOW)
+
+    return asyncio.run(go())
+
+
+def test_every_destination_gets_the_weekly_report_in_its_own_form(run: WeeklyRun, tmp_path: Path) -> None:
+    with CaptureReceiver() as receiver, GraphSimulator(TENANT, mail_dir=tmp_path / "mail") as simulator:
+        said = send(run, receiver, simulator)
+        deliveries = {d.channel: d for d in receiver.deliveries}
+        mails = simulator.mail.sent
+
+    assert said == [
+        "teams destination ops: sent",
+        "webhook destination siem: sent",
+        "email destination owners (compliance@contoso.com): sent",
+        "email destination owners (ciso@contoso.com): sent",
+    ]
+    card = orjson.loads(deliveries["teams"].body)["attachments"][0]["content"]
+    Draft6Validator(orjson.loads(CARD_SCHEMA.read_bytes())).validate(card)
+    hook = deliveries["webhook"]
+    assert webhook.verify(KEY.encode(), hook.body, hook.headers[webhook.SIGNATURE_HEADER])
+    document = orjson.loads(hook.body)
+    assert (document["kind"], document["report"]["tenant"]["displayName"]) == (
+        "weeklyReport",
+        "Northwind Traders",
+    )
+    assert [m.message["To"] for m in mails] == ["compliance@contoso.com", "ciso@contoso.com"]
+    message = mails[0].message
+    assert message.get_body(("plain",)) is not None
+    assert message.get_body(("html",)) is not None
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_filename() == "report.html"
+    assert attachment.get_content().startswith("<!DOCTYPE html>")
+
+
+def test_a_destination_that_refuses_is_said_in_one_line_and_the_others_still_get_it(
+    run: WeeklyRun, tmp_path: Path
+) -> None:
+    with CaptureReceiver() as receiver, GraphSimulator(TENANT, mail_dir=tmp_path / "mail") as simulator:
+        receiver.script("/teams/ops", Answer(404))
+        said = send(run, receiver, simulator)
+
+    assert said[0] == (
+        "teams destination ops: not sent (teams destination ops answered 404: not retried, check the "
+        "destination's settings)"
+    )
+    assert said[1:] == [
+        "webhook destination siem: sent",
+        "email destination owners (compliance@contoso.com): sent",
+        "email destination owners (ciso@contoso.com): sent",
+    ]
