@@ -600,6 +600,22 @@ def _ingest_settings(environ: Mapping[str, str] | None) -> Settings | Answer:
         return refused(503, "the monitor is misconfigured; GET /api/health lists the problems")
 
 
+def _keyed_route(
+    headers: Mapping[str, str],
+    params: Mapping[str, str],
+    environ: Mapping[str, str] | None,
+    handle: Callable[[Settings], Answer],
+) -> Answer:
+    """What every ingestion route does first: the settings (503 if broken), the key (401/403), then
+    the route's own work."""
+    from monitor.ingest.routes import Answer, check_key
+
+    settings = _ingest_settings(environ)
+    if isinstance(settings, Answer):
+        return settings
+    return check_key(headers, params, settings) or handle(settings)
+
+
 def receive_device_report(
     headers: Mapping[str, str],
     params: Mapping[str, str],
@@ -608,12 +624,7 @@ def receive_device_report(
     now: datetime | None = None,
 ) -> Answer:
     """POST /api/device-reports: the key, then what `monitor ingest-device-report` does."""
-    from monitor.ingest.routes import Answer, check_key
-
-    settings = _ingest_settings(environ)
-    if isinstance(settings, Answer):
-        return settings
-    return check_key(headers, params, settings) or _store_device_report(headers, body, settings, now)
+    return _keyed_route(headers, params, environ, lambda s: _store_device_report(headers, body, s, now))
 
 
 def ingest_device_report(
@@ -662,12 +673,7 @@ def receive_azure_monitor_alert(
     now: datetime | None = None,
 ) -> Answer:
     """POST /api/azure-monitor-alerts: the key, then what `monitor queue-alert` does."""
-    from monitor.ingest.routes import Answer, check_key
-
-    settings = _ingest_settings(environ)
-    if isinstance(settings, Answer):
-        return settings
-    return check_key(headers, params, settings) or _queue_alert(headers, body, settings, now)
+    return _keyed_route(headers, params, environ, lambda s: _queue_alert(headers, body, s, now))
 
 
 def queue_alert(body: bytes, environ: Mapping[str, str] | None = None, now: datetime | None = None) -> Answer:
