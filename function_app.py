@@ -9,8 +9,9 @@ host imports this module to index the triggers, and that should cost little more
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, List  # noqa: UP035 - the worker refuses list[...] (below)
 
 import azure.functions as func
 
@@ -122,9 +123,14 @@ async def requested_pass(message: func.QueueMessage) -> None:
     log.info("requested pass: message=%s outcome=%s", message.id, outcome)
 
 
-# The hub and consumer group infra/ creates when the log stream is on (docs/deploy.md); the connection
-# EntraLogStream is identity-based (EntraLogStream__fullyQualifiedNamespace, __credential, __clientId).
-@app.event_hub_message_trigger(
+# The Entra log stream (docs/ingest.md), registered only where infra/ turned it on: without the hub's
+# settings the host would disable the trigger with an indexing error on every start. The hub and consumer
+# group are the ones infra/ creates; the connection EntraLogStream is identity-based
+# (EntraLogStream__fullyQualifiedNamespace, __credential, __clientId).
+log_stream = func.Blueprint()  # type: ignore[no-untyped-call]
+
+
+@log_stream.event_hub_message_trigger(
     arg_name="events",
     event_hub_name="%MONITOR_ENTRA_LOG_HUB%",
     consumer_group="%MONITOR_ENTRA_LOG_CONSUMER_GROUP%",
@@ -132,13 +138,15 @@ async def requested_pass(message: func.QueueMessage) -> None:
     cardinality=func.Cardinality.MANY,
 )
 # The host retries a batch whose storage failed before it moves the Event Hub checkpoint on.
-@app.retry(
+@log_stream.retry(
     strategy="exponential_backoff",
     max_retry_count="5",
     minimum_interval="00:00:05",
     maximum_interval="00:05:00",
 )
-def entra_log_stream(events: list[func.EventHubEvent]) -> None:
+# typing.List, not list[...]: the Python worker's indexer accepts only typing generics
+# (Azure/azure-functions-python-worker#1034); with list[...] it refuses the whole app.
+def entra_log_stream(events: List[func.EventHubEvent]) -> None:  # noqa: UP006
     """Entra sign-in and audit logs from a diagnostic setting (`monitor ingest-log-records FILE`)."""
     import orjson
 
@@ -146,3 +154,7 @@ def entra_log_stream(events: list[func.EventHubEvent]) -> None:
 
     done = service.ingest_log_events([event.get_body() for event in events])
     log.info("log stream batch: %s", orjson.dumps(done.summary()).decode())
+
+
+if os.environ.get("MONITOR_ENTRA_LOG_HUB", "").strip():
+    app.register_functions(log_stream)

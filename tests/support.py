@@ -357,7 +357,11 @@ def write_recovery_tenant(snapshot: Path, *, removed: bool = False, now: datetim
 @cache
 def indexed_functions() -> dict[str, Any]:
     """function_app's functions by name, indexed once per process as the Functions host indexes them
-    (the azure-functions library refuses to index an app twice)."""
+    (the azure-functions library refuses to index an app twice). The log-stream trigger is registered
+    only where its hub is configured, as infra/ does when the stream is on."""
+    import os
+
+    os.environ.setdefault("MONITOR_ENTRA_LOG_HUB", "entra-logs")
     import function_app
 
     return {f.get_function_name(): f for f in function_app.app.get_functions()}

@@ -4,6 +4,7 @@ function as the host would (Core Tools cannot be installed here)."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from monitor import service
 from monitor.entra import PIN_RESET_SERVICE_APP_ID
 from monitor.store.reports import TableReportStore
 from monitor.store.tables import open_table_store
+from tests.conftest import ROOT
 from tests.support import (
     NOW,
     TENANT_ID,
@@ -312,3 +314,36 @@ def test_the_weekly_timer_keeps_the_snapshot_and_writes_the_report(
     (kept,) = reports.snapshots(TENANT_ID)
     reports.close()
     assert kept.document["tenant"] == {"id": TENANT_ID, "displayName": "Contoso"}
+
+
+def indexed_in_a_fresh_process(env: dict[str, str]) -> list[str]:
+    """The function names the app lists when the host imports it with these app settings."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import function_app; "
+        "print(' '.join(f.get_function_name() for f in function_app.app.get_functions()))"
+    )
+    clean = {k: v for k, v in os.environ.items() if k != "MONITOR_ENTRA_LOG_HUB"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean | env, check=True, capture_output=True, text=True
+    )
+    return done.stdout.split()
+
+
+def test_the_log_stream_trigger_exists_only_where_its_hub_is_configured() -> None:
+    without = indexed_in_a_fresh_process({})
+    assert "entra_log_stream" not in without
+    assert {"poll", "health", "requested_pass", "device_reports"} <= set(without)
+    assert "entra_log_stream" in indexed_in_a_fresh_process({"MONITOR_ENTRA_LOG_HUB": "entra-logs"})
+
+
+def test_every_trigger_parameter_is_a_type_the_python_worker_accepts() -> None:
+    """The worker refuses PEP 585 generics such as list[func.EventHubEvent] (its issue #1034) and then
+    lists no function of the app at all; typing.List is what it accepts."""
+    source = (ROOT / "function_app.py").read_text()
+    signatures = [line for line in source.splitlines() if line.lstrip().startswith(("def ", "async def "))]
+    assert signatures
+    assert not [line for line in signatures if re.search(r":\s*(list|dict|tuple|set)\[", line)]

@@ -21,7 +21,7 @@ from monitor.rules import load_catalog, rule_cases, run_rule
 from monitor.store.base import StoredFinding
 from tests.alerts.support import T0, TENANT
 
-SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "data" / "adaptive-card-1.4.0.schema.json"
+SCHEMA = Path(__file__).resolve().parents[1] / "data" / "adaptive-card-1.4.0.schema.json"
 VALIDATOR = Draft6Validator(orjson.loads(SCHEMA.read_bytes()))
 
 

@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 
 TENANT = ROOT / "examples" / "tenants" / "tap-suspicious"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-CARD_SCHEMA = ROOT.parent / "shared" / "data" / "adaptive-card-1.4.0.schema.json"
+CARD_SCHEMA = ROOT / "tests" / "data" / "adaptive-card-1.4.0.schema.json"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

@@ -25,7 +25,7 @@ from tests.support import simulator_settings
 
 TENANT = ROOT / "examples" / "tenants" / "consent-missing"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-CARD_SCHEMA = ROOT.parent / "shared" / "data" / "adaptive-card-1.4.0.schema.json"
+CARD_SCHEMA = ROOT / "tests" / "data" / "adaptive-card-1.4.0.schema.json"
 KEY = "weekly-test-hmac-key-0123456789"
 # Graph sends from a mailbox of the tenant: its first user's.
 SENDER = orjson.loads((TENANT / "v1.0" / "users.json").read_bytes())["value"][0]["userPrincipalName"]
