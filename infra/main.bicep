@@ -117,16 +117,10 @@ module logStream 'app/eventhub.bicep' = if (enableEntraLogStream) {
   }
 }
 
-// Tenant-scope resource: the person running azd needs Global Administrator or Security Administrator.
-module entraDiagnostics 'app/entra-diagnostics.bicep' = if (enableEntraLogStream) {
-  name: 'entra-diagnostics-${resourceToken}'
-  scope: tenant()
-  params: {
-    name: 'pin-reset-monitor-${resourceToken}'
-    eventHubAuthorizationRuleId: enableEntraLogStream ? logStream.outputs.diagnosticsAuthorizationRuleId : ''
-    eventHubName: enableEntraLogStream ? logStream.outputs.hubName : ''
-  }
-}
+// Entra ID's diagnostic setting that feeds the hub is tenant-level: an ARM deployment of it needs rights at
+// the root scope, which a subscription owner lacks. The postprovision hook creates it through the
+// diagnostic settings API instead (infra/scripts/entra_log_stream.py), or prints the command for a Security
+// Administrator (docs/deploy.md, "Who needs which role").
 
 module plan 'app/plan.bicep' = {
   name: 'plan'
@@ -185,3 +179,7 @@ output AZURE_FUNCTION_URL string = api.outputs.url
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output MONITOR_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output MONITOR_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+// The log stream's hub and the rule Entra ID's diagnostic setting writes through (postprovision hook).
+output ENTRA_LOG_STREAM_AUTHORIZATION_RULE_ID string = enableEntraLogStream ? logStream.outputs.diagnosticsAuthorizationRuleId : ''
+output ENTRA_LOG_STREAM_HUB string = enableEntraLogStream ? logStream.outputs.hubName : ''
+output ENTRA_LOG_STREAM_SETTING_NAME string = enableEntraLogStream ? 'pin-reset-monitor-${resourceToken}' : ''

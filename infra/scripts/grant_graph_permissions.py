@@ -8,14 +8,20 @@ tenant (no role ID is written down here), and assigns the ones the identity does
 `POST /servicePrincipals/{graph}/appRoleAssignedTo`, through `az rest` with the signed-in admin's token
 (Privileged Role Administrator or Global Administrator). Safe to run again.
 
-A permission with a condition (`"condition": "MONITOR_EMAIL_TRANSPORT=graph"`) is granted only when that
+A permission with a condition (`"condition": "MONITOR_ALERT_EMAIL_TRANSPORT=graph"`) is granted only when that
 setting has that value (from the environment or `--setting KEY=VALUE`). Mail.Send is not granted in
 Entra ID unless `--mail-send tenant-wide` says so: a Graph grant lets the app send as every mailbox, and
 Exchange RBAC for Applications cannot narrow it. The script prints the Exchange Online commands that grant
 it for one mailbox instead (docs/deploy.md).
 
+With `--if-allowed` (what the azd hook passes), an account that may not assign app roles (a subscription
+owner with no Entra role) is not an error: the script says which role can, prints the command that person
+runs, and exits 0, so `azd up` still deploys; until then the monitor reports the rules that need the
+missing permissions as skipped.
+
 Standard library only: it runs before, and apart from, the app's own virtual environment.
-Exit codes: 0 done, 1 Azure CLI or Graph failed, 2 bad arguments or manifest.
+Exit codes: 0 done (or, with --if-allowed, left to an administrator), 1 Azure CLI or Graph failed,
+2 bad arguments or manifest.
 """
 
 from __future__ import annotations
@@ -44,6 +50,15 @@ class ManifestError(ValueError):
 
 class GraphCallError(RuntimeError):
     """`az rest` failed; the message has what it said (never a token)."""
+
+    @property
+    def refused(self) -> bool:
+        """Graph refused the signed-in account (403), as opposed to failing."""
+        marks = ("Authorization_RequestDenied", "Forbidden", "Insufficient privileges")
+        return any(mark in str(self) for mark in marks)
+
+
+ADMIN_ROLE = "Privileged Role Administrator (or Global Administrator)"
 
 
 @dataclass(frozen=True)
@@ -244,6 +259,14 @@ def read_manifest(path: str | None) -> str:
     return done.stdout
 
 
+def granting_command(principal_id: str) -> str:
+    return (
+        ".venv/bin/python -m monitor permissions --format json > permissions.json && "
+        "python3 infra/scripts/grant_graph_permissions.py --manifest permissions.json "
+        f"--principal-id {principal_id}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--manifest", help="saved output of `python -m monitor permissions --format json`")
@@ -252,6 +275,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--mail-send", choices=("mailbox", "tenant-wide"), default="mailbox")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, assign nothing")
+    parser.add_argument(
+        "--if-allowed",
+        action="store_true",
+        help="when the signed-in account may not assign app roles, say who can and exit 0",
+    )
     args = parser.parse_args(argv)
     if not args.principal_id:
         print("error: --principal-id (or MONITOR_IDENTITY_PRINCIPAL_ID) is required", file=sys.stderr)
@@ -300,6 +328,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except GraphCallError as exc:
+        if args.if_allowed and exc.refused:
+            print(f"not granted: the signed-in account may not assign Microsoft Graph app roles ({exc})")
+            print(f"A {ADMIN_ROLE} grants them, signed in with `az login`, from this folder:")
+            print(f"  sh infra/scripts/postprovision.sh   (or: {granting_command(args.principal_id)})")
+            return 0
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for name in plan.mailbox_scoped:

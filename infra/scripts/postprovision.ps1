@@ -7,8 +7,12 @@ $manifest = New-TemporaryFile
 try {
   & $python -m monitor permissions --format json | Set-Content -Encoding utf8 $manifest
   if ($LASTEXITCODE -ne 0) { throw 'python -m monitor permissions failed' }
-  & $python infra\scripts\grant_graph_permissions.py --manifest $manifest
+  & $python infra\scripts\grant_graph_permissions.py --manifest $manifest --if-allowed
   if ($LASTEXITCODE -ne 0) { throw 'granting the Graph permissions failed' }
 } finally {
   Remove-Item $manifest
+}
+if ($env:MONITOR_ENABLE_ENTRA_LOG_STREAM -eq 'true') {
+  & $python infra\scripts\entra_log_stream.py --if-allowed
+  if ($LASTEXITCODE -ne 0) { throw 'creating the Entra ID diagnostic setting failed' }
 }

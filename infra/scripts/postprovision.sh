@@ -1,7 +1,11 @@
 #!/usr/bin/env sh
-# azd postprovision hook: grant the managed identity its Microsoft Graph permissions (Bicep cannot),
-# from the manifest the monitor itself prints. Needs the project's .venv (scripts/bootstrap.sh) and an
-# `az login` as Privileged Role Administrator or Global Administrator. Safe to run again.
+# azd postprovision hook, after the resources exist:
+#   1. grant the managed identity its Microsoft Graph permissions (Bicep cannot), from the manifest the
+#      monitor itself prints;
+#   2. with the Entra log stream on, create Entra ID's diagnostic setting that feeds the event hub.
+# Each step needs an Entra role the person running azd may not hold (docs/deploy.md, "Who needs which
+# role"): without it the step says who can and prints their command, and `azd up` goes on to deploy.
+# Needs the project's .venv (scripts/bootstrap.sh) and `az login`. Safe to run again.
 set -eu
 cd "$(dirname "$0")/../.."
 if [ ! -x .venv/bin/python ]; then
@@ -11,4 +15,7 @@ fi
 manifest=$(mktemp)
 trap 'rm -f "$manifest"' EXIT
 .venv/bin/python -m monitor permissions --format json > "$manifest"
-.venv/bin/python infra/scripts/grant_graph_permissions.py --manifest "$manifest"
+.venv/bin/python infra/scripts/grant_graph_permissions.py --manifest "$manifest" --if-allowed
+if [ "${MONITOR_ENABLE_ENTRA_LOG_STREAM:-false}" = "true" ]; then
+  .venv/bin/python infra/scripts/entra_log_stream.py --if-allowed
+fi

@@ -49,7 +49,7 @@ def test_the_manifest_is_read_with_each_permission_and_its_condition() -> None:
     assert manifest.resource_app_id == "00000003-0000-0000-c000-000000000000"
     assert [(p.name, p.condition) for p in manifest.permissions] == [
         *((name, None) for name, _ in READ_PERMISSIONS),
-        ("Mail.Send", ("MONITOR_EMAIL_TRANSPORT", "graph")),
+        ("Mail.Send", ("MONITOR_ALERT_EMAIL_TRANSPORT", "graph")),
     ]
     assert manifest.permissions[0].rules == ("signin.pin-reset.consent-errors",)
     assert manifest.permissions[-1].features == ("email alerts",)
@@ -62,16 +62,18 @@ def test_only_enabled_application_roles_can_be_granted() -> None:
 
 
 def test_the_read_permissions_are_granted_and_mail_send_waits_for_its_condition() -> None:
-    plan = grant.plan_grants(grant.parse_manifest(MANIFEST), ROLES, set(), {"MONITOR_EMAIL_TRANSPORT": "acs"})
+    settings = {"MONITOR_ALERT_EMAIL_TRANSPORT": "acs"}
+    plan = grant.plan_grants(grant.parse_manifest(MANIFEST), ROLES, set(), settings)
     assert plan.grant == READ_PERMISSIONS
     assert plan.held == []
-    assert plan.skipped == [("Mail.Send", "needed only when MONITOR_EMAIL_TRANSPORT=graph (it is 'acs')")]
+    why = "needed only when MONITOR_ALERT_EMAIL_TRANSPORT=graph (it is 'acs')"
+    assert plan.skipped == [("Mail.Send", why)]
     assert plan.mailbox_scoped == []
 
 
 def test_mail_send_through_graph_is_left_to_exchange_rbac_for_one_mailbox() -> None:
     plan = grant.plan_grants(
-        grant.parse_manifest(MANIFEST), ROLES, set(), {"MONITOR_EMAIL_TRANSPORT": "graph"}
+        grant.parse_manifest(MANIFEST), ROLES, set(), {"MONITOR_ALERT_EMAIL_TRANSPORT": "graph"}
     )
     assert plan.grant == READ_PERMISSIONS
     assert plan.mailbox_scoped == ["Mail.Send"]
@@ -85,7 +87,7 @@ def test_mail_send_tenant_wide_is_granted_only_when_asked_for() -> None:
         grant.parse_manifest(MANIFEST),
         ROLES,
         set(),
-        {"MONITOR_EMAIL_TRANSPORT": "graph"},
+        {"MONITOR_ALERT_EMAIL_TRANSPORT": "graph"},
         mail_send_tenant_wide=True,
     )
     assert plan.grant == [*READ_PERMISSIONS, ("Mail.Send", "role-mail-send")]
@@ -209,7 +211,7 @@ def test_the_monitor_prints_a_manifest_the_script_reads() -> None:
     manifest = grant.parse_manifest(done.stdout)
     names = {p.name for p in manifest.permissions}
     assert {name for name, _ in READ_PERMISSIONS} <= names
-    grant.plan_grants(manifest, ROLES, set(), {"MONITOR_EMAIL_TRANSPORT": "graph"})
+    grant.plan_grants(manifest, ROLES, set(), {"MONITOR_ALERT_EMAIL_TRANSPORT": "graph"})
 
 
 FAKE_AZ = """#!{python}
@@ -241,7 +243,7 @@ def test_the_script_assigns_the_missing_app_roles_to_the_identity_through_az_res
     az.chmod(0o755)
     done = run_script(
         *("--manifest", str(HERE / "permissions-manifest.json"), "--principal-id", "object-id"),
-        *("--client-id", "client-id", "--setting", "MONITOR_EMAIL_TRANSPORT=graph"),
+        *("--client-id", "client-id", "--setting", "MONITOR_ALERT_EMAIL_TRANSPORT=graph"),
         path=f"{tmp_path}:/usr/bin:/bin",
     )
     assert (done.returncode, done.stderr) == (0, "")
@@ -261,3 +263,33 @@ def test_the_script_assigns_the_missing_app_roles_to_the_identity_through_az_res
         }
         for _, role_id in READ_PERMISSIONS[1:]
     ]
+
+
+REFUSING_AZ = """#!{python}
+# Stands in for `az rest` signed in as a subscription owner with no Entra role: Graph refuses every call.
+import sys
+print('ERROR: Forbidden({{"error":{{"code":"Authorization_RequestDenied",'
+      '"message":"Insufficient privileges to complete the operation."}}}})', file=sys.stderr)
+sys.exit(1)
+"""
+
+
+@pytest.mark.parametrize("if_allowed", [False, True])
+def test_an_account_that_may_not_assign_app_roles_is_told_who_can(tmp_path: Path, if_allowed: bool) -> None:
+    az = tmp_path / "az"
+    az.write_text(REFUSING_AZ.format(python=sys.executable))
+    az.chmod(0o755)
+    flags = ("--if-allowed",) if if_allowed else ()
+    done = run_script(
+        *("--manifest", str(HERE / "permissions-manifest.json"), "--principal-id", "object-id", *flags),
+        path=f"{tmp_path}:/usr/bin:/bin",
+    )
+    if not if_allowed:
+        assert done.returncode == 1
+        assert "Authorization_RequestDenied" in done.stderr
+        return
+    # azd's hook goes on: a subscription owner's `azd up` deploys, and an administrator grants later.
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "not granted: the signed-in account may not assign Microsoft Graph app roles" in done.stdout
+    assert "Privileged Role Administrator (or Global Administrator)" in done.stdout
+    assert "--principal-id object-id" in done.stdout
