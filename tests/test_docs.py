@@ -90,7 +90,7 @@ def test_every_repository_path_the_docs_point_to_exists() -> None:
 @pytest.mark.parametrize(
     ("line", "found"),
     [
-        ("see `examples/device-reports/destructive-only.json`", ["examples/device-reports/destructive-only.json"]),
+        ("see `examples/device-reports/a.json`", ["examples/device-reports/a.json"]),
         ("[docs/rules.md](docs/rules.md)", ["docs/rules.md"]),
         ("`monitor/rules/catalog/<id>.py`", []),
         ("`scripts/demo.sh tap-suspicious`", []),
@@ -105,8 +105,11 @@ def test_the_path_finder_reads_paths_in_shell_examples() -> None:
     assert paths_in(line, in_code=True) == ["examples/device-reports/destructive-only.json"]
 
 
-WORDS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
-NUMBERS = {word: n for n, word in enumerate((WORDS + " seventeen eighteen nineteen twenty").split())}
+WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+    " seventeen eighteen nineteen twenty"
+)
+NUMBERS = {word: n for n, word in enumerate(WORDS.split())}
 
 
 def test_the_readme_counts_the_rules_the_catalog_has() -> None:
