@@ -35,6 +35,11 @@ table_port=$(port)
   --tablePort "$table_port" --inMemoryPersistence --disableTelemetry --skipApiVersionCheck --silent) \
   > "$run/azurite.log" 2>&1 &
 pids+=($!)
+queue_port=$(port)
+(cd "$run" && exec ../../tools/azurite/node_modules/.bin/azurite-queue --queueHost 127.0.0.1 \
+  --queuePort "$queue_port" --inMemoryPersistence --disableTelemetry --skipApiVersionCheck --silent) \
+  > "$run/azurite-queue.log" 2>&1 &
+pids+=($!)
 
 # Stand-ins for the Teams Workflows webhook and the SIEM webhook: every post kept as the exact body.
 "$py" -m monitor.alerts.receiver --dir "$alerts" --port 0 > "$run/receiver.log" 2>&1 &
@@ -53,10 +58,12 @@ serve() {  # serve SNAPSHOT: (re)start the Graph simulator on it; sendMail lands
   export MONITOR_GRAPH_ENDPOINT=$graph
 }
 serve "examples/tenants/$tenant"
-for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$table_port") 2>/dev/null && break; sleep 0.2; done
+for p in "$table_port" "$queue_port"; do
+  for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.2; done
+done
 
 export MONITOR_GRAPH_CREDENTIAL=simulator
-export MONITOR_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1;"
+export MONITOR_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;"
 export MONITOR_TABLE_PREFIX=demo
 export MONITOR_POLL_SCHEDULE="0 */15 * * * *"   # the timer's schedule in Azure; health judges staleness by it
 # Alert destinations (in Azure: app settings, the URLs and the key as Key Vault references).
@@ -92,6 +99,26 @@ echo
 echo "== The same tenant 15 minutes later: still failing, so nothing new is sent (reminders come after 24 h):"
 pass 2026-11-20T12:15:00Z brief
 echo
+# -- Event-driven ingestion (docs/ingest.md), half an hour on: a device report, the log stream, and alerts
+# that ask for a pass. No Functions host runs here, so each is the CLI command that runs the trigger's code.
+# The inputs are the bundled examples, rewritten for this tenant and dated just before 12:30.
+events=$run/events
+"$py" scripts/demo_events.py --tenant "examples/tenants/$tenant" --at 2026-11-20T12:30:00Z --out "$events" > /dev/null
+echo "== 12:30: a device's dsregcmd /status report (python -m monitor ingest-device-report, what POST /api/device-reports stores):"
+"$py" -m monitor ingest-device-report "$events/device-report.json"
+echo
+echo "== Entra log-stream records of the last half hour (python -m monitor ingest-log-records, what the Event Hub trigger runs):"
+before=$(captured)
+"$py" -m monitor ingest-log-records "$events/log-records.json" --now 2026-11-20T12:30:00Z
+echo "-- alerts captured: $(( $(captured) - before ))"
+echo
+echo "== Three Azure Monitor alerts within a minute (python -m monitor queue-alert, what POST /api/azure-monitor-alerts queues):"
+for _ in 1 2 3; do "$py" -m monitor queue-alert "$events/alert.json" > /dev/null; done
+echo "queued 3; the queue trigger's code (python -m monitor run-queued-passes) runs one pass for them:"
+before=$(captured)
+"$py" -m monitor run-queued-passes --now 2026-11-20T12:30:00Z
+echo "-- alerts captured: $(( $(captured) - before ))"
+echo
 echo "== Findings stored in Table Storage (python -m monitor findings):"
 "$py" -m monitor findings
 echo
@@ -99,57 +126,34 @@ echo "== Alerts (python -m monitor alerts):"
 "$py" -m monitor alerts
 echo
 echo "== Weekly compliance snapshot (python -m monitor weekly, what the weekly timer runs), kept in Table Storage:"
-"$py" -m monitor weekly --now 2026-11-20T12:15:00Z --output "$run/weekly-before"
+"$py" -m monitor weekly --now 2026-11-20T12:45:00Z --output "$run/weekly-before"
 
 if [ -d "$fixed" ]; then
   serve "$fixed"
   echo
   echo "== The fix: $fixed (an admin granted consent again); a pass the next day finds it passing:"
-  pass 2026-11-21T12:00:00Z brief
-  echo "-- the findings are resolved; their alerts wait ${MONITOR_ALERT_SETTLE_MINUTES:-30} minutes (the settle time) before the resolved notice"
+  pass 2026-11-21T13:00:00Z brief
+  echo "-- the consent findings are resolved; their alerts wait ${MONITOR_ALERT_SETTLE_MINUTES:-30} minutes (the settle time) before the resolved notice."
+  echo "   What the device report and the log stream found is still open, and a day on it gets its reminder."
   echo
   echo "== 45 minutes later, still passing: the resolved notices go out"
-  pass 2026-11-21T12:45:00Z brief
+  pass 2026-11-21T13:45:00Z brief
   echo
   echo "== Alerts (python -m monitor alerts):"
   "$py" -m monitor alerts
   echo
   echo "== The next weekly snapshot, compared with the one before the fix:"
-  "$py" -m monitor weekly --now 2026-11-21T12:45:00Z --output "$run/weekly"
+  "$py" -m monitor weekly --now 2026-11-21T13:45:00Z --output "$run/weekly"
 fi
 echo
 echo "== Health (python -m monitor status, what GET /api/health answers):"
 "$py" -m monitor status
 echo
-echo "== Captured alerts under $alerts/, one file per delivery (Teams cards and webhook bodies exactly as"
-echo "   posted, emails as .eml files any mail client opens):"
+echo "== Captured alerts under $alerts/, one file per delivery, in the order they were sent (Teams cards and"
+echo "   webhook bodies exactly as posted, emails as .eml files any mail client opens):"
 for kind in teams webhook email; do
   echo "   $kind/: $(ls "$alerts/$kind" | tr '\n' ' ')"
 done
-
-# -- Event-driven ingestion (docs/ingest.md): a device report, the log stream, and an alert that asks
-# for a pass. No Functions host runs here, so each is the CLI command that runs the trigger's code.
-queue_port=$(port)
-(cd "$run" && exec ../../tools/azurite/node_modules/.bin/azurite-queue --queueHost 127.0.0.1 \
-  --queuePort "$queue_port" --inMemoryPersistence --disableTelemetry --skipApiVersionCheck --silent) \
-  > "$run/azurite-queue.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$queue_port") 2>/dev/null && break; sleep 0.2; done
-export MONITOR_STORAGE_CONNECTION_STRING="${MONITOR_STORAGE_CONNECTION_STRING}QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;"
-echo
-echo "== A device's dsregcmd /status report (python -m monitor ingest-device-report, what POST /api/device-reports stores):"
-"$py" -m monitor ingest-device-report docs/schemas/device-report.example.json
-echo
-echo "== Entra log-stream records (python -m monitor ingest-log-records, what the Event Hub trigger runs):"
-"$py" -m monitor ingest-log-records docs/schemas/resource-log-records.example.json --now "$now"
-echo
-echo "== Three Azure Monitor alerts within a minute (python -m monitor queue-alert, what POST /api/azure-monitor-alerts queues):"
-for _ in 1 2 3; do "$py" -m monitor queue-alert docs/schemas/azure-monitor-alert.example.json > /dev/null; done
-echo "queued 3; the queue trigger's code (python -m monitor run-queued-passes) runs one pass for them:"
-"$py" -m monitor run-queued-passes --now "$now"
-echo
-echo "== Device findings after that pass (python -m monitor findings):"
-"$py" -m monitor findings | grep -E "^(rule|device\.)|destructive" || true
 report=$run/weekly
 [ -d "$report" ] || report=$run/weekly-before
 echo
