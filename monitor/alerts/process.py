@@ -161,7 +161,8 @@ def _wait_seconds(attempts: int, outcome: Outcome, settings: AlertSettings) -> f
 def after_attempt(
     row: Notification, outcome: Outcome, now: datetime, settings: AlertSettings
 ) -> Notification:
-    attempts = row.attempts + 1
+    """The row after the attempt its claim counted (`row.attempts` includes this one)."""
+    attempts = row.attempts
     if outcome.kind == "sent":
         return replace(row, status="delivered", attempts=attempts, delivered_at=now, last_error="")
     # A dead row's next_attempt_at says when it was given up (the weekly report counts it in that week).
@@ -326,11 +327,32 @@ async def deliver_due(
     # A claim lasts as long as one attempt may take, from the moment it is taken: a pass that read
     # Graph for minutes before this step does not claim rows that are already lapsed.
     lease = timedelta(seconds=max(60.0, 4 * settings.request_timeout_seconds))
+    # An attempt counts from its claim, so a notice whose every attempt was cut short (the process died
+    # while sending it) is given up after as many attempts as one that failed each time.
+    cut_short = [n for n in due if n.attempts >= settings.max_attempts]
+    if cut_short:
+        reason = "gave up after {} attempts that never finished: the process stopped during each"
+        alert_store.record(
+            [
+                replace(n, status="dead", next_attempt_at=now, last_error=reason.format(n.attempts))
+                for n in cut_short
+            ]
+        )
+        for n in cut_short:
+            log.warning(
+                "alert notice dead: alert=%s destination=%s reason=%s",
+                n.alert_id,
+                n.destination,
+                reason.format(n.attempts),
+            )
+        due = [n for n in due if n.attempts < settings.max_attempts]
     sent = dead = retrying = digests = 0
+    dead += len(cut_short)
     async with httpx.AsyncClient(timeout=settings.request_timeout_seconds, follow_redirects=False) as http:
         courier = Courier(settings, http, graph, now)
         for parcel in compose(due, settings):
-            won = alert_store.claim(parcel.rows, max(now, clock()) + lease)
+            started = [replace(r, attempts=r.attempts + 1) for r in parcel.rows]
+            won = alert_store.claim(started, max(now, clock()) + lease)
             if not won:
                 continue  # another pass has it
             parcel = replace(parcel, rows=tuple(won))

@@ -312,3 +312,17 @@ def test_an_email_resent_after_a_kill_keeps_its_message_id_and_says_its_delivery
     }
     assert first["Message-ID"] == f"<{delivery_id}@pin-reset-monitor.invalid>"
     assert f"Delivery ID {delivery_id}" in text.get_content()
+
+
+def test_a_notice_whose_every_send_is_cut_short_by_a_kill_is_dead_after_the_last_attempt(
+    alert_store: AlertStore, receiver: CaptureReceiver
+) -> None:
+    settings = alert_settings(receiver.url, default_route=("ops",), max_attempts=3)
+    for minutes in (0, 5, 10):
+        killed(alert_store, "record", 1, [failing()], settings=settings, minutes=minutes)
+
+    summary = run(alert_store, [failing()], settings, minutes=15)
+
+    [dead] = dead_notifications(alert_store, TENANT.id)
+    assert (summary.dead, dead.attempts, len(receiver.accepted())) == (1, 3, 3)
+    assert dead.last_error == "gave up after 3 attempts that never finished: the process stopped during each"
