@@ -36,7 +36,9 @@ from tests.support import simulator_settings, write, write_tenant
 MAILBOX = "pinreset-monitor@contoso.com"
 RECIPIENTS = ("alex@contoso.com", "sam@contoso.com")
 TEAMS = ("ops", "identity")
-STORM = 8  # device findings: more than the digest threshold, so Teams and the webhook get a digest each
+# Device findings: more than the digest threshold, so Teams and the webhook get a digest each; at most
+# 20, the alerts a Teams digest card lists by ID.
+STORM = 8
 # The passes after the killed one: later than any claim's lease, so what the killed pass held is due.
 RECOVERY_MINUTES = (5, 10)
 _DELIVERY_LINE = re.compile(r"Delivery ID ([^\s\"<]+)")
@@ -77,9 +79,10 @@ def kill_point(point: int) -> tuple[int, bool]:
     return (point + 1) // 2, point % 2 == 0
 
 
-def findings() -> list[StoredFinding]:
+def findings(storm_size: int = STORM) -> list[StoredFinding]:
     storm = [
-        failing("device.pin-reset.unsupported-os", f"device-{n:02d}", severity="medium") for n in range(STORM)
+        failing("device.pin-reset.unsupported-os", f"device-{n:02d}", severity="medium")
+        for n in range(storm_size)
     ]
     return [
         *storm,
@@ -89,7 +92,8 @@ def findings() -> list[StoredFinding]:
     ]
 
 
-ALERT_IDS = tuple(alert_id(TENANT.id, f.rule, f.subject) for f in findings())
+def alert_ids(storm_size: int = STORM) -> tuple[str, ...]:
+    return tuple(alert_id(TENANT.id, f.rule, f.subject) for f in findings(storm_size))
 
 
 def crash_settings(receiver_url: str) -> AlertSettings:
@@ -130,7 +134,11 @@ def endpoints(root: Path) -> Iterator[tuple[CaptureReceiver, GraphSimulator]]:
 
 
 def one_pass(
-    store: AlertStore | DiesAt, receiver: CaptureReceiver, sim: GraphSimulator, minutes: float
+    store: AlertStore | DiesAt,
+    receiver: CaptureReceiver,
+    sim: GraphSimulator,
+    minutes: float,
+    storm_size: int = STORM,
 ) -> None:
     moment = T0 + timedelta(minutes=minutes)
 
@@ -138,7 +146,7 @@ def one_pass(
         async with GraphSession(simulator_settings(sim.url), transport_retry_delay=0.01) as graph:
             await process_alerts(
                 store,  # type: ignore[arg-type]
-                findings(),
+                findings(storm_size),
                 TENANT,
                 moment,
                 crash_settings(receiver.url),
@@ -150,11 +158,14 @@ def one_pass(
 
 
 def kill_points_of_a_clean_step(
-    receiver: CaptureReceiver, sim: GraphSimulator, new_store: Callable[[], AlertStore]
+    receiver: CaptureReceiver,
+    sim: GraphSimulator,
+    new_store: Callable[[], AlertStore],
+    storm_size: int = STORM,
 ) -> int:
     """How many kill points a clean alert step has: before and after each store operation."""
     counter = DiesAt(new_store(), 10**9)
-    one_pass(counter, receiver, sim, 0)
+    one_pass(counter, receiver, sim, 0, storm_size)
     return 2 * counter.calls
 
 
@@ -162,6 +173,7 @@ def kill_points_of_a_clean_step(
 class Received:
     """What the receivers got: for each notice (target, alert ID), the delivery ID of every copy."""
 
+    alerts: tuple[str, ...]
     copies: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     deliveries: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     unreadable: int = 0  # a post or message whose delivery ID could not be found
@@ -171,7 +183,7 @@ class Received:
             self.unreadable += 1
             return
         self.deliveries[f"{target} {delivery_id}"] += 1
-        for alert in ALERT_IDS:
+        for alert in self.alerts:
             if alert in text:
                 self.copies[(target, alert)].append(delivery_id)
 
@@ -194,8 +206,10 @@ def _email_parts(message: EmailMessage) -> tuple[str, str | None, str]:
     return email.recipient_target("admins", to), delivery_id, content
 
 
-def received(receiver: CaptureReceiver, sim: GraphSimulator, posts_from: int, mails_from: int) -> Received:
-    got = Received()
+def received(
+    receiver: CaptureReceiver, sim: GraphSimulator, posts_from: int, mails_from: int, alerts: tuple[str, ...]
+) -> Received:
+    got = Received(alerts)
     for post in receiver.deliveries[posts_from:]:
         if not 200 <= post.status < 300:
             continue
@@ -234,30 +248,32 @@ class KillResult:
         )
 
 
-def expected_notices() -> set[tuple[str, str]]:
-    device = {a for a, f in zip(ALERT_IDS, findings(), strict=True) if f.rule.startswith("device.")}
-    others = set(ALERT_IDS) - device
+def expected_notices(storm_size: int = STORM) -> set[tuple[str, str]]:
+    everything = alert_ids(storm_size)
+    found = findings(storm_size)
+    device = {a for a, f in zip(everything, found, strict=True) if f.rule.startswith("device.")}
+    others = set(everything) - device
     mail_targets = {email.recipient_target("admins", r) for r in RECIPIENTS}
     return (
         {("ops", a) for a in device}
-        | {("soc", a) for a in ALERT_IDS}
+        | {("soc", a) for a in everything}
         | {(t, a) for a in others for t in {"identity", *mail_targets}}
     )
 
 
 def crash_then_recover(
-    store: AlertStore, point: int, receiver: CaptureReceiver, sim: GraphSimulator
+    store: AlertStore, point: int, receiver: CaptureReceiver, sim: GraphSimulator, storm_size: int = STORM
 ) -> KillResult:
     """Kill the alert step at a kill point (see kill_point), run the recovery passes, and judge what
     the receivers got."""
     posts_from, mails_from = len(receiver.deliveries), len(sim.mail.sent)
     dying = DiesAt(store, *kill_point(point))
     with contextlib.suppress(ProcessDied):
-        one_pass(dying, receiver, sim, 0)
+        one_pass(dying, receiver, sim, 0, storm_size)
     for minutes in RECOVERY_MINUTES:
-        one_pass(store, receiver, sim, minutes)
-    got = received(receiver, sim, posts_from, mails_from)
-    expected = expected_notices()
+        one_pass(store, receiver, sim, minutes, storm_size)
+    got = received(receiver, sim, posts_from, mails_from, alert_ids(storm_size))
+    expected = expected_notices(storm_size)
     repeated = {n for n, ids in got.copies.items() if len(ids) > 1}
     return KillResult(
         point=point,
