@@ -78,7 +78,7 @@ def run(
         "max_deliveries_repeated_per_kill": max((r.repeated_deliveries for r in results), default=0),
         "max_notices_repeated_per_kill": max((r.repeated_notices for r in results), default=0),
         "repeats_with_another_id": sum(r.repeats_with_another_id for r in results),
-        "teams_repeats": sum(r.teams_repeats for r in results),
+        "teams_notices_repeated": sum(r.teams_repeats for r in results),
         "failures": sum(1 for r in results if not r.ok),
         "seconds": round(time.monotonic() - started, 1),
     }
