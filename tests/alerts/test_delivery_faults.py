@@ -27,6 +27,7 @@ from monitor.store.alerts import AlertStore, dead_notifications
 from monitor.store.base import StoredFinding
 from monitor.weekly.alerts import StoredAlerts
 from tests.alerts.support import T0, TENANT, alert_settings, failing
+from tests.alerts.test_cards import VALIDATOR
 from tests.support import simulator_settings, write, write_tenant
 
 
@@ -326,3 +327,20 @@ def test_a_notice_whose_every_send_is_cut_short_by_a_kill_is_dead_after_the_last
     [dead] = dead_notifications(alert_store, TENANT.id)
     assert (summary.dead, dead.attempts, len(receiver.accepted())) == (1, 3, 3)
     assert dead.last_error == "gave up after 3 attempts that never finished: the process stopped during each"
+
+
+def test_cards_with_their_delivery_id_are_valid_adaptive_cards(
+    alert_store: AlertStore, receiver: CaptureReceiver
+) -> None:
+    settings = alert_settings(receiver.url, default_route=("ops",))
+    run(alert_store, [failing()], settings)
+    run(alert_store, [failing(), *storm(6)], settings, minutes=5)
+
+    single, digest = receiver.accepted("/teams/ops")
+    for post in (single, digest):
+        card = orjson.loads(post.body)["attachments"][0]["content"]
+        assert list(VALIDATOR.iter_errors(card)) == []
+        ids = {n.delivery_id for n in alert_store.notifications(TENANT.id)}
+        last = card["body"][-1]
+        assert (last["type"], last["size"], last["isSubtle"]) == ("TextBlock", "Small", True)
+        assert last["text"].removeprefix("Delivery ID ") in ids
