@@ -299,12 +299,15 @@ class Courier:
             if destination.channel == "email":
                 return await self._mail(destination, parcel.target, parcel.rows, parcel.delivery_id)
             return await self._post(destination, parcel.rows, parcel.delivery_id, parcel.digest)
-        except (httpx.HTTPError, OSError, ValueError, OverflowError) as exc:
+        # e.g. httpx.InvalidURL, or an ExceptionGroup holding an OverflowError for a port over 65535
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError, OverflowError, ExceptionGroup) as exc:
             # A channel failing in a way not classified above must not cost the outcomes of the others:
             # this delivery is retried like a failed connection. Only the type: the text can hold a URL.
             what = f"{destination.channel} destination {destination.name}"
-            log.warning("alert delivery failed: %s: %s", what, type(exc).__name__)
-            return Outcome("retry", f"{what}: {type(exc).__name__}")
+            kinds = exc.exceptions if isinstance(exc, ExceptionGroup) else (exc,)
+            said = ", ".join(type(e).__name__ for e in kinds)
+            log.warning("alert delivery failed: %s: %s", what, said)
+            return Outcome("retry", f"{what}: the request failed ({said})")
 
 
 def wall_clock() -> datetime:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
@@ -344,3 +345,23 @@ def test_cards_with_their_delivery_id_are_valid_adaptive_cards(
         last = card["body"][-1]
         assert (last["type"], last["size"], last["isSubtle"]) == ("TextBlock", "Small", True)
         assert last["text"].removeprefix("Delivery ID ") in ids
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [("http://127.0.0.1:99999/teams/ops", "OverflowError"), ("http://[::1/teams/ops", "InvalidURL")],
+)
+def test_a_destination_that_makes_the_http_client_raise_costs_no_other_outcome(
+    alert_store: AlertStore, receiver: CaptureReceiver, url: str, error: str
+) -> None:
+    settings = alert_settings(receiver.url)
+    teams, hook = settings.destinations
+    broken = replace(settings, destinations=(replace(teams, url=url), hook))
+
+    summary = run(alert_store, [failing()], broken)
+
+    rows = {n.channel: n for n in alert_store.notifications(TENANT.id)}
+    assert (summary.sent, summary.retrying) == (1, 1)
+    assert rows["webhook"].status == "delivered"
+    assert (rows["teams"].status, rows["teams"].attempts) == ("pending", 1)
+    assert rows["teams"].last_error == f"teams destination ops: the request failed ({error})"
