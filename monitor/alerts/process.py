@@ -6,9 +6,11 @@ Order, so that a process killed between any two steps loses nothing and doubles 
 2. for each alert that changes, its notices are queued in the outbox (created only if absent, under
    a key that names alert, event, cycle and target), and only then is the alert written, with its
    ETag; a kill in between re-runs the same transition next pass, which queues the same keys again;
-3. due notices are sent; each result is recorded on its outbox row. A kill between sending and
-   recording sends that notice again on the next pass (at least once): the webhook carries the key in
-   `X-Monitor-Delivery` and the email a Message-ID made from it, so receivers can drop the copy.
+3. due notices are composed into deliveries (a post, a digest, an email), each with an ID fixed when
+   it is first composed; each delivery in turn is claimed (storing its ID on its rows), sent, and its
+   outcome recorded at once. A kill between sending and recording sends that one delivery again on
+   the next pass (at least once), under the same ID: the webhook's `X-Monitor-Delivery`, the email's
+   Message-ID and a line on the Teams card, so receivers can drop the copy and readers see it is one.
 """
 
 from __future__ import annotations
