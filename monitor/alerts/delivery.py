@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -62,20 +63,28 @@ class Outcome:
     retry_after_seconds: float | None = None
 
 
+# The longest wait a receiver can ask for: a Retry-After beyond it (999999999999 seconds, a date in
+# the year 9999) is read as this, so no answer can overflow the backoff or park a notice for ever.
+MAX_RETRY_AFTER_SECONDS = 24 * 3600.0
+_DELTA_SECONDS = re.compile(r"[0-9]+")  # ASCII digits only: "²".isdigit() is True, int("²") fails
+
+
 def retry_after(value: str | None, now: datetime) -> float | None:
-    """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    """Retry-After as seconds, at most MAX_RETRY_AFTER_SECONDS: either delta-seconds or an HTTP date
+    (RFC 9110 §10.2.3). Anything else is no Retry-After."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if _DELTA_SECONDS.fullmatch(value):
+        # Compared as text first so a 400-digit value never becomes a number.
+        return MAX_RETRY_AFTER_SECONDS if len(value) > 9 else min(float(value), MAX_RETRY_AFTER_SECONDS)
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - now).total_seconds())
+    return min(max(0.0, (moment - now).total_seconds()), MAX_RETRY_AFTER_SECONDS)
 
 
 def classify(status: int, what: str, retry_after_seconds: float | None = None, detail: str = "") -> Outcome:

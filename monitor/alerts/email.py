@@ -107,20 +107,30 @@ def html_text(items: Sequence[Mapping[str, Any]]) -> str:
 
 
 def build_message(
-    items: Sequence[Mapping[str, Any]], sender: str, recipient: str, sent_at: datetime, keys: Sequence[str]
+    items: Sequence[Mapping[str, Any]], sender: str, recipient: str, sent_at: datetime, delivery_id: str
 ) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject_line(items)
     message["From"] = sender
     message["To"] = recipient
     message["Date"] = format_datetime(sent_at)
-    # The same notices to the same recipient always make the same Message-ID, so a mail system can
-    # drop a copy sent again after a crash between sending and recording it.
-    digest = hashlib.sha256("|".join(sorted(keys)).encode()).hexdigest()[:24]
-    message["Message-ID"] = f"<{digest}@pin-reset-monitor.invalid>"
-    message.set_content(plain_text(items))
-    message.add_alternative(html_text(items), subtype="html")
+    # The delivery's ID, fixed when the message was first composed and kept for every retry, so a mail
+    # system can drop a copy sent again after a crash between sending and recording it.
+    message["Message-ID"] = f"<{delivery_id}@pin-reset-monitor.invalid>"
+    text, markup = with_delivery_id(plain_text(items), html_text(items), delivery_id)
+    message.set_content(text)
+    message.add_alternative(markup, subtype="html")
     return message
+
+
+def with_delivery_id(text: str, markup: str, delivery_id: str) -> tuple[str, str]:
+    """The plain-text and HTML bodies with a last line naming the delivery, so a reader sees that a
+    message sent again is the same alert."""
+    line = f"Delivery ID {delivery_id}"
+    footer = f'<p style="color:#666;font-size:12px">{html.escape(line)}</p>\n'
+    cut = markup.rfind("</body>")
+    markup = markup[:cut] + footer + markup[cut:] if cut >= 0 else markup + footer
+    return f"{text.rstrip()}\n\n{line}\n", markup
 
 
 def recipient_target(destination: str, recipient: str) -> str:

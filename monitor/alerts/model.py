@@ -101,7 +101,10 @@ class Notification:
     next_attempt_at: datetime | None = None  # None: due now
     delivered_at: datetime | None = None
     last_error: str = ""
-    digest: str = ""  # key of the digest it was delivered in, if any
+    digest: str = ""  # ID of the digest (or multi-notice email) it goes in, if any
+    # ID of the delivery (one post, digest or email) it was composed into before its first send; every
+    # retry of it resends that same delivery under this ID.
+    delivery_id: str = ""
     # Table Storage ETag of the row this was read from ("" for a row not read from a store).
     etag: str = field(default="", compare=False)
 
@@ -131,6 +134,7 @@ class Notification:
             "deliveredAt": iso(self.delivered_at) if self.delivered_at else None,
             "lastError": self.last_error or None,
             "digest": self.digest or None,
+            "deliveryId": self.delivery_id or None,
             "rule": self.payload.get("rule"),
             "subject": self.payload.get("subject"),
         }

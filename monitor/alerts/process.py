@@ -6,9 +6,11 @@ Order, so that a process killed between any two steps loses nothing and doubles 
 2. for each alert that changes, its notices are queued in the outbox (created only if absent, under
    a key that names alert, event, cycle and target), and only then is the alert written, with its
    ETag; a kill in between re-runs the same transition next pass, which queues the same keys again;
-3. due notices are sent; each result is recorded on its outbox row. A kill between sending and
-   recording sends that notice again on the next pass (at least once): the webhook carries the key in
-   `X-Monitor-Delivery` and the email a Message-ID made from it, so receivers can drop the copy.
+3. due notices are composed into deliveries (a post, a digest, an email), each with an ID fixed when
+   it is first composed; each delivery in turn is claimed (storing its ID on its rows), sent, and its
+   outcome recorded at once. A kill between sending and recording sends that one delivery again on
+   the next pass (at least once), under the same ID: the webhook's `X-Monitor-Delivery`, the email's
+   Message-ID and a line on the Teams card, so receivers can drop the copy and readers see it is one.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import orjson
@@ -142,36 +144,96 @@ def reconcile_alerts(
     )
 
 
-def after_attempt(
-    row: Notification, outcome: Outcome, now: datetime, settings: AlertSettings, digest: str = ""
-) -> Notification:
-    attempts = row.attempts + 1
-    if outcome.kind == "sent":
-        return replace(
-            row, status="delivered", attempts=attempts, delivered_at=now, last_error="", digest=digest
-        )
-    if outcome.kind == "dead":
-        return replace(row, status="dead", attempts=attempts, last_error=outcome.reason)
-    if attempts >= settings.max_attempts:
-        return replace(
-            row,
-            status="dead",
-            attempts=attempts,
-            last_error=f"gave up after {attempts} attempts: {outcome.reason}",
-        )
-    backoff = min(settings.retry_base_minutes * 2 ** (attempts - 1), settings.retry_max_minutes) * 60
+# A notice not delivered this long after it was queued is given up (dead), whatever the receiver asks:
+# its last attempt is made at this limit at the latest.
+DELIVERY_WINDOW = timedelta(hours=48)
+
+
+def _wait_seconds(attempts: int, outcome: Outcome, settings: AlertSettings) -> float:
+    """Backoff doubled per attempt, or the receiver's Retry-After if longer, at most the longest retry
+    interval: bounded whatever the settings or the receiver say."""
+    ceiling = settings.retry_max_minutes * 60
+    if not 0 < ceiling <= delivery.MAX_RETRY_AFTER_SECONDS:  # also false for nan
+        ceiling = delivery.MAX_RETRY_AFTER_SECONDS
+    backoff = settings.retry_base_minutes * 60 * 2.0 ** min(max(attempts - 1, 0), 30)
     wait = max(backoff, outcome.retry_after_seconds or 0.0)
-    return replace(
-        row, attempts=attempts, next_attempt_at=now + timedelta(seconds=wait), last_error=outcome.reason
-    )
+    return min(wait, ceiling) if wait == wait else ceiling
 
 
-def _digest_key(rows: Sequence[Notification]) -> str:
-    return "digest." + hashlib.sha256("|".join(sorted(r.key for r in rows)).encode()).hexdigest()[:16]
+def after_attempt(
+    row: Notification, outcome: Outcome, now: datetime, settings: AlertSettings
+) -> Notification:
+    """The row after the attempt its claim counted (`row.attempts` includes this one)."""
+    attempts = row.attempts
+    if outcome.kind == "sent":
+        return replace(row, status="delivered", attempts=attempts, delivered_at=now, last_error="")
+    # A dead row's next_attempt_at says when it was given up (the weekly report counts it in that week).
+    if outcome.kind == "dead":
+        return replace(row, status="dead", attempts=attempts, next_attempt_at=now, last_error=outcome.reason)
+    if attempts >= settings.max_attempts:
+        reason = f"gave up after {attempts} attempts: {outcome.reason}"
+        return replace(row, status="dead", attempts=attempts, next_attempt_at=now, last_error=reason)
+    deadline = row.created_at + DELIVERY_WINDOW
+    if now >= deadline:
+        hours = DELIVERY_WINDOW.total_seconds() / 3600
+        reason = f"not delivered within {hours:g} hours of being queued: {outcome.reason}"
+        return replace(row, status="dead", attempts=attempts, next_attempt_at=now, last_error=reason)
+    retry_at = min(now + timedelta(seconds=_wait_seconds(attempts, outcome, settings)), deadline)
+    return replace(row, attempts=attempts, next_attempt_at=retry_at, last_error=outcome.reason)
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """One delivery: a single notice, a digest, or one email, under the ID it got when it was first
+    composed. Its rows carry that ID in the outbox, so a retry (or a resend after a kill) sends the
+    same delivery with the same ID, whatever else is due by then."""
+
+    delivery_id: str
+    target: str
+    rows: tuple[Notification, ...]
+    digest: bool
+
+
+def _hash(rows: Sequence[Notification], length: int) -> str:
+    return hashlib.sha256("|".join(sorted(r.key for r in rows)).encode()).hexdigest()[:length]
+
+
+def _composed(delivery_id: str, rows: Sequence[Notification], digest: bool) -> Parcel:
+    marked = tuple(replace(r, delivery_id=delivery_id, digest=delivery_id if digest else "") for r in rows)
+    return Parcel(delivery_id, rows[0].target, marked, digest)
+
+
+def compose(due: Sequence[Notification], settings: AlertSettings) -> list[Parcel]:
+    """The deliveries of a pass's due rows. Rows already composed (a retry, or a resend after a kill)
+    keep their delivery; the rest of a target's rows become one email per recipient, or one digest
+    when more than the threshold are due to a Teams or webhook destination, or one post each."""
+    by_target: dict[str, list[Notification]] = defaultdict(list)
+    for row in due:
+        by_target[row.target].append(row)
+    parcels: list[Parcel] = []
+    for rows in by_target.values():
+        earlier: dict[str, list[Notification]] = defaultdict(list)
+        for row in rows:
+            if row.delivery_id:
+                earlier[row.delivery_id].append(row)
+        parcels += [
+            Parcel(d, members[0].target, tuple(members), bool(members[0].digest))
+            for d, members in earlier.items()
+        ]
+        fresh = [r for r in rows if not r.delivery_id]
+        if not fresh:
+            continue
+        if fresh[0].channel == "email":
+            parcels.append(_composed(f"mail.{_hash(fresh, 24)}", fresh, len(fresh) > 1))
+        elif len(fresh) > settings.digest_threshold:
+            parcels.append(_composed(f"digest.{_hash(fresh, 16)}", fresh, True))
+        else:
+            parcels += [_composed(row.key, [row], False) for row in fresh]
+    return parcels
 
 
 class Courier:
-    """Delivers one pass's due notices, grouped by target."""
+    """Sends one delivery at a time and says how it went; never raises for a receiver's answer."""
 
     def __init__(
         self, settings: AlertSettings, http: httpx.AsyncClient, graph: GraphSession | None, now: datetime
@@ -192,7 +254,7 @@ class Courier:
             except (KeyError, TypeError, IndexError) as exc:
                 # A stored notice that lost its shape (edited, truncated) will never render: say so.
                 return Outcome("dead", f"{what}: the stored notice is not in the expected shape ({exc!r})")
-            body = orjson.dumps(teams.message(card))
+            body = orjson.dumps(teams.message(teams.with_delivery_id(card, delivery_id)))
             return await delivery.post_json(self.http, destination.url, body, {}, what, self.now)
         body = webhook.body(delivery_id, items, self.now, digest)
         headers = {
@@ -202,7 +264,7 @@ class Courier:
         return await delivery.post_json(self.http, destination.url, body, headers, what, self.now)
 
     async def _mail(
-        self, destination: AlertDestination, target: str, rows: Sequence[Notification]
+        self, destination: AlertDestination, target: str, rows: Sequence[Notification], delivery_id: str
     ) -> Outcome:
         what = f"email destination {destination.name}"
         recipient = next(
@@ -213,7 +275,7 @@ class Courier:
         settings = self.settings
         try:
             message = email.build_message(
-                [r.payload for r in rows], settings.email_sender, recipient, self.now, [r.key for r in rows]
+                [r.payload for r in rows], settings.email_sender, recipient, self.now, delivery_id
             )
         except (KeyError, TypeError, IndexError) as exc:
             return Outcome("dead", f"{what}: a stored notice is not in the expected shape ({exc!r})")
@@ -230,41 +292,28 @@ class Courier:
             return Outcome("retry", f"{what}: no Graph session in this run")
         return await delivery.send_graph_mail(self.graph, settings.email_sender, message, what)
 
-    async def deliver(self, due: Sequence[Notification]) -> tuple[list[Notification], int]:
-        """Attempt every due row; return the rows as they are after their attempt, and the digests sent."""
-        by_target: dict[str, list[Notification]] = defaultdict(list)
-        for row in due:
-            by_target[row.target].append(row)
-        done: list[Notification] = []
-        digests = 0
-        for target, rows in by_target.items():
-            destination = self.settings.destination(rows[0].destination)
-            if destination is None:
-                gone = Outcome("dead", f"destination {rows[0].destination} is no longer configured")
-                done += [after_attempt(r, gone, self.now, self.settings) for r in rows]
-            elif destination.channel == "email":
-                # One message per recipient per pass, however many notices are due.
-                outcome = await self._mail(destination, target, rows)
-                key = _digest_key(rows) if len(rows) > 1 else ""
-                done += [after_attempt(r, outcome, self.now, self.settings, key) for r in rows]
-            elif len(rows) > self.settings.digest_threshold:
-                key = _digest_key(rows)
-                outcome = await self._post(destination, rows, key, digest=True)
-                digests += outcome.kind == "sent"
-                done += [after_attempt(r, outcome, self.now, self.settings, key) for r in rows]
-            else:
-                for row in rows:
-                    outcome = await self._post(destination, [row], row.key, digest=False)
-                    done.append(after_attempt(row, outcome, self.now, self.settings))
-            for outcome_row in done[-len(rows) :]:
-                if outcome_row.status == "dead":
-                    log.warning(
-                        "alert notice dead: alert=%s destination=%s reason=%s",
-                        outcome_row.alert_id,
-                        outcome_row.destination,
-                        outcome_row.last_error,
-                    )
-        return done, digests
+    async def send(self, parcel: Parcel) -> Outcome:
+        first = parcel.rows[0]
+        destination = self.settings.destination(first.destination)
+        if destination is None:
+            return Outcome("dead", f"destination {first.destination} is no longer configured")
+        try:
+            if destination.channel == "email":
+                return await self._mail(destination, parcel.target, parcel.rows, parcel.delivery_id)
+            return await self._post(destination, parcel.rows, parcel.delivery_id, parcel.digest)
+        # e.g. httpx.InvalidURL, or an ExceptionGroup holding an OverflowError for a port over 65535
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError, OverflowError, ExceptionGroup) as exc:
+            # A channel failing in a way not classified above must not cost the outcomes of the others:
+            # this delivery is retried like a failed connection. Only the type: the text can hold a URL.
+            what = f"{destination.channel} destination {destination.name}"
+            kinds = exc.exceptions if isinstance(exc, ExceptionGroup) else (exc,)
+            said = ", ".join(type(e).__name__ for e in kinds)
+            log.warning("alert delivery failed: %s: %s", what, said)
+            return Outcome("retry", f"{what}: the request failed ({said})")
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 async def deliver_due(
@@ -273,20 +322,63 @@ async def deliver_due(
     now: datetime,
     settings: AlertSettings,
     graph: GraphSession | None,
+    clock: Callable[[], datetime] = wall_clock,
 ) -> AlertPass:
+    """Send what is due, one delivery at a time: claim it (storing its ID and members), send it, and
+    record the outcome at once, so a kill repeats at most the delivery in flight, under its ID."""
     due = [n for n in alert_store.notifications(tenant_id, "pending") if n.due(now)]
-    # Claimed for as long as an attempt may take; a pass that dies mid-attempt leaves them due then.
-    due = alert_store.claim(due, now + timedelta(seconds=max(60.0, 4 * settings.request_timeout_seconds)))
     if not due:
         return AlertPass()
+    # A claim lasts as long as one attempt may take, from the moment it is taken: a pass that read
+    # Graph for minutes before this step does not claim rows that are already lapsed.
+    lease = timedelta(seconds=max(60.0, 4 * settings.request_timeout_seconds))
+    # An attempt counts from its claim, so a notice whose every attempt was cut short (the process died
+    # while sending it) is given up after as many attempts as one that failed each time.
+    cut_short = [n for n in due if n.attempts >= settings.max_attempts]
+    if cut_short:
+        reason = "gave up after {} attempts that never finished: the process stopped during each"
+        alert_store.record(
+            [
+                replace(n, status="dead", next_attempt_at=now, last_error=reason.format(n.attempts))
+                for n in cut_short
+            ]
+        )
+        for n in cut_short:
+            log.warning(
+                "alert notice dead: alert=%s destination=%s reason=%s",
+                n.alert_id,
+                n.destination,
+                reason.format(n.attempts),
+            )
+        due = [n for n in due if n.attempts < settings.max_attempts]
+    sent = dead = retrying = digests = 0
+    dead += len(cut_short)
     async with httpx.AsyncClient(timeout=settings.request_timeout_seconds, follow_redirects=False) as http:
-        done, digests = await Courier(settings, http, graph, now).deliver(due)
-    alert_store.record(done)
-    sent = sum(1 for n in done if n.status == "delivered")
-    dead = sum(1 for n in done if n.status == "dead")
+        courier = Courier(settings, http, graph, now)
+        for parcel in compose(due, settings):
+            started = [replace(r, attempts=r.attempts + 1) for r in parcel.rows]
+            won = alert_store.claim(started, max(now, clock()) + lease)
+            if not won:
+                continue  # another pass has it
+            parcel = replace(parcel, rows=tuple(won))
+            outcome = await courier.send(parcel)
+            done = [after_attempt(r, outcome, now, settings) for r in won]
+            alert_store.record(done)
+            for row in done:
+                if row.status == "dead":
+                    log.warning(
+                        "alert notice dead: alert=%s destination=%s reason=%s",
+                        row.alert_id,
+                        row.destination,
+                        row.last_error,
+                    )
+            delivered = sum(1 for n in done if n.status == "delivered")
+            gone = sum(1 for n in done if n.status == "dead")
+            sent, dead, retrying = sent + delivered, dead + gone, retrying + len(done) - delivered - gone
+            digests += parcel.digest and outcome.kind == "sent" and parcel.rows[0].channel != "email"
     telemetry.ALERTS_SENT.add(sent)
     telemetry.ALERTS_DEAD.add(dead)
-    return AlertPass(sent=sent, dead=dead, retrying=len(done) - sent - dead, digests=digests)
+    return AlertPass(sent=sent, dead=dead, retrying=retrying, digests=digests)
 
 
 async def process_alerts(
@@ -296,11 +388,13 @@ async def process_alerts(
     now: datetime,
     settings: AlertSettings,
     graph: GraphSession | None,
+    clock: Callable[[], datetime] = wall_clock,
 ) -> AlertPass:
-    """The whole alert step of one pass for one tenant."""
+    """The whole alert step of one pass for one tenant. `now` is the pass's time; `clock` reads the
+    time when a claim is taken."""
     with telemetry.tracer.start_as_current_span("alerts") as span:
         changes = reconcile_alerts(alert_store, findings, tenant, now, settings)
-        delivered = await deliver_due(alert_store, tenant.id, now, settings, graph)
+        delivered = await deliver_due(alert_store, tenant.id, now, settings, graph, clock)
         summary = replace(
             changes,
             sent=delivered.sent,

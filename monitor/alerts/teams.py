@@ -138,3 +138,10 @@ def digest_card(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     if len(items) > DIGEST_LINES:
         body.append(_text(f"and {len(items) - DIGEST_LINES} more: python -m monitor alerts", isSubtle=True))
     return _card(body, [])
+
+
+def with_delivery_id(card: Mapping[str, Any], delivery_id: str) -> dict[str, Any]:
+    """The card with a small last line naming its delivery: a post sent again after a crash shows the
+    same ID as the first, so a reader sees the repeat is the same alert."""
+    line = _text(f"Delivery ID {delivery_id}", size="Small", isSubtle=True)
+    return {**card, "body": [*card["body"], line]}

@@ -55,10 +55,10 @@ class AlertStore(Protocol):
         ...
 
     def claim(self, notifications: Sequence[Notification], until: datetime) -> list[Notification]:
-        """Take these rows for one delivery attempt: each is rewritten, If-Match its etag, to be due
-        only at `until`, so a concurrent pass that read them too cannot claim (or send) them. Returns
-        the rows won, with their new etags; a pass that dies after claiming leaves them due at
-        `until`."""
+        """Take these rows for one delivery attempt: each is rewritten as given (with the delivery it
+        was composed into), If-Match its etag, to be due only at `until`, so a concurrent pass that
+        read them too cannot claim (or send) them. Returns the rows won, with their new etags; a pass
+        that dies after claiming leaves them due at `until`, in the same delivery."""
         ...
 
     def record(self, notifications: Sequence[Notification]) -> None:
@@ -373,6 +373,7 @@ def _notification_entity(n: Notification) -> dict[str, Any]:
         "Attempts": n.attempts,
         "LastError": n.last_error[:1000],
         "Digest": n.digest,
+        "DeliveryId": n.delivery_id,
     } | _optional(NextAttemptAt=n.next_attempt_at, DeliveredAt=n.delivered_at)
 
 
@@ -394,5 +395,6 @@ def _notification_record(e: Mapping[str, Any]) -> Notification:
         delivered_at=_utc(e.get("DeliveredAt")),
         last_error=e.get("LastError", ""),
         digest=e.get("Digest", ""),
+        delivery_id=e.get("DeliveryId", ""),
         etag=str(e.metadata["etag"]) if hasattr(e, "metadata") else "",
     )
