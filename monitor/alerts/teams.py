@@ -64,6 +64,31 @@ def _facts(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
     return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs if value]}
 
 
+# A FactSet's value column is about 180 px on a phone; a word longer than this (an OMA-URI, a long
+# user principal name) would widen the card instead of wrapping, so such a fact gets its own lines.
+LONG_WORD = 24
+
+
+def _fact_blocks(pairs: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Facts as FactSets, except a fact with a long unbroken word: its label and value as text blocks,
+    which wrap anywhere."""
+    blocks: list[dict[str, Any]] = []
+    run: list[tuple[str, str]] = []
+    for title, value in pairs:
+        if not value:
+            continue
+        if max((len(w) for w in value.split()), default=0) <= LONG_WORD:
+            run.append((title, value))
+            continue
+        if run:
+            blocks.append(_facts(run))
+            run = []
+        blocks += [_text(title, weight="Bolder", spacing="Small"), _text(value, spacing="None")]
+    if run:
+        blocks.append(_facts(run))
+    return blocks
+
+
 def _severity_line(item: Mapping[str, Any]) -> str:
     severity = f"{str(item['alert']['severity']).capitalize()} severity"
     name = facts.tenant_name(item)
@@ -90,7 +115,7 @@ def alert_card(item: Mapping[str, Any]) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         _text(headline(item), size="Medium", weight="Bolder", color=colour),
         _text(_severity_line(item), isSubtle=True, spacing="None"),
-        _facts([(label, value) for label, value in shown if value]),
+        *_fact_blocks(shown),
         _text(_clip(f"What was wrong: {detail}" if resolved else detail)),
     ]
     actions: list[dict[str, Any]] = []
