@@ -247,8 +247,9 @@ async def send_weekly_reports(
     async with GraphSession(settings) as graph:
         for run in runs:
             tenant = run.report.snapshot.tenant.display_name or run.report.snapshot.tenant.id
+            saved = next((str(p) for p in run.written if p.name == "report.html"), "")
             said = await send_weekly(
-                run.report, to_html(run.report), alerts, graph if graph_mail else None, moment
+                run.report, to_html(run.report), alerts, graph if graph_mail else None, moment, saved
             )
             lines += [f"{tenant}: weekly report to {line}" for line in said]
     return lines
