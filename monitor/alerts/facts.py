@@ -204,7 +204,7 @@ def _failures(summary: Mapping[str, Any], window: str = "") -> tuple[Fact, ...]:
     return _facts(
         ("Failures", count(n, "failure") + (f" in {window}" if window else "")),
         ("Since", since),
-        ("Error codes", _by(summary.get("byErrorCode"))),
+        ("Errors", _by(summary.get("byErrorCode"))),
         ("Apps", _by(summary.get("byApp"), app_name)),
         ("Users", _list(summary.get("sampleUsers"))),
     )
@@ -291,7 +291,7 @@ def _failure_spike(subject: str, ev: Mapping[str, Any]) -> Message:
                     else "",
                 ),
                 ("Since", when(window.get("firstFailure"))),
-                ("Error codes", _by(window.get("byErrorCode"))),
+                ("Errors", _by(window.get("byErrorCode"))),
                 ("Apps", _by(window.get("byApp"), app_name)),
                 ("Users", _list(window.get("sampleUsers"))),
             ),
@@ -528,7 +528,7 @@ def _burst(subject: str, ev: Mapping[str, Any]) -> Message:
             ("Failures", count(ev.get("failures"), "failed sign-in")),
             ("Between", between),
             ("From", ", ".join(x for x in (_list(ev.get("ipAddresses")), _list(ev.get("countries"))) if x)),
-            ("Error codes", _list(codes, 5)),
+            ("Errors", _list(codes, 5)),
             ("Then", f"a successful TAP sign-in at {when(after.get('createdDateTime'))}" if after else ""),
         ),
         ids,
@@ -627,7 +627,7 @@ def remediation(item: Mapping[str, Any]) -> str:
         text = text.replace(designed.action.url, f'the "{designed.action.title}" button')
     for url in CONSENT_URLS.values():
         text = text.replace(url, "the admin-consent link")
-    return text.replace('button" .', 'button".').replace("link .", "link.")
+    return text.replace("button .", "button.").replace("link .", "link.")
 
 
 _NONE = re.compile(r",?\s*\b[a-z]\w* None\b")

@@ -196,6 +196,7 @@ th,td{border:1px solid #e2e8f0;padding:5px 8px;text-align:left;vertical-align:to
 th{background:#edf2f7}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .chart{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:8px;margin:8px 0;overflow-x:auto}
 .chart svg{min-width:600px}.scroll{overflow-x:auto;margin:8px 0}.scroll table{margin:0}
+.scroll th,.scroll td{overflow-wrap:normal}.scroll th{white-space:nowrap}
 .empty{background:#fff;border:1px dashed #cbd5e0;border-radius:8px;padding:10px 14px;color:#4a5568}
 .chart h3{font-size:14px;margin:2px 6px;color:#4a5568;font-weight:600}
 .sev-critical,.sev-high{color:#c53030;font-weight:600}.sev-medium{color:#b7791f;font-weight:600}

@@ -74,7 +74,7 @@ def test_app_ids_in_the_evidence_are_shown_by_name_with_counts() -> None:
 
     assert shown["Failures"] == "60 failures in 6 h"
     assert shown["Apps"] == "Pin Reset Client Production (60)"
-    assert shown["Error codes"] == "53003 (60)"
+    assert shown["Errors"] == "53003 (60)"
     assert shown["Since"] == "20 Nov 2026, 09:30 UTC"
 
 
