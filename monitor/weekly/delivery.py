@@ -14,6 +14,15 @@ from typing import Any
 from monitor.weekly.report import WeeklyReport
 
 CARD_VERSION = "1.4"
+# The card's label column is about 100 px on a phone: the report's labels, shortened.
+CARD_LABELS = {
+    "PIN reset apps consented and enabled": "Apps consented",
+    "PIN recovery policy": "PIN recovery",
+    "Devices ready for a non-destructive reset": "Devices ready",
+    "PIN reset attempts": "Reset attempts",
+    "PIN reset failure rate": "Failure rate",
+    "Temporary Access Passes issued / used": "TAPs issued, used",
+}
 
 
 def email_subject(report: WeeklyReport) -> str:
@@ -106,7 +115,10 @@ def teams_card(report: WeeklyReport, where: str = ATTACHED) -> dict[str, Any]:
         )
     body += [
         {"type": "TextBlock", "wrap": True, "text": c.summary},
-        {"type": "FactSet", "facts": [{"title": k, "value": v} for k, v in report.headline()]},
+        {
+            "type": "FactSet",
+            "facts": [{"title": CARD_LABELS.get(k, k), "value": v} for k, v in report.headline()],
+        },
         {"type": "TextBlock", "wrap": True, "isSubtle": True, "separator": True, "text": where},
     ]
     card = {

@@ -74,8 +74,8 @@ class WeeklyReport:
             ),
             ("Temporary Access Passes issued / used", f"{tap.issued} / {tap.used}", ""),
             (
-                "TAP sign-ins (failed)",
-                f"{sum(s.tap_signins_by_result.values())} ({failed_tap})",
+                "TAP sign-ins",
+                f"{sum(s.tap_signins_by_result.values())} ({failed_tap} failed)",
                 tone(failed_tap > 0, False),
             ),
             ("Open findings", str(len(s.open_findings)), tone(bool(s.open_findings), True)),

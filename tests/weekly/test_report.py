@@ -67,7 +67,7 @@ def test_the_teams_card_is_a_valid_adaptive_card_1_4_with_the_headline(run: Week
     [fact_set] = [b for b in card["body"] if b["type"] == "FactSet"]
     facts = {f["title"]: f["value"] for f in fact_set["facts"]}
     assert facts["Open findings"] == "3"
-    assert facts["Temporary Access Passes issued / used"] == "2 / 2"
+    assert facts["TAPs issued, used"] == "2 / 2"
 
 
 def test_the_email_has_the_headline_and_points_at_the_attached_report(run: WeeklyRun) -> None:
