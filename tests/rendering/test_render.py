@@ -134,3 +134,10 @@ def test_the_weekly_report_fits_a_phone_with_readable_chart_labels(weekly: Weekl
     assert (page["width"], page["wide"]) == (page["viewport"], [])
     assert page["smallestLabel"] is None or page["smallestLabel"] >= 9
     assert page["none"] is False
+
+
+def test_the_page_check_catches_a_raw_consent_url_that_widens_an_email(tmp_path: Path) -> None:
+    url = "https://login.windows.net/common/oauth2/authorize?response_type=code&client_id=" + "b8456c59" * 12
+    page = render_page(f"<!DOCTYPE html><html><body><p>{url}</p></body></html>", tmp_path, "check-old-email")
+
+    assert page["width"] > page["viewport"] == 390
