@@ -25,8 +25,9 @@ import argparse
 import asyncio
 import logging
 import sys
+import textwrap
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -145,7 +146,91 @@ def build_parser() -> argparse.ArgumentParser:
     )
     output_options(permissions, "table")
     add_ingest_commands(commands)
+    describe_commands(commands.choices)
     return parser
+
+
+# Each command's --help page: what it does, what it needs, and an example to copy.
+HELP_PAGES: dict[str, tuple[str, str]] = {
+    "scan": (
+        "Run one monitoring pass against a tenant snapshot directory, served on loopback by the Graph "
+        "simulator and read through the real Graph client. Needs no Azure account, network or storage. "
+        "Without --now, every time window is measured back from the current time, so an old snapshot's "
+        "sign-ins may fall outside them: the command warns when that happens.",
+        "python -m monitor scan --snapshot examples/tenants/consent-missing --now 2026-11-20T12:00:00Z "
+        "--format table",
+    ),
+    "run": (
+        "Run one monitoring pass against the configured tenant, as the timer does. Settings it reads "
+        "from the environment: MONITOR_STORAGE_CONNECTION_STRING or "
+        "MONITOR_STORAGE_ENDPOINT (required: where state is kept); MONITOR_GRAPH_ENDPOINT (default "
+        "https://graph.microsoft.com); MONITOR_GRAPH_CREDENTIAL (managed-identity, default or "
+        "simulator; default managed-identity); AZURE_CLIENT_ID for a user-assigned identity; "
+        "MONITOR_ALERT_DESTINATIONS and MONITOR_ALERT_<NAME>_* to send alerts (docs/deploy.md lists "
+        "every setting).",
+        "MONITOR_STORAGE_CONNECTION_STRING=UseDevelopmentStorage=true MONITOR_GRAPH_CREDENTIAL=default "
+        "python -m monitor run",
+    ),
+    "findings": (
+        "The findings ledger kept in Table Storage (needs MONITOR_STORAGE_CONNECTION_STRING or "
+        "MONITOR_STORAGE_ENDPOINT).",
+        "python -m monitor findings --status open --format table",
+    ),
+    "status": (
+        "The health report GET /api/health returns: configured, store reachable, last passes recent.",
+        "python -m monitor status --format table",
+    ),
+    "alerts": (
+        "Alerts with their state, and what a person does to one: ack (no more reminders while it lasts), "
+        "snooze (no notices until a time), outbox (each notification and its delivery).",
+        "python -m monitor alerts --state open\n  python -m monitor alerts ack 3f9c0a1b2c4d --by alex",
+    ),
+    "rules": ("The rule catalog; --format markdown renders docs/rules.md.", "python -m monitor rules"),
+    "permissions": (
+        "The least-privilege Graph application permissions, each with the rules and features that need it.",
+        "python -m monitor permissions --format json",
+    ),
+    "weekly": (
+        "The weekly compliance snapshot: report.html (one self-contained page), report.json and CSV files "
+        "in --output. With --snapshot it is built offline; without it, from Table Storage, and sent to "
+        "the alert destinations as the weekly timer sends it.",
+        "python -m monitor weekly --snapshot examples/tenants/tap-suspicious --now 2026-11-20T12:00:00Z "
+        "--output .run/weekly",
+    ),
+    "tap-signins": (
+        "The SOC's list of Temporary Access Pass sign-ins: who issued the pass, who used it, from where, "
+        "with what risk, and what the rules found. --flagged keeps the sign-ins a rule named, failed "
+        "ones of a burst included.",
+        "python -m monitor tap-signins --snapshot examples/tenants/tap-suspicious "
+        "--now 2026-11-20T12:00:00Z --flagged --format csv",
+    ),
+    "ingest-device-report": (
+        "Store a device's dsregcmd /status report and judge it (what POST /api/device-reports does).",
+        "python -m monitor ingest-device-report report.json",
+    ),
+    "ingest-log-records": (
+        "Store Entra log-stream records and judge them at once (what the Event Hub trigger does).",
+        "python -m monitor ingest-log-records event.json --now 2026-11-20T12:00:00Z",
+    ),
+    "queue-alert": (
+        "Queue the pass an Azure Monitor alert asks for (what POST /api/azure-monitor-alerts does).",
+        "python -m monitor queue-alert alert.json",
+    ),
+    "run-queued-passes": (
+        "Run the queued passes, debounced (what the queue trigger does).",
+        "python -m monitor run-queued-passes",
+    ),
+}
+
+
+def describe_commands(parsers: Any) -> None:
+    for name, (description, example) in HELP_PAGES.items():
+        command = parsers.get(name)
+        if command is None:
+            continue
+        command.description = textwrap.fill(description, 100, break_on_hyphens=False)
+        command.epilog = f"example:\n  {example}"
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def add_ingest_commands(commands: Any) -> None:
@@ -210,14 +295,15 @@ def _ingest(args: argparse.Namespace) -> str:
     return _json(service.ingest_log_events([body], now=args.now).to_json())
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: Path | None, csv: bool = False) -> None:
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        # A CSV file starts with a UTF-8 byte order mark: without it Excel reads "Müller" as "MÃ¼ller".
+        output.write_text(text, encoding="utf-8-sig" if csv else "utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror}") from exc
 
@@ -235,11 +321,53 @@ async def _scan(args: argparse.Namespace) -> str:
     from monitor.collectors.directory import TenantUnreadable
     from monitor.service import scan_snapshot
 
+    if args.now is None:
+        warn_if_snapshot_is_old(args.snapshot, datetime.now(UTC))
     try:
         result = await scan_snapshot(args.snapshot, now=args.now)
     except (SnapshotError, TenantUnreadable) as exc:
         raise UsageError(f"unreadable snapshot: {exc}") from exc
     return _render(result, args.format)
+
+
+# Sign-in rules look back 24 hours at the least: a snapshot whose newest record is older than this,
+# judged against the current time, has findings that silently fall out of their windows.
+OLD_SNAPSHOT = timedelta(hours=24)
+
+
+def newest_record(snapshot: Path) -> datetime | None:
+    """The newest sign-in or directory audit in a snapshot: a snapshot does not record when it was
+    taken, and its logs are the time-bound data."""
+    newest: datetime | None = None
+    for path, field in (
+        (snapshot / "beta" / "auditLogs" / "signIns.json", "createdDateTime"),
+        (snapshot / "v1.0" / "auditLogs" / "directoryAudits.json", "activityDateTime"),
+    ):
+        try:
+            items = orjson.loads(path.read_bytes()).get("value", [])
+        except (OSError, orjson.JSONDecodeError, AttributeError):
+            continue
+        for item in items if isinstance(items, list) else []:
+            raw = item.get(field) if isinstance(item, dict) else None
+            try:
+                moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            newest = moment if newest is None or moment > newest else newest
+    return newest
+
+
+def warn_if_snapshot_is_old(snapshot: Path, now: datetime) -> None:
+    newest = newest_record(snapshot)
+    if newest is not None and now - newest > OLD_SNAPSHOT:
+        at = (newest + timedelta(minutes=2)).replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+        print(
+            f"warning: the snapshot's newest log record is from {newest:%Y-%m-%d %H:%M} UTC, "
+            f"{(now - newest).days} day(s) ago; without --now its sign-ins fall outside the rules' windows "
+            f"and their findings are not reported. Judge it at its own time: --now {at}",
+            file=sys.stderr,
+        )
 
 
 async def _run(args: argparse.Namespace) -> str:
@@ -287,7 +415,25 @@ def _alerts(args: argparse.Namespace) -> str:
 def _status(args: argparse.Namespace) -> str:
     from monitor.service import health
 
-    return _json(health().to_json())
+    document = health().to_json()
+    return _json(document) if args.format == "json" else status_table(document)
+
+
+def status_table(document: dict[str, Any]) -> str:
+    """The health report as a person reads it in a terminal."""
+    lines = [f"status: {document['status']} (checked {document['checkedAt']})"]
+    lines += [f"  problem: {p}" for p in document["problems"]]
+    runs = document["lastRuns"]
+    if not runs:
+        return "\n".join([*lines, "no monitoring pass recorded yet"]) + "\n"
+    header = ("tenant", "finished", "outcome", "findings", "problems")
+    rows = [
+        (r["tenantId"], r["finished"], r["outcome"], str(r["findings"]), str(r["problems"])) for r in runs
+    ]
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=False)]
+    lines += ["", "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 async def _weekly(args: argparse.Namespace) -> str:
@@ -407,7 +553,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             text = _json(permissions.manifest()) if args.format == "json" else permissions.render_table()
         else:
             text = _status(args)
-        _emit(text, None if args.command == "weekly" else args.output)
+        _emit(
+            text,
+            None if args.command == "weekly" else args.output,
+            csv=getattr(args, "format", "") == "csv",
+        )
     except (UsageError, SettingsError, StoreConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

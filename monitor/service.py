@@ -247,8 +247,9 @@ async def send_weekly_reports(
     async with GraphSession(settings) as graph:
         for run in runs:
             tenant = run.report.snapshot.tenant.display_name or run.report.snapshot.tenant.id
+            saved = next((str(p) for p in run.written if p.name == "report.html"), "")
             said = await send_weekly(
-                run.report, to_html(run.report), alerts, graph if graph_mail else None, moment
+                run.report, to_html(run.report), alerts, graph if graph_mail else None, moment, saved
             )
             lines += [f"{tenant}: weekly report to {line}" for line in said]
     return lines
@@ -781,6 +782,13 @@ async def run_requested_pass(
     return "ran"
 
 
+def known_tenant_name(store: StateStore, tenant_id: str) -> str:
+    """Log records carry the tenant's ID only; its name is the one its last passes read from Graph."""
+    return next(
+        (str(r.summary["tenantName"]) for r in store.runs(tenant_id) if r.summary.get("tenantName")), ""
+    )
+
+
 async def _stream_alerts(store: StateStore, settings: Settings, tenant_id: str, now: datetime) -> None:
     from monitor.alerts.process import process_alerts
     from monitor.records import Tenant
@@ -789,7 +797,12 @@ async def _stream_alerts(store: StateStore, settings: Settings, tenant_id: str, 
     alert_store = open_alert_store(settings)
     try:
         await process_alerts(
-            alert_store, store.findings(tenant_id), Tenant(tenant_id, ""), now, settings.alerts, None
+            alert_store,
+            store.findings(tenant_id),
+            Tenant(tenant_id, known_tenant_name(store, tenant_id)),
+            now,
+            settings.alerts,
+            None,
         )
     finally:
         alert_store.close()

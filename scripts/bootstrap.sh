@@ -2,6 +2,8 @@
 # Installs what the project needs on a fresh machine, and nothing twice:
 #   .venv/                     Python packages from requirements-dev.txt
 #   tools/azurite/node_modules Azurite, the Table Storage emulator (npm)
+#   tools/adaptivecards/node_modules  Microsoft's Adaptive Cards renderer, which draws every Teams card
+#                              in a rendering test (npm)
 #   /usr/bin/chromium          Debian's chromium, which renders the weekly report in a test (apt)
 #   .venv-checkov/             checkov, the static checker of infra/ (its own venv: its pins differ)
 # Safe to run again: each part is skipped when its inputs have not changed.
@@ -27,6 +29,13 @@ if [ ! -f "$lock" ] || ! cmp -s <(sed -n '/"node_modules\/azurite"/,/}/p' tools/
                                 <(sed -n '/"node_modules\/azurite"/,/}/p' "$lock"); then
   echo "bootstrap: installing Azurite (npm)" >&2
   (cd tools/azurite && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+lock=tools/adaptivecards/node_modules/.package-lock.json
+if [ ! -f "$lock" ] || ! cmp -s <(sed -n '/"node_modules\/adaptivecards"/,/}/p' tools/adaptivecards/package-lock.json) \
+                                <(sed -n '/"node_modules\/adaptivecards"/,/}/p' "$lock"); then
+  echo "bootstrap: installing the Adaptive Cards renderer (npm)" >&2
+  (cd tools/adaptivecards && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
 # The weekly report's browser test renders report.html in headless chromium. Only when it is missing, and

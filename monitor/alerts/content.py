@@ -3,7 +3,6 @@ notice is queued; the Teams card, the email and the webhook body are all rendere
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -16,13 +15,10 @@ from monitor.rules import load_catalog
 from monitor.rules.base import Rule
 from monitor.rules.evidence import iso
 
-EVIDENCE_FACTS = 8  # evidence lines a notice shows; the rest is in `python -m monitor findings`
-LIST_ITEMS = 5
 # A notice is stored in one Table Storage property (32K characters at most) with its text; evidence
 # larger than this is cut to its first items so the notice still fits.
 EVIDENCE_BYTES = 8_000
 KEPT_ITEMS = 10
-_GUID = re.compile(r"[0-9a-fA-F-]{36}")
 
 
 @cache
@@ -32,16 +28,22 @@ def _rules() -> dict[str, Rule]:
 
 def consent_links(rule: str, subject: str, evidence: Mapping[str, Any]) -> list[dict[str, str]]:
     """The admin-consent links a finding calls for: the missing app's for a missing-app rule, and
-    for failing sign-ins every app the evidence says is missing (both, when it does not say). A
-    disabled app needs re-enabling, not consent, so it gets no link."""
+    for failing sign-ins every app the evidence says is missing, else the apps the failures name
+    (both, when it does not say). A disabled app needs re-enabling, not consent, so it gets no link."""
     if rule.endswith(".missing") and rule.startswith("consent."):
         apps = [subject] if subject in CONSENT_URLS else []
     elif rule == "signin.pin-reset.consent-errors":
         consent = evidence.get("consent")
+        window = evidence.get("window")
+        by_app = window.get("byApp") if isinstance(window, Mapping) else None
+        failing = [app for app in CONSENT_URLS if isinstance(by_app, Mapping) and app in by_app]
         if isinstance(consent, Mapping):
             apps = [app for app in CONSENT_URLS if consent.get(app) == "missing"]
+            # Consent as last polled can be older than the failures (the log stream judges them at
+            # once): the failing app's own link is then the fix, unless the app is only disabled.
+            apps = apps or [app for app in failing if consent.get(app) != "disabled"]
         else:
-            apps = list(CONSENT_URLS)
+            apps = failing or list(CONSENT_URLS)
     else:
         apps = []
     return [{"app": PIN_RESET_APPS[app], "appId": app, "url": CONSENT_URLS[app]} for app in apps]
@@ -97,41 +99,6 @@ def compact_evidence(evidence: Mapping[str, Any]) -> dict[str, Any]:
         compact = {k: v for k, v in compact.items() if not isinstance(v, list | Mapping)}
         compact["note"] = "evidence too large for a notice; python -m monitor findings --format json has it"
     return compact
-
-
-def _label(key: str) -> str:
-    words = re.sub(r"(?<=[a-z0-9])([A-Z])", r" \1", key).replace("_", " ").split()
-    return " ".join(words).capitalize()
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        shown = ", ".join(_value(v) for v in value[:LIST_ITEMS])
-        return shown + (f" (+{len(value) - LIST_ITEMS} more)" if len(value) > LIST_ITEMS else "")
-    if isinstance(value, Mapping):
-        return ", ".join(f"{k} {_value(v)}" for k, v in list(value.items())[:LIST_ITEMS])
-    return str(value)
-
-
-def evidence_facts(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The evidence as (label, value) lines a person reads: counts, since when, which users or devices.
-
-    One level of nesting is flattened ("Sign in failures · failures"); links are left out (the consent
-    link is an action of its own); at most EVIDENCE_FACTS lines.
-    """
-    facts: list[tuple[str, str]] = []
-    for key, value in evidence.items():
-        if isinstance(value, str) and value.startswith("https://"):
-            continue
-        if isinstance(value, Mapping) and value and not all(_GUID.fullmatch(str(k)) for k in value):
-            facts += [(f"{_label(key)} · {_label(str(k))}", _value(v)) for k, v in value.items()]
-            continue
-        facts.append((_label(key), _value(value)))
-    return [
-        (label, text if len(text) <= 300 else text[:297] + "...") for label, text in facts[:EVIDENCE_FACTS]
-    ]
 
 
 EVENT_WORDS = {"opened": "New alert", "reminder": "Still failing", "resolved": "Resolved"}

@@ -2,7 +2,9 @@
 
 Every POST to `/teams/<name>` or `/webhook/<name>` is kept as the exact body it carried, one file per
 delivery: `<dir>/teams/0001-<name>.json`, `<dir>/webhook/0002-<name>.json` (numbered in arrival order
-across both). Tests script answers per path (500, then 429, then 202...) and read `deliveries`.
+across both), and its request headers beside it as `0002-<name>.headers` ("Name: value" lines), so a
+signature can be checked from the files alone. Tests script answers per path (500, then 429, then
+202...) and read `deliveries`.
 
     python -m monitor.alerts.receiver --dir .run/demo/alerts [--port 0]
 
@@ -92,6 +94,10 @@ class CaptureReceiver:
             folder = self.directory / channel
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"{number:04d}-{name}.json").write_bytes(body)
+            # Not .json: whoever globs the bodies keeps getting one JSON file per delivery.
+            (folder / f"{number:04d}-{name}.headers").write_text(
+                "".join(f"{key}: {value}\n" for key, value in headers.items()), encoding="utf-8"
+            )
         return answer.status, answer.headers or {}
 
     def start(self) -> CaptureReceiver:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from monitor.alerts.content import evidence_facts, headline
+from monitor.alerts import facts
+from monitor.alerts.content import headline
 
 CARD_VERSION = "1.4"
 _COLOURS = {
@@ -59,65 +60,89 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
-def _facts(facts: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    return {"type": "FactSet", "facts": [{"title": title, "value": value or "-"} for title, value in facts]}
+def _facts(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs if value]}
+
+
+# A FactSet's value column is about 180 px on a phone; a word longer than this (an OMA-URI, a long
+# user principal name) would widen the card instead of wrapping, so such a fact gets its own lines.
+LONG_WORD = 24
+
+
+def _fact_blocks(pairs: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Facts as FactSets, except a fact with a long unbroken word: its label and value as text blocks,
+    which wrap anywhere."""
+    blocks: list[dict[str, Any]] = []
+    run: list[tuple[str, str]] = []
+    for title, value in pairs:
+        if not value:
+            continue
+        if max((len(w) for w in value.split()), default=0) <= LONG_WORD:
+            run.append((title, value))
+            continue
+        if run:
+            blocks.append(_facts(run))
+            run = []
+        blocks += [_text(title, weight="Bolder", spacing="Small"), _text(value, spacing="None")]
+    if run:
+        blocks.append(_facts(run))
+    return blocks
+
+
+def _severity_line(item: Mapping[str, Any]) -> str:
+    severity = f"{str(item['alert']['severity']).capitalize()} severity"
+    name = facts.tenant_name(item)
+    return f"{severity} · {name}" if name else severity
 
 
 def alert_card(item: Mapping[str, Any]) -> dict[str, Any]:
-    """One notice: severity, tenant, what is wrong, the evidence, what to do, links."""
+    """One notice, designed per rule (monitor.alerts.facts): what is wrong, with whom or what, the
+    facts a person needs, what to do, one button that opens the place to fix it and one "Why" link.
+    IDs go in the small print at the end, labelled."""
     alert = item["alert"]
-    tenant = item["tenant"]
     resolved = item["event"] == "resolved"
     colour = "Good" if resolved else _COLOURS.get(alert["severity"], "Default")
-    facts = [
-        ("Severity", alert["severity"]),
-        ("Tenant", f"{tenant['displayName'] or tenant['id']} ({tenant['id']})"),
-        ("Rule", alert["rule"]),
-        ("Subject", alert["subject"]),
-        ("First seen", alert["failingSince"]),
-    ]
-    if resolved:
-        facts.append(("Resolved at", alert["resolvedAt"] or "-"))
+    designed = facts.message(item)
+    shown: list[tuple[str, str]] = []
+    if designed.subject_name:
+        shown.append((designed.subject_label, designed.subject_name))
+    if not resolved:
+        shown += [(f.label, f.value) for f in designed.facts]
+    shown.append(("First seen", facts.when(alert["failingSince"])))
+    if resolved and alert.get("resolvedAt"):
+        shown.append(("Resolved", facts.when(alert["resolvedAt"])))
+    detail = facts.detail(item)
     body: list[dict[str, Any]] = [
         _text(headline(item), size="Medium", weight="Bolder", color=colour),
-        _facts(facts),
-        _text(_clip(f"What was wrong: {alert['detail']}" if resolved else alert["detail"])),
+        _text(_severity_line(item), isSubtle=True, spacing="None"),
+        *_fact_blocks(shown),
+        _text(_clip(f"What was wrong: {detail}" if resolved else detail)),
     ]
     actions: list[dict[str, Any]] = []
     if not resolved:
-        evidence = evidence_facts(alert["evidence"])
-        if evidence:
-            body += [_text("Evidence", weight="Bolder", separator=True), _facts(evidence)]
         if item["remediation"]:
-            body += [_text("What to do", weight="Bolder", separator=True), _text(_clip(item["remediation"]))]
-        actions += [
-            {"type": "Action.OpenUrl", "title": f"Grant admin consent: {link['app']}", "url": link["url"]}
-            for link in item["consentLinks"]
-        ]
-    actions += [
-        {
-            "type": "Action.OpenUrl",
-            "title": "Rule documentation" if n == 0 else f"Reference {n + 1}",
-            "url": url,
-        }
-        for n, url in enumerate(item["references"][:3])
-    ]
+            body += [
+                _text("What to do", weight="Bolder", separator=True),
+                _text(_clip(facts.remediation(item))),
+            ]
+        if designed.action:
+            actions.append(
+                {"type": "Action.OpenUrl", "title": designed.action.title, "url": designed.action.url}
+            )
+    if designed.why:
+        actions.append({"type": "Action.OpenUrl", "title": designed.why.title, "url": designed.why.url})
     body.append(
-        _text(
-            f"Alert {alert['id']} · acknowledge: python -m monitor alerts ack {alert['id']}",
-            size="Small",
-            isSubtle=True,
-            separator=True,
-        )
+        _text(facts.small_print(designed.ids, alert["id"]), size="Small", isSubtle=True, separator=True)
     )
     return _card(body, actions)
 
 
 def digest_card(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Many notices due at once to one channel: one card listing them, most severe first."""
-    tenants = sorted({i["tenant"]["displayName"] or i["tenant"]["id"] for i in items})
+    tenants = sorted({facts.tenant_name(i) or i["tenant"]["id"] for i in items})
     counts = {e: sum(1 for i in items if i["event"] == e) for e in ("opened", "reminder", "resolved")}
-    summary = ", ".join(f"{n} {e}" for e, n in counts.items() if n)
+    words = {"opened": "new", "reminder": "still failing", "resolved": "resolved"}
+    summary = ", ".join(f"{n} {words[e]}" for e, n in counts.items() if n)
     body: list[dict[str, Any]] = [
         _text(
             f"{len(items)} alert notices for {', '.join(tenants)}",
@@ -125,18 +150,18 @@ def digest_card(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             weight="Bolder",
             color="Attention",
         ),
-        _text(f"Sent as one digest so the channel is not flooded: {summary}."),
+        _text(f"Sent as one message so the channel is not flooded: {summary}."),
     ]
     lines = [
         (
-            f"{i['alert']['severity']} · {i['event']}",
-            f"{i['alert']['title']} ({i['alert']['subject']}, alert {i['alert']['id']})",
+            f"{str(i['alert']['severity']).capitalize()}, {words[i['event']]}",
+            f"{i['alert']['title']}: {facts.subject_text(i)}",
         )
         for i in items[:DIGEST_LINES]
     ]
     body.append(_facts(lines))
     if len(items) > DIGEST_LINES:
-        body.append(_text(f"and {len(items) - DIGEST_LINES} more: python -m monitor alerts", isSubtle=True))
+        body.append(_text(f"and {len(items) - DIGEST_LINES} more not listed here", isSubtle=True))
     return _card(body, [])
 
 

@@ -188,9 +188,38 @@ def notes_by_signin(
     for rule, severity, title, status, evidence in findings:
         strings: set[str] = set()
         _strings(evidence, strings)
+        note = RuleNote(rule, severity, title, status)
         for value in strings:
-            named.setdefault(value, []).append(RuleNote(rule, severity, title, status))
+            named.setdefault(value, []).append(note)
+        if rule == BURST_RULE and {"userId", "first", "last"} <= set(evidence):
+            # The burst's evidence names its window, not its failed sign-ins (only the success that
+            # followed): page() gives the note to the user's failed sign-ins in the window.
+            key = BURST_KEY.format(evidence["userId"], evidence["first"], evidence["last"])
+            named.setdefault(key, []).append(note)
     return named
+
+
+BURST_RULE = "tap.signin.failure-burst"
+BURST_KEY = "failure-burst|{}|{}|{}"
+
+
+def _with_bursts(
+    signins: Sequence[TapSignIn], notes: Mapping[str, Sequence[RuleNote]]
+) -> Mapping[str, Sequence[RuleNote]]:
+    bursts = [(key.split("|"), found) for key, found in notes.items() if key.startswith("failure-burst|")]
+    if not bursts:
+        return notes
+    merged = {key: list(found) for key, found in notes.items()}
+    for (_, user_id, first, last), found in bursts:
+        for signin in signins:
+            if (
+                signin.user_id == user_id
+                and not signin.succeeded
+                and first <= iso(signin.created) <= last
+                and not any(n in merged.get(signin.id, []) for n in found)
+            ):
+                merged.setdefault(signin.id, []).extend(found)
+    return merged
 
 
 def row_json(
@@ -251,6 +280,8 @@ def page(
     """The page of matching rows after the request's position, newest first. Rows are built for the
     page only: filtering a month of sign-ins touches each record once."""
     f = request.filters
+    signins = list(signins)
+    notes = _with_bursts(signins, notes)
     matching = [s for s in signins if _matches(s, s.id in notes, f)]
     matching.sort(key=lambda s: (s.created, s.id), reverse=True)
     total = len(matching)

@@ -14,6 +14,15 @@ from typing import Any
 from monitor.weekly.report import WeeklyReport
 
 CARD_VERSION = "1.4"
+# The card's label column is about 100 px on a phone: the report's labels, shortened.
+CARD_LABELS = {
+    "PIN reset apps consented and enabled": "Apps consented",
+    "PIN recovery policy": "PIN recovery",
+    "Devices ready for a non-destructive reset": "Devices ready",
+    "PIN reset attempts": "Reset attempts",
+    "PIN reset failure rate": "Failure rate",
+    "Temporary Access Passes issued / used": "TAPs issued, used",
+}
 
 
 def email_subject(report: WeeklyReport) -> str:
@@ -21,13 +30,38 @@ def email_subject(report: WeeklyReport) -> str:
     return f"Weekly PIN reset and TAP compliance: {s.tenant.display_name}, week to {s.period_end:%Y-%m-%d}"
 
 
+ATTACHED = "The full report with its charts is attached to the weekly email (report.html)."
+
+
+def report_location(emailed: bool, saved_to: str = "") -> str:
+    """Where a reader of the Teams card finds the full report: attached to the weekly email, saved to
+    the report folder, or both; the card cannot carry the page itself."""
+    parts = []
+    if emailed:
+        parts.append("attached to the weekly email (report.html)")
+    if saved_to:
+        parts.append(f"saved as {saved_to}")
+    if not parts:
+        return (
+            "The full report is kept with the monitor's weekly snapshots; ask its operator for report.html."
+        )
+    return "The full report with its charts is " + " and ".join(parts) + "."
+
+
+def _alarm_text(report: WeeklyReport) -> str:
+    return "; ".join(f"{label}: {value}" for label, value in report.alarms())
+
+
 def email_body(report: WeeklyReport) -> str:
     s, c = report.snapshot, report.changes
+    red = "color:#c53030;font-weight:700"
     rows = "".join(
-        f'<tr><td style="padding:4px 12px 4px 0">{escape(k)}</td>'
-        f'<td style="padding:4px 0"><b>{escape(v)}</b></td></tr>'
-        for k, v in report.headline()
+        f'<tr><td style="padding:4px 12px 4px 0;vertical-align:top">{escape(k)}</td>'
+        f'<td style="padding:4px 0;vertical-align:top;{red if tone == "bad" else "font-weight:700"}">'
+        f"{escape(v)}</td></tr>"
+        for k, v, tone in report.figures()
     )
+    alarm = f'<p style="{red}">Needs attention: {escape(_alarm_text(report))}.</p>' if report.alarms() else ""
     findings = "".join(
         f"<li>{escape(f.severity)}: {escape(f.title)} ({escape(f.subject)})</li>"
         for f in s.open_findings[:20]
@@ -38,40 +72,60 @@ def email_body(report: WeeklyReport) -> str:
         else ""
     )
     return (
-        "<!DOCTYPE html><html>"
-        '<body style="font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1a202c">'
-        f'<h2 style="margin:0 0 4px">{escape(email_subject(report))}</h2>'
-        f"<p>{escape(c.summary)}</p>"
-        f"<table>{rows}</table>"
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+        '<body style="font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1a202c;'
+        'overflow-wrap:anywhere;margin:0;padding:12px">'
+        f'<h2 style="margin:0 0 4px;font-size:18px">{escape(email_subject(report))}</h2>'
+        f"<p>{escape(c.summary)}</p>{alarm}"
+        f'<table style="border-collapse:collapse;max-width:640px">{rows}</table>'
         + (f"<h3>Open findings</h3><ul>{findings}</ul>{more}" if findings else "<p>No open findings.</p>")
-        + "<p>The full report with its charts is attached (report.html).</p></body></html>"
+        + f"<p>{escape(ATTACHED)}</p></body></html>"
     )
 
 
-def teams_card(report: WeeklyReport) -> dict[str, Any]:
+def teams_card(report: WeeklyReport, where: str = ATTACHED) -> dict[str, Any]:
+    """The headline figures, what needs attention first (red), and where the full report is."""
     s, c = report.snapshot, report.changes
+    body: list[dict[str, Any]] = [
+        {
+            "type": "TextBlock",
+            "size": "Large",
+            "weight": "Bolder",
+            "wrap": True,
+            "text": "Weekly PIN reset and TAP compliance",
+        },
+        {
+            "type": "TextBlock",
+            "isSubtle": True,
+            "spacing": "None",
+            "wrap": True,
+            "text": f"{s.tenant.display_name}, {s.period_start:%d %b} to {s.period_end:%d %b %Y}",
+        },
+    ]
+    if report.alarms():
+        body.append(
+            {
+                "type": "TextBlock",
+                "wrap": True,
+                "weight": "Bolder",
+                "color": "Attention",
+                "text": f"Needs attention: {_alarm_text(report)}",
+            }
+        )
+    body += [
+        {"type": "TextBlock", "wrap": True, "text": c.summary},
+        {
+            "type": "FactSet",
+            "facts": [{"title": CARD_LABELS.get(k, k), "value": v} for k, v in report.headline()],
+        },
+        {"type": "TextBlock", "wrap": True, "isSubtle": True, "separator": True, "text": where},
+    ]
     card = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "version": CARD_VERSION,
-        "body": [
-            {
-                "type": "TextBlock",
-                "size": "Large",
-                "weight": "Bolder",
-                "wrap": True,
-                "text": "Weekly PIN reset and TAP compliance",
-            },
-            {
-                "type": "TextBlock",
-                "isSubtle": True,
-                "spacing": "None",
-                "wrap": True,
-                "text": f"{s.tenant.display_name}, {s.period_start:%d %b} to {s.period_end:%d %b %Y}",
-            },
-            {"type": "TextBlock", "wrap": True, "text": c.summary},
-            {"type": "FactSet", "facts": [{"title": k, "value": v} for k, v in report.headline()]},
-        ],
+        "body": body,
     }
     return {
         "type": "message",

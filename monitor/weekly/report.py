@@ -24,6 +24,8 @@ from monitor.weekly.compare import FindingRef, WeeklyChanges
 from monitor.weekly.snapshot import WeeklySnapshot
 
 REPORT_VERSION = 1
+# A week in which this share of PIN reset attempts failed is shown as needing attention.
+ALARMING_FAILURE_RATE = 0.2
 
 
 @dataclass(frozen=True)
@@ -40,26 +42,53 @@ class WeeklyReport:
             "changes": self.changes.to_json(),
         }
 
-    def headline(self) -> list[tuple[str, str]]:
-        """The figures a person wants first (also the Teams card's facts)."""
+    def figures(self) -> list[tuple[str, str, str]]:
+        """The figures a person wants first, each with its tone: "bad" (needs attention), "good" or ""."""
         s = self.snapshot
-        rate = f"{s.failure_rate:.1%}" if s.failure_rate is not None else "no attempts"
+        rate = s.failure_rate
         tap = s.tap_totals
         ready = len(s.devices_where(True))
         consented = sum(1 for c in s.consent if c.consented and c.enabled)
+        failed_tap = s.tap_signins_by_result["failure"]
+
+        def tone(bad: bool, good: bool) -> str:
+            return "bad" if bad else "good" if good else ""
+
         return [
-            ("PIN reset apps consented and enabled", f"{consented} of {len(s.consent)}"),
-            ("PIN recovery policy", s.pin_recovery),
-            ("Devices ready for a non-destructive reset", f"{ready} of {len(s.devices)}"),
-            ("PIN reset attempts (failure rate)", f"{s.attempts} ({rate})"),
-            ("Temporary Access Passes issued / used", f"{tap.issued} / {tap.used}"),
             (
-                "TAP sign-ins (failed)",
-                f"{sum(s.tap_signins_by_result.values())} ({s.tap_signins_by_result['failure']})",
+                "PIN reset apps consented and enabled",
+                f"{consented} of {len(s.consent)}",
+                tone(consented < len(s.consent), True),
             ),
-            ("Open findings", str(len(s.open_findings))),
-            ("Open alerts", str(len(s.open_alerts))),
+            ("PIN recovery policy", s.pin_recovery, tone(s.pin_recovery != "configured", True)),
+            (
+                "Devices ready for a non-destructive reset",
+                f"{ready} of {len(s.devices)}",
+                tone(ready < len(s.devices), bool(s.devices)),
+            ),
+            ("PIN reset attempts", str(s.attempts), ""),
+            (
+                "PIN reset failure rate",
+                f"{rate:.1%}" if rate is not None else "no attempts",
+                tone(rate is not None and rate >= ALARMING_FAILURE_RATE, rate == 0),
+            ),
+            ("Temporary Access Passes issued / used", f"{tap.issued} / {tap.used}", ""),
+            (
+                "TAP sign-ins",
+                f"{sum(s.tap_signins_by_result.values())} ({failed_tap} failed)",
+                tone(failed_tap > 0, False),
+            ),
+            ("Open findings", str(len(s.open_findings)), tone(bool(s.open_findings), True)),
+            ("Open alerts", str(len(s.open_alerts)), tone(bool(s.open_alerts), True)),
         ]
+
+    def headline(self) -> list[tuple[str, str]]:
+        """The figures a person wants first (also the Teams card's facts)."""
+        return [(label, value) for label, value, _ in self.figures()]
+
+    def alarms(self) -> list[tuple[str, str]]:
+        """The figures that need attention this week, to be shown first and in red."""
+        return [(label, value) for label, value, tone in self.figures() if tone == "bad"]
 
 
 # -- CSV ----------------------------------------------------------------------------------------------
@@ -86,14 +115,22 @@ def csv_files(report: WeeklyReport) -> dict[str, str]:
     classes = sorted({k for d in s.days for k in d.failures_by_class})
     return {
         "pin_reset_days.csv": _csv(
-            ("day", "attempts", "successes", "failures", "failure_rate", *(f"failures_{k}" for k in classes)),
+            (
+                "day",
+                "attempts",
+                "successes",
+                "failures",
+                "failure_rate_percent",
+                *(f"failures_{k}" for k in classes),
+            ),
             (
                 (
                     d.day.isoformat(),
                     d.attempts,
                     d.successes,
                     d.failures,
-                    round(d.failure_rate, 4) if d.failure_rate is not None else None,
+                    # Percent, as the page shows it ("25.0%" there, 25.0 here).
+                    round(d.failure_rate * 100, 1) if d.failure_rate is not None else None,
                     *(d.failures_by_class.get(k, 0) for k in classes),
                 )
                 for d in s.days
@@ -145,11 +182,11 @@ def _change(rule: str, subject: str, changes: WeeklyChanges) -> str:
 STYLE = """
 body{margin:0;background:#f7fafc;color:#1a202c;
 font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-main{max-width:1100px;margin:0 auto;padding:24px}
+main{max-width:1100px;margin:0 auto;padding:24px;overflow-wrap:anywhere}
 h1{font-size:26px;margin:0 0 4px}
 h2{font-size:19px;margin:32px 0 8px;border-bottom:2px solid #e2e8f0;padding-bottom:4px}
 .sub{color:#4a5568;margin:0 0 16px}
-.cards{display:grid;grid-template-columns:repeat(4,1fr);gap:12px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:12px}
 .card{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:12px 14px}
 .card .v{font-size:24px;font-weight:700}.card .k{color:#4a5568;font-size:13px}
 .bad .v{color:#c53030}.good .v{color:#2f855a}
@@ -157,16 +194,32 @@ h2{font-size:19px;margin:32px 0 8px;border-bottom:2px solid #e2e8f0;padding-bott
 table{border-collapse:collapse;width:100%;background:#fff;margin:8px 0;font-size:14px}
 th,td{border:1px solid #e2e8f0;padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#edf2f7}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.chart{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:8px;margin:8px 0}
+.chart{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:8px;margin:8px 0;overflow-x:auto}
+.chart svg{min-width:600px}.scroll{overflow-x:auto;margin:8px 0}.scroll table{margin:0}
+.scroll th,.scroll td{overflow-wrap:normal}.scroll th{white-space:nowrap}
+.empty{background:#fff;border:1px dashed #cbd5e0;border-radius:8px;padding:10px 14px;color:#4a5568}
 .chart h3{font-size:14px;margin:2px 6px;color:#4a5568;font-weight:600}
 .sev-critical,.sev-high{color:#c53030;font-weight:600}.sev-medium{color:#b7791f;font-weight:600}
 .muted{color:#4a5568}footer{margin-top:32px;color:#4a5568;font-size:13px}
+.alarm{background:#fff5f5;border:1px solid #feb2b2;border-left:4px solid #c53030;border-radius:4px;
+padding:10px 16px;margin:12px 0}.alarm b{color:#c53030}
+@media (max-width:600px){main{padding:12px}h1{font-size:21px}
+.cards{grid-template-columns:repeat(2,minmax(0,1fr));gap:8px}
+.card{padding:10px}.card .v{font-size:20px}table{font-size:13px}th,td{padding:4px 6px}}
 """
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int] = ()) -> str:
+def _empty(what: str) -> str:
+    return f'<p class="empty">{escape(what)}</p>'
+
+
+def _table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int] = (), empty: str = "None."
+) -> str:
+    """A table in its own horizontally scrolling box (a phone scrolls the table, not the page); no
+    rows: `empty`, which says what is absent."""
     if not rows:
-        return '<p class="muted">None.</p>'
+        return _empty(empty)
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "".join(
         "<tr>"
@@ -176,7 +229,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequen
         + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _yes(value: bool | None) -> str:
@@ -219,63 +272,74 @@ def _changes_html(c: WeeklyChanges) -> str:
     return f'<div class="changes">{"".join(parts)}</div>'
 
 
+def _attempts_html(s: WeeklySnapshot, days: Sequence[str]) -> str:
+    return "".join(
+        [
+            '<div class="chart">'
+            + charts.grouped_bars(
+                "PIN reset attempts and failures per day",
+                days,
+                [
+                    ("Attempts", charts.BLUE, [d.attempts for d in s.days]),
+                    ("Failures", charts.RED, [d.failures for d in s.days]),
+                ],
+            )
+            + "</div>",
+            '<div class="chart"><h3>Failure rate per day</h3>'
+            + charts.rate_line("PIN reset failure rate per day", days, [d.failure_rate for d in s.days])
+            + "</div>",
+            _table(
+                ("Day", "Attempts", "Successes", "Failures", "Failure rate", "Failures by cause"),
+                [
+                    (
+                        escape(d.day.isoformat()),
+                        str(d.attempts),
+                        str(d.successes),
+                        str(d.failures),
+                        f"{d.failure_rate:.1%}" if d.failure_rate is not None else "",
+                        escape(", ".join(f"{k}: {n}" for k, n in d.failures_by_class.items())),
+                    )
+                    for d in s.days
+                ],
+                (1, 2, 3, 4),
+            ),
+        ]
+    )
+
+
 def to_html(report: WeeklyReport) -> str:
     s, c = report.snapshot, report.changes
     days = [d.day.strftime("%a %d %b") for d in s.days]
     ready, unready, unknown = (s.devices_where(v) for v in (True, False, None))
     tap = s.tap_totals
-    cards = []
-    for key, value in report.headline():
-        tone = ""
-        if key == "Open findings":
-            tone = "bad" if value != "0" else "good"
-        elif key == "PIN reset apps consented and enabled":
-            tone = "good" if value == f"{len(s.consent)} of {len(s.consent)}" else "bad"
-        elif key == "PIN recovery policy":
-            tone = "good" if value == "configured" else "bad"
-        cards.append(
-            f'<div class="card {tone}"><div class="v">{escape(value)}</div>'
-            f'<div class="k">{escape(key)}</div></div>'
-        )
+    cards = [
+        f'<div class="card {tone}"><div class="v">{escape(value)}</div>'
+        f'<div class="k">{escape(key)}</div></div>'
+        for key, value, tone in report.figures()
+    ]
+    alarms = report.alarms()
+    alarm = (
+        '<div class="alarm"><b>Needs attention:</b> '
+        + "; ".join(f"{escape(k)}: <b>{escape(v)}</b>" for k, v in alarms)
+        + ".</div>"
+        if alarms
+        else ""
+    )
     sections = [
         f"<h1>Weekly PIN reset and Temporary Access Pass compliance</h1>"
         f'<p class="sub">{escape(s.tenant.display_name)} ({escape(s.tenant.id)}), '
         f"{s.period_start:%d %b %Y} to "
         f"{s.period_end:%d %b %Y %H:%M} UTC</p>",
+        alarm,
         f'<div class="cards">{"".join(cards)}</div>',
         "<h2>What changed</h2>",
         _changes_html(c),
         "<h2>PIN reset attempts</h2>",
-        '<div class="chart">'
-        + charts.grouped_bars(
-            "PIN reset attempts and failures per day",
-            days,
-            [
-                ("Attempts", charts.BLUE, [d.attempts for d in s.days]),
-                ("Failures", charts.RED, [d.failures for d in s.days]),
-            ],
-        )
-        + "</div>",
-        '<div class="chart"><h3>Failure rate per day</h3>'
-        + charts.rate_line("PIN reset failure rate per day", days, [d.failure_rate for d in s.days])
-        + "</div>",
-        _table(
-            ("Day", "Attempts", "Successes", "Failures", "Failure rate", "Failures by cause"),
-            [
-                (
-                    escape(d.day.isoformat()),
-                    str(d.attempts),
-                    str(d.successes),
-                    str(d.failures),
-                    f"{d.failure_rate:.1%}" if d.failure_rate is not None else "",
-                    escape(", ".join(f"{k}: {n}" for k, n in d.failures_by_class.items())),
-                )
-                for d in s.days
-            ],
-            (1, 2, 3, 4),
-        ),
+        _attempts_html(s, days) if s.attempts else _empty("No PIN reset attempts this week."),
         "<h2>Devices: non-destructive PIN reset</h2>",
-        '<div class="chart">'
+        _empty("No Windows devices are managed in Intune.")
+        if not s.devices
+        else '<div class="chart">'
         + charts.stacked_bar(
             "Windows devices by readiness for a non-destructive PIN reset",
             [
@@ -289,6 +353,7 @@ def to_html(report: WeeklyReport) -> str:
             ("Edition", "Release", "Ready", "Not ready", "Not judged"),
             [(escape(e), escape(r), str(a), str(b), str(n)) for e, r, a, b, n in s.readiness_groups()],
             (2, 3, 4),
+            empty="No devices to group by edition and release.",
         ),
         "<p><b>Not ready:</b></p>"
         + _table(
@@ -297,11 +362,13 @@ def to_html(report: WeeklyReport) -> str:
                 (escape(d.name or d.id), escape(d.edition), escape(d.release), escape(d.os_version))
                 for d in unready
             ],
+            empty="Every device is ready, or could not be judged.",
         ),
         "<p><b>Could not be judged</b> (edition or build unknown):</p>"
         + _table(
             ("Device", "Edition", "OS version"),
             [(escape(d.name or d.id), escape(d.edition), escape(d.os_version)) for d in unknown],
+            empty="Every device's edition and build were known.",
         ),
         "<h2>Consent and PIN recovery policy</h2>",
         _table(
@@ -316,6 +383,7 @@ def to_html(report: WeeklyReport) -> str:
                 )
                 for r in s.consent
             ],
+            empty="Consent to the PIN reset apps was not read.",
         ),
         f"<p><b>PIN recovery:</b> {escape(s.pin_recovery)}.</p>",
         _table(
@@ -324,9 +392,12 @@ def to_html(report: WeeklyReport) -> str:
                 (escape(p.name or p.id), escape(p.kind), _yes(p.assigned), _yes(p.enables_pin_recovery))
                 for p in s.policies
             ],
+            empty="No Intune policy touches PIN recovery.",
         ),
         "<h2>Temporary Access Pass</h2>",
-        '<div class="chart">'
+        _empty("No Temporary Access Pass was issued this week.")
+        if not tap.issued
+        else '<div class="chart">'
         + charts.horizontal_bars(
             "Temporary Access Passes issued this week and what became of them",
             [
@@ -337,7 +408,9 @@ def to_html(report: WeeklyReport) -> str:
             ],
         )
         + "</div>",
-        '<div class="chart">'
+        _empty("No TAP sign-ins this week.")
+        if not sum(s.tap_signins_by_result.values())
+        else '<div class="chart">'
         + charts.grouped_bars(
             "Sign-ins with a Temporary Access Pass per day",
             days,
@@ -354,10 +427,15 @@ def to_html(report: WeeklyReport) -> str:
                 for i in s.tap_issuers
             ],
             (1, 2, 3, 4),
+            empty="No one issued a Temporary Access Pass this week.",
         ),
-        "<p><b>TAP sign-ins by risk during sign-in:</b> "
-        + escape(", ".join(f"{k}: {n}" for k, n in s.tap_signins_by_risk.items()))
-        + "</p>",
+        (
+            "<p><b>TAP sign-ins by risk during sign-in:</b> "
+            + escape(", ".join(f"{k}: {n}" for k, n in s.tap_signins_by_risk.items()))
+            + "</p>"
+            if s.tap_signins_by_risk
+            else ""
+        ),
         "<p><b>Recoveries with a pass</b> "
         "(issued, signed in, new method registered, old methods removed):</p>"
         + _table(
@@ -371,6 +449,7 @@ def to_html(report: WeeklyReport) -> str:
                 )
                 for r in s.recoveries
             ],
+            empty="No recovery with a Temporary Access Pass this week.",
         ),
         "<h2>Open findings</h2>",
         _table(
@@ -385,6 +464,7 @@ def to_html(report: WeeklyReport) -> str:
                 )
                 for f in s.open_findings
             ],
+            empty="No open findings: every rule that ran passed.",
         ),
         "<h2>Alerts and notifications</h2>",
         f'<p class="muted">Open alerts come from the {escape(s.alerts_source)}.</p>',
@@ -399,6 +479,7 @@ def to_html(report: WeeklyReport) -> str:
                 )
                 for a in s.open_alerts
             ],
+            empty="No open alerts.",
         ),
         "<p><b>Notifications that could not be delivered:</b> "
         + (
@@ -446,7 +527,9 @@ def write_report(report: WeeklyReport, output: Path) -> list[Path]:
         path = output / name
         # Write beside, then rename: a reader never opens a half-written report.
         partial = path.with_suffix(path.suffix + ".partial")
-        partial.write_text(text, encoding="utf-8")
+        # CSVs start with a UTF-8 byte order mark: Excel reads a file without one in the local code
+        # page and shows "Müller" as "MÃ¼ller".
+        partial.write_text(text, encoding="utf-8-sig" if name.endswith(".csv") else "utf-8")
         partial.replace(path)
         written.append(path)
     return written

@@ -26,7 +26,7 @@ from monitor.alerts import webhook
 from monitor.alerts.delivery import Outcome, post_json, send_acs_mail, send_graph_mail
 from monitor.records import iso
 from monitor.settings import AlertDestination, AlertSettings
-from monitor.weekly.delivery import email_body, email_subject, teams_card
+from monitor.weekly.delivery import email_body, email_subject, report_location, teams_card
 
 if TYPE_CHECKING:
     from monitor.graph.session import GraphSession
@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 def plain_body(report: WeeklyReport) -> str:
     lines = [email_subject(report), "", report.changes.summary, ""]
+    alarms = report.alarms()
+    if alarms:
+        lines += ["Needs attention: " + "; ".join(f"{k}: {v}" for k, v in alarms) + ".", ""]
     lines += [f"{name}: {value}" for name, value in report.headline()]
     lines += ["", "The full report with its charts is attached (report.html)."]
     return "\n".join(lines) + "\n"
@@ -52,17 +55,33 @@ def weekly_email(report: WeeklyReport, html: str, sender: str, recipient: str, a
     message["Message-ID"] = (
         f"<weekly-{hashlib.sha256(key.encode()).hexdigest()[:24]}@pin-reset-monitor.invalid>"
     )
+    # Machine-made mail (RFC 3834): auto-responders and out-of-office replies stay quiet.
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
     message.set_content(plain_body(report))
     message.add_alternative(email_body(report), subtype="html")
     message.add_attachment(html.encode(), maintype="text", subtype="html", filename="report.html")
     return message
 
 
+# `kind: "weeklyReport"` is new in version 1.1 of the webhook schema (docs/webhook-schema-v1.1.json);
+# alert notices keep saying "1", which every 1.x receiver takes.
+WEEKLY_SCHEMA_VERSION = "1.1"
+
+
+def weekly_delivery_id(report: WeeklyReport) -> str:
+    """Stable for one tenant's report of one week: a resend carries the same ID, so a receiver that
+    drops duplicates by X-Monitor-Delivery drops it."""
+    key = f"{report.snapshot.tenant.id}|{iso(report.snapshot.period_end)}"
+    return f"weekly.{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
 def webhook_body(report: WeeklyReport, at: datetime) -> bytes:
     return orjson.dumps(
         {
-            "schemaVersion": webhook.SCHEMA_VERSION,
+            "schemaVersion": WEEKLY_SCHEMA_VERSION,
             "source": "pin-reset-monitor",
+            "deliveryId": weekly_delivery_id(report),
             "kind": "weeklyReport",
             "sentAt": iso(at),
             "report": report.to_json(),
@@ -71,14 +90,21 @@ def webhook_body(report: WeeklyReport, at: datetime) -> bytes:
 
 
 async def send_weekly(
-    report: WeeklyReport, html: str, settings: AlertSettings, graph: GraphSession | None, at: datetime
+    report: WeeklyReport,
+    html: str,
+    settings: AlertSettings,
+    graph: GraphSession | None,
+    at: datetime,
+    saved_to: str = "",
 ) -> list[str]:
     """Hand one tenant's weekly report to every destination; one line per destination (or recipient)
-    saying whether it took it."""
+    saying whether it took it. `saved_to`: where report.html was written, for the Teams card."""
     said: list[str] = []
+    emailed = any(d.channel == "email" and d.recipients for d in settings.destinations)
+    where = report_location(emailed, saved_to)
     async with httpx.AsyncClient(timeout=settings.request_timeout_seconds) as http:
         for destination in settings.destinations:
-            for what, outcome in await _send(report, html, destination, settings, http, graph, at):
+            for what, outcome in await _send(report, html, destination, settings, http, graph, at, where):
                 line = f"{what}: sent" if outcome.kind == "sent" else f"{what}: not sent ({outcome.reason})"
                 if outcome.kind != "sent":
                     log.warning("weekly report %s", line)
@@ -94,14 +120,18 @@ async def _send(
     http: httpx.AsyncClient,
     graph: GraphSession | None,
     at: datetime,
+    where: str,
 ) -> list[tuple[str, Outcome]]:
     what = f"{destination.channel} destination {destination.name}"
     if destination.channel == "teams":
-        body = orjson.dumps(teams_card(report))  # already the Workflows message around the card
+        body = orjson.dumps(teams_card(report, where))  # already the Workflows message around the card
         return [(what, await post_json(http, destination.url, body, {}, what, at))]
     if destination.channel == "webhook":
         body = webhook_body(report, at)
-        headers = {webhook.SIGNATURE_HEADER: webhook.signature(destination.hmac_key, body)}
+        headers = {
+            webhook.SIGNATURE_HEADER: webhook.signature(destination.hmac_key, body),
+            webhook.DELIVERY_HEADER: weekly_delivery_id(report),
+        }
         return [(what, await post_json(http, destination.url, body, headers, what, at))]
     sent = []
     for recipient in destination.recipients:

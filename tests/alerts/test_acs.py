@@ -142,7 +142,10 @@ def test_acs_gets_one_message_with_plain_text_and_html(alert_store: AlertStore, 
     [message] = acs.sent
     assert message["senderAddress"] == "DoNotReply@contoso.com"
     assert message["recipients"]["to"] == [{"address": "alex@contoso.com"}]
-    assert message["content"]["subject"] == "PIN reset monitor: 2 alerts for Contoso (2 need attention)"
+    assert (
+        message["content"]["subject"]
+        == "2 alerts need attention at Contoso: PIN reset service app is not consented"
+    )
     assert "New alert: PIN reset service app is not consented" in message["content"]["plainText"]
     assert message["content"]["html"].startswith("<!DOCTYPE html>")
 

@@ -93,20 +93,30 @@ def consent_notice() -> dict[str, Any]:
     return next(p.values[0] for p in NOTICES if p.id == "consent.pin-reset-service.missing/opened")
 
 
-def test_a_consent_card_shows_severity_tenant_evidence_remedy_and_the_consent_link() -> None:
+def _facts_of(card: dict[str, Any]) -> dict[str, str]:
+    [fact_set] = [b for b in card["body"] if b["type"] == "FactSet"]
+    return {f["title"]: f["value"] for f in fact_set["facts"]}
+
+
+def test_a_consent_card_names_the_app_and_has_one_grant_consent_button_and_one_why() -> None:
     card = teams.alert_card(consent_notice())
 
-    facts = {f["title"]: f["value"] for f in card["body"][1]["facts"]}
-    assert facts["Severity"] == "high"
-    assert facts["Tenant"] == f"Contoso ({TENANT.id})"
+    facts = _facts_of(card)
+    assert facts["App"] == "Microsoft Pin Reset Service Production"
+    assert facts["First seen"] == "20 Nov 2026, 12:00 UTC"
+    assert card["body"][1]["text"] == "High severity · Contoso"
     texts = [b.get("text") for b in card["body"] if b["type"] == "TextBlock"]
     assert "What to do" in texts
-    assert "Evidence" in texts
-    urls = [a["url"] for a in card["actions"]]
-    assert urls[0] == CONSENT_URLS["b8456c59-1230-44c7-a4a2-99b085333e84"]
-    assert card["actions"][0]["title"] == "Grant admin consent: Microsoft Pin Reset Service Production"
-    assert card["actions"][1]["title"] == "Rule documentation"
-    assert urls[1].startswith("https://learn.microsoft.com/")
+    assert [(a["title"], a["url"]) for a in card["actions"]] == [
+        ("Grant consent", CONSENT_URLS["b8456c59-1230-44c7-a4a2-99b085333e84"]),
+        (
+            "Why",
+            "https://learn.microsoft.com/windows/security/identity-protection/hello-for-business/pin-reset",
+        ),
+    ]
+    assert card["body"][-1]["text"].startswith(
+        "App ID b8456c59-1230-44c7-a4a2-99b085333e84 · Tenant ID 4b1c5b67-3f1e-4e38-9d5e-2a2f3c1d0e9a · "
+    )
 
 
 def test_a_resolved_card_says_so_without_the_remedy() -> None:
@@ -116,7 +126,8 @@ def test_a_resolved_card_says_so_without_the_remedy() -> None:
     assert card["body"][0]["text"] == "Resolved: PIN reset service app is not consented"
     assert card["body"][0]["color"] == "Good"
     assert "What to do" not in [b.get("text") for b in card["body"]]
-    assert {f["title"]: f["value"] for f in card["body"][1]["facts"]}["Resolved at"] == "2026-11-20T15:00:00Z"
+    assert _facts_of(card)["Resolved"] == "20 Nov 2026, 15:00 UTC"
+    assert [a["title"] for a in card["actions"]] == ["Why"]
 
 
 @pytest.mark.parametrize("item", NOTICES)

@@ -78,7 +78,11 @@ def test_several_alerts_due_make_one_message_per_recipient_with_html_and_text(
     assert sorted(m["To"] for m in messages) == list(ADMINS)
     message = messages[0]
     assert message["From"] == MAILBOX
-    assert message["Subject"] == "PIN reset monitor: 2 alerts for Contoso (2 need attention)"
+    # Python folds a long Subject after "Subject:"; a reader unfolds it and drops the space.
+    assert (
+        message["Subject"].strip()
+        == "2 alerts need attention at Contoso: PIN reset service app is not consented"
+    )
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
     text = message.get_body(("plain",))
@@ -87,7 +91,7 @@ def test_several_alerts_due_make_one_message_per_recipient_with_html_and_text(
     assert markup is not None
     assert "New alert: PIN reset service app is not consented" in text.get_content()
     assert "<h2" in markup.get_content()
-    assert "Grant admin consent: Microsoft Pin Reset Service Production" in markup.get_content()
+    assert ">Grant consent</a>" in markup.get_content()
     assert len(alert_store.notifications(TENANT.id, "delivered")) == 4  # 2 notices x 2 recipients
     assert graph.count(path_contains="sendMail", status=202) == 2
 

@@ -64,9 +64,10 @@ def test_the_teams_card_is_a_valid_adaptive_card_1_4_with_the_headline(run: Week
         "application/vnd.microsoft.card.adaptive",
         "1.4",
     )
-    facts = {f["title"]: f["value"] for f in card["body"][3]["facts"]}
+    [fact_set] = [b for b in card["body"] if b["type"] == "FactSet"]
+    facts = {f["title"]: f["value"] for f in fact_set["facts"]}
     assert facts["Open findings"] == "3"
-    assert facts["Temporary Access Passes issued / used"] == "2 / 2"
+    assert facts["TAPs issued, used"] == "2 / 2"
 
 
 def test_the_email_has_the_headline_and_points_at_the_attached_report(run: WeeklyRun) -> None:
@@ -75,8 +76,8 @@ def test_the_email_has_the_headline_and_points_at_the_attached_report(run: Weekl
         email_subject(run.report) == "Weekly PIN reset and TAP compliance: Trey Research, week to 2026-11-20"
     )
     assert "<svg" not in body
-    assert "<b>2 of 2</b>" in body
-    assert "attached (report.html)" in body
+    assert 'font-weight:700">2 of 2</td>' in body
+    assert "attached to the weekly email (report.html)" in body
 
 
 def test_chromium_renders_the_page_without_console_errors(run: WeeklyRun, tmp_path: Path) -> None:

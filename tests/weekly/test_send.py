@@ -104,3 +104,62 @@ def test_a_destination_that_refuses_is_said_in_one_line_and_the_others_still_get
         "email destination owners (compliance@contoso.com): sent",
         "email destination owners (ciso@contoso.com): sent",
     ]
+
+
+def test_the_weekly_webhook_validates_against_its_published_schema_with_its_delivery_id(
+    run: WeeklyRun, tmp_path: Path
+) -> None:
+    from jsonschema import Draft202012Validator
+
+    v1 = Draft202012Validator(orjson.loads((ROOT / "docs" / "webhook-schema-v1.json").read_bytes()))
+    v11 = Draft202012Validator(orjson.loads((ROOT / "docs" / "webhook-schema-v1.1.json").read_bytes()))
+    with CaptureReceiver() as receiver, GraphSimulator(TENANT, mail_dir=tmp_path / "mail") as simulator:
+        send(run, receiver, simulator)
+        send(run, receiver, simulator)
+        hooks = [d for d in receiver.deliveries if d.channel == "webhook"]
+
+    document = orjson.loads(hooks[0].body)
+    assert [e.message for e in v11.iter_errors(document)] == []
+    assert document["schemaVersion"] == "1.1"
+    # A version 1 receiver refuses it by its version, not by a field it cannot read.
+    assert "$.schemaVersion" in [e.json_path for e in v1.iter_errors(document)]
+    assert hooks[0].headers[webhook.DELIVERY_HEADER] == document["deliveryId"]
+    assert hooks[1].headers[webhook.DELIVERY_HEADER] == document["deliveryId"]  # the same on a resend
+    # Every version 1 alert body is a version 1.1 body.
+    alert = orjson.loads(webhook.body("k1", [{"event": "opened"}], NOW, False))
+    assert [e.json_path for e in v11.iter_errors(alert)] == [e.json_path for e in v1.iter_errors(alert)]
+
+
+def test_the_weekly_card_says_where_the_report_is_and_what_needs_attention_first(run: WeeklyRun) -> None:
+    from monitor.weekly.delivery import report_location, teams_card
+
+    where = report_location(emailed=True, saved_to="/reports/northwind/report.html")
+    card = teams_card(run.report, where)["attachments"][0]["content"]
+    texts = [b for b in card["body"] if b["type"] == "TextBlock"]
+
+    assert texts[-1]["text"] == (
+        "The full report with its charts is attached to the weekly email (report.html) "
+        "and saved as /reports/northwind/report.html."
+    )
+    [alarm] = [b for b in texts if b["text"].startswith("Needs attention")]
+    assert alarm["color"] == "Attention"
+    assert "PIN reset apps consented and enabled: 1 of 2" in alarm["text"]
+    assert "PIN reset failure rate: 100.0%" in alarm["text"]
+
+
+def test_the_weekly_email_is_marked_machine_made(run: WeeklyRun) -> None:
+    from monitor.weekly.send import weekly_email
+
+    message = weekly_email(run.report, to_html(run.report), SENDER, "ciso@contoso.com", NOW)
+
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["X-Auto-Response-Suppress"] == "All"
+
+
+def test_an_empty_week_says_what_is_absent_instead_of_drawing_empty_charts(run: WeeklyRun) -> None:
+    html = to_html(run.report)
+
+    assert '<p class="empty">No TAP sign-ins this week.</p>' in html
+    assert '<p class="empty">No Temporary Access Pass was issued this week.</p>' in html
+    assert "None." not in html
+    assert html.count("<svg ") == 3  # attempts, failure rate, device readiness; no empty TAP charts

@@ -150,9 +150,18 @@ def test_the_report_is_written_as_html_json_and_csv(second: WeeklyRun) -> None:
         "tap_issuers.csv",
         "tap_signins.csv",
     ]
-    days = (folder / "pin_reset_days.csv").read_text().splitlines()
-    assert days[0] == "day,attempts,successes,failures,failure_rate,failures_consent-missing"
-    assert days[-2:] == ["2026-11-19,4,0,4,1.0,4", "2026-11-20,0,0,0,,0"]
+    days = (folder / "pin_reset_days.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert days[0] == "day,attempts,successes,failures,failure_rate_percent,failures_consent-missing"
+    # Percent, as the page shows it: 4 of 4 failed is 100.0 here and "100.0%" there.
+    assert days[-2:] == ["2026-11-19,4,0,4,100.0,4", "2026-11-20,0,0,0,,0"]
+    assert '<td class="n">100.0%</td>' in (folder / "report.html").read_text()
+
+
+def test_csv_files_start_with_a_byte_order_mark_so_excel_reads_utf_8(second: WeeklyRun) -> None:
+    for path in second.written:
+        if path.suffix == ".csv":
+            assert path.read_bytes()[:3] == b"\xef\xbb\xbf", path.name
+    assert second.written[0].parent.joinpath("report.json").read_bytes()[:1] == b"{"
 
 
 def test_a_recovery_with_a_pass_appears_with_its_stage(tmp_path: Path) -> None:
