@@ -162,6 +162,10 @@ def digest_card(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     body.append(_facts(lines))
     if len(items) > DIGEST_LINES:
         body.append(_text(f"and {len(items) - DIGEST_LINES} more not listed here", isSubtle=True))
+    # Every notice's alert, listed or not: what a reader acknowledges or snoozes, and what tells that a
+    # digest sent again carries the same notices.
+    ids = ", ".join(str(i["alert"]["id"]) for i in items)
+    body.append(_text(f"Alerts {ids}", size="Small", isSubtle=True, separator=True))
     return _card(body, [])
 
 
