@@ -18,7 +18,7 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from graphsim import SIMULATOR_APP_ID, Fault, GraphSimulator, SnapshotError, ThrottleModel, make_token
 from graphsim.tokens import read_token
-from monitor.graph.credentials import SimulatorCredential, graph_credential
+from monitor.graph.credentials import GRAPH_SCOPE, SimulatorCredential, graph_credential
 from monitor.graph.session import GraphSession
 from monitor.settings import Settings
 from tests.graphsim.tenant import write_json
@@ -345,3 +345,18 @@ def test_the_cli_serves_a_tenants_directory(tenants_dir: Path) -> None:
     )
     assert both.returncode == 2
     assert "not allowed with argument" in both.stderr
+
+
+def test_the_tenant_credential_keeps_its_token_for_its_lifetime(sim: GraphSimulator) -> None:
+    async def go() -> list[str]:
+        credential = SimulatorCredential(CONTOSO, authority=sim.url)
+        try:
+            return [(await credential.get_token(GRAPH_SCOPE)).token for _ in range(3)]
+        finally:
+            await credential.close()
+
+    tokens = asyncio.run(go())
+    assert len(set(tokens)) == 1
+    assert len(sim.token_requests) == 1
+    with pytest.raises(ValueError, match="needs the simulator's URL"):
+        SimulatorCredential(CONTOSO)
