@@ -30,7 +30,7 @@ class Fault:
     after: how many matching requests pass before the fault starts.
     times: how many matching requests fail (None: every one from then on).
     retry_after: seconds for `Retry-After` (429 defaults to 1).
-    tenant: the tenant ID whose requests fail, when the simulator serves many (None: every tenant).
+    tenant: the tenant ID (the token's `tid`) whose requests fail (None: every request).
     """
 
     kind: str
@@ -140,8 +140,8 @@ class FaultPlan:
             return [fault.as_dict() for fault in self._faults]
 
     def pick(self, path: str, tenant: str | None = None) -> Fault | None:
-        """Count the request (to `tenant`, when the simulator serves many) against every matching
-        fault; return the first one that fires."""
+        """Count the request (whose token's tenant is `tenant`) against every matching fault; return
+        the first one that fires."""
         chosen: Fault | None = None
         with self._lock:
             for fault in self._faults:

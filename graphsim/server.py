@@ -447,7 +447,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         # Each request is logged before its answer goes out, so a client that has its answer sees it
         # in the log.
-        fault = sim.faults.pick(path, tenant.tenant_id if sim.multi_tenant else None)
+        fault = sim.faults.pick(path, claims.tenant if claims else None)
         if fault is not None and fault.kind == "drop":
             log(None, "drop")
             self.close_connection = True
