@@ -104,7 +104,7 @@ class GraphSimulator:
         tenants: Mapping[str, str | PathLike[str]] | str | PathLike[str] | None = None,
     ) -> None:
         if (snapshot_dir is None) == (tenants is None):
-            raise SnapshotError("give the simulator one snapshot directory or its tenants, not both")
+            raise SnapshotError("give the simulator a snapshot directory or tenants: exactly one of the two")
         # Tenant ID (lower case) -> its snapshot; "" when one snapshot serves every token.
         self.tenants: dict[str, ServedTenant] = (
             load_tenants(tenants, large_file_bytes)

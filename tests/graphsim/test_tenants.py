@@ -182,9 +182,9 @@ def test_tenants_given_as_a_mapping_and_bad_arguments(tenants_dir: Path, tmp_pat
         assert list(sim.tenants) == [CONTOSO]
         assert organization(get(sim, "/v1.0/organization", CONTOSO)) == "Contoso"
         assert get(sim, "/v1.0/organization", FABRIKAM).status_code == 401
-    with pytest.raises(SnapshotError, match="not both"):
+    with pytest.raises(SnapshotError, match="exactly one of the two"):
         GraphSimulator(tenants_dir / CONTOSO, tenants=tenants_dir)
-    with pytest.raises(SnapshotError, match="not both"):
+    with pytest.raises(SnapshotError, match="exactly one of the two"):
         GraphSimulator()
     (tmp_path / "empty").mkdir()
     with pytest.raises(SnapshotError, match="no tenants"):
