@@ -30,12 +30,30 @@ of code and message, a JSON `body` to return as is.
         sim.add_fault(Fault("429", path="/beta/auditLogs/signIns", times=1, retry_after=1))
         sim.count(path_contains="auditLogs/signIns")
 
+Many tenants: `GraphSimulator(tenants={tenant_id: dir, ...})` (or a parent directory of tenant
+directories) chooses each request's tenant by the `tid` of its token; `make_token(tenant_id)` mints
+one, and `POST /{tenant}/oauth2/v2.0/token` issues one as Entra's token endpoint would (tenants.py).
+
 See README.md beside this file for the query semantics, the page sizes and the control endpoints.
 """
 
 from graphsim.errors import GraphError, SnapshotError
 from graphsim.faults import Fault
 from graphsim.server import GraphSimulator, RequestRecord
+from graphsim.tenants import TenantState, TokenRecord
 from graphsim.throttle import ThrottleModel
+from graphsim.tokens import SIMULATOR_APP_ID, make_token, read_token
 
-__all__ = ["Fault", "GraphError", "GraphSimulator", "RequestRecord", "SnapshotError", "ThrottleModel"]
+__all__ = [
+    "SIMULATOR_APP_ID",
+    "Fault",
+    "GraphError",
+    "GraphSimulator",
+    "RequestRecord",
+    "SnapshotError",
+    "TenantState",
+    "ThrottleModel",
+    "TokenRecord",
+    "make_token",
+    "read_token",
+]

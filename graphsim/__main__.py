@@ -1,4 +1,7 @@
-"""`python -m graphsim --snapshot DIR [--host 127.0.0.1] [--port 8080] [--fault SPEC]...`
+"""`python -m graphsim (--snapshot DIR | --tenants DIR) [--host 127.0.0.1] [--port 8080] [--fault SPEC]...`
+
+`--tenants DIR` serves each subdirectory of DIR as the tenant its name is the ID of, chosen per request
+by the token's `tid` (see tenants.py).
 
 Prints `listening on http://HOST:PORT` once it serves, and serves until SIGINT or SIGTERM.
 Exit codes: 0 after a signal, 2 for bad arguments or a bad snapshot directory, 1 when the port cannot
@@ -24,11 +27,18 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m graphsim",
         description="Serve a tenant snapshot directory with Microsoft Graph's semantics on loopback.",
     )
-    parser.add_argument("--snapshot", required=True, help="the tenant snapshot directory")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--snapshot", help="the tenant snapshot directory")
+    source.add_argument(
+        "--tenants",
+        help="a directory of tenant snapshot directories, each named by its tenant ID, "
+        "chosen per request by the tenant (tid) of the token",
+    )
     parser.add_argument(
         "--throttle",
         action="store_true",
-        help="model Graph's identity and access reports throttle (5 requests per 10 s)",
+        help="model Graph's identity and access reports throttles "
+        "(5 requests per 10 s per app per tenant, 122 per 10 s per app)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument(
@@ -43,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="SPEC",
         help='inject a fault, e.g. "kind=429,path=/beta/auditLogs/signIns,times=2,retry_after=1" '
-        "(kinds: 429, 503, 504, drop, malformed; times=none for every request); repeatable",
+        "(kinds: 429, 503, 504, drop, malformed; times=none for every request; tenant=ID for one "
+        "tenant's requests); repeatable",
     )
     return parser
 
@@ -57,7 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         simulator = GraphSimulator(
-            args.snapshot, host=args.host, port=args.port, mail_dir=args.mail_dir, throttle=args.throttle
+            args.snapshot,
+            host=args.host,
+            port=args.port,
+            mail_dir=args.mail_dir,
+            throttle=args.throttle,
+            tenants=args.tenants,
         )
     except SnapshotError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -30,6 +30,7 @@ class Fault:
     after: how many matching requests pass before the fault starts.
     times: how many matching requests fail (None: every one from then on).
     retry_after: seconds for `Retry-After` (429 defaults to 1).
+    tenant: the tenant ID (the token's `tid`) whose requests fail (None: every request).
     """
 
     kind: str
@@ -37,6 +38,7 @@ class Fault:
     times: int | None = 1
     after: int = 0
     retry_after: int | None = None
+    tenant: str | None = None
     seen: int = field(default=0, compare=False)
     fired: int = field(default=0, compare=False)
 
@@ -50,8 +52,14 @@ class Fault:
             raise ValueError("fault after must be a non-negative integer")
         if self.retry_after is not None and (not isinstance(self.retry_after, int) or self.retry_after < 0):
             raise ValueError("fault retry_after must be a non-negative whole number of seconds")
+        if self.tenant is not None:
+            if not isinstance(self.tenant, str) or not self.tenant.strip():
+                raise ValueError("fault tenant must be a tenant ID")
+            self.tenant = self.tenant.strip().lower()
 
-    def matches(self, path: str) -> bool:
+    def matches(self, path: str, tenant: str | None = None) -> bool:
+        if self.tenant is not None and self.tenant != tenant:
+            return False
         return self.path is None or normalize_path(self.path) in normalize_path(path)
 
     @property
@@ -65,13 +73,14 @@ class Fault:
             "times": self.times,
             "after": self.after,
             "retry_after": self.retry_after,
+            "tenant": self.tenant,
             "seen": self.seen,
             "fired": self.fired,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Fault:
-        unknown = set(data) - {"kind", "path", "times", "after", "retry_after"}
+        unknown = set(data) - {"kind", "path", "times", "after", "retry_after", "tenant"}
         if unknown:
             raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
         if "kind" not in data:
@@ -82,6 +91,7 @@ class Fault:
             times=data.get("times", 1),
             after=data.get("after", 0),
             retry_after=data.get("retry_after"),
+            tenant=data.get("tenant"),
         )
 
     @classmethod
@@ -129,12 +139,13 @@ class FaultPlan:
         with self._lock:
             return [fault.as_dict() for fault in self._faults]
 
-    def pick(self, path: str) -> Fault | None:
-        """Count the request against every matching fault; return the first one that fires."""
+    def pick(self, path: str, tenant: str | None = None) -> Fault | None:
+        """Count the request (whose token's tenant is `tenant`) against every matching fault; return
+        the first one that fires."""
         chosen: Fault | None = None
         with self._lock:
             for fault in self._faults:
-                if not fault.matches(path):
+                if not fault.matches(path, tenant):
                     continue
                 fault.seen += 1
                 if chosen is None and fault.seen > fault.after and not fault.exhausted:

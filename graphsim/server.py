@@ -2,9 +2,14 @@
 
 Per Graph request, in this order: control endpoints (`/_simulator/...`, no auth, not logged) are
 answered; `Authorization: Bearer <token>` is required (401 `InvalidAuthenticationToken` otherwise);
-an active fault may take the request; then the report throttle (when on, see throttle.py) may answer
-429; `_simulator.json` overrides and the snapshot answer the rest.
-Every Graph request is logged with its status and the fault it got.
+serving many tenants, the token's `tid` chooses the tenant (tenants.py: a tenant not served, or whose
+app is gone or disabled, is 401; one whose consent lost its permissions is 403); an active fault may
+take the request; then the report throttles (when on, see throttle.py) may answer 429;
+`_simulator.json` overrides and the tenant's snapshot answer the rest.
+Every Graph request is logged with its status, the fault it got, and its tenant and app.
+
+`POST /{tenant}/oauth2/v2.0/token` is the token endpoint of Microsoft Entra as the simulator models it
+(tenants.py); its requests are logged apart (`GraphSimulator.token_requests`).
 """
 
 from __future__ import annotations
@@ -28,12 +33,22 @@ from urllib.parse import quote, unquote
 
 import orjson
 
-from graphsim.engine import GraphEngine, Reply, parse_query
+from graphsim.engine import Reply, parse_query
 from graphsim.errors import GraphError, SnapshotError
 from graphsim.faults import Fault, FaultPlan, normalize_path
 from graphsim.mail import SEND_MAIL, Outbox
 from graphsim.snapshot import LARGE_FILE_BYTES, Snapshot
+from graphsim.tenants import (
+    TOKEN_PATH,
+    ServedTenant,
+    TenantState,
+    TokenRecord,
+    load_tenants,
+    parse_token_form,
+    token_answer,
+)
 from graphsim.throttle import ThrottleModel, retry_after_header
+from graphsim.tokens import TokenClaims, read_token
 
 log_ = logging.getLogger(__name__)
 
@@ -55,6 +70,9 @@ class RequestRecord:
     fault: str | None  # the fault kind applied, if any
     request_id: str
     time: float = field(default_factory=time.time)
+    tenant: str | None = None  # the token's tenant (`tid`), when it is JWT-shaped
+    app: str | None = None  # the token's client application (`appid`/`azp`)
+    throttle_limit: str | None = None  # "tenant" or "app": which report limit answered 429
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -63,35 +81,51 @@ class RequestRecord:
 
 
 class GraphSimulator:
-    """Serves a tenant snapshot directory over HTTP with Microsoft Graph's semantics.
+    """Serves a tenant snapshot directory, or many, over HTTP with Microsoft Graph's semantics.
 
     >>> with GraphSimulator("examples/tenants/contoso") as sim:   # doctest: +SKIP
     ...     sim.url                       # "http://127.0.0.1:54321"
     ...     sim.add_fault(Fault("429", path="/beta/auditLogs/signIns", retry_after=1))
     ...     sim.count(path_contains="auditLogs/signIns")
+
+    Many tenants: `GraphSimulator(tenants={tenant_id: dir, ...})` or `GraphSimulator(tenants=parent)`
+    (each subdirectory a tenant, named by its tenant ID); each request's token chooses its tenant.
     """
 
     def __init__(
         self,
-        snapshot_dir: str | PathLike[str],
+        snapshot_dir: str | PathLike[str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         *,
         large_file_bytes: int = LARGE_FILE_BYTES,
         mail_dir: str | PathLike[str] | None = None,
         throttle: bool | ThrottleModel = False,
+        tenants: Mapping[str, str | PathLike[str]] | str | PathLike[str] | None = None,
     ) -> None:
-        self.snapshot = Snapshot(snapshot_dir, large_file_bytes=large_file_bytes)
+        if (snapshot_dir is None) == (tenants is None):
+            raise SnapshotError("give the simulator a snapshot directory or tenants: exactly one of the two")
+        # Tenant ID (lower case) -> its snapshot; "" when one snapshot serves every token.
+        self.tenants: dict[str, ServedTenant] = (
+            load_tenants(tenants, large_file_bytes)
+            if tenants is not None
+            else {"": ServedTenant("", Snapshot(snapshot_dir or "", large_file_bytes=large_file_bytes))}
+        )
+        self.multi_tenant = tenants is not None
+        # One snapshot: that one. Many: the first tenant's (in tenant ID order); see tenant().
+        first = self.tenants[min(self.tenants)]
+        self.snapshot = first.snapshot
         # Messages accepted by POST /users/{id}/sendMail; written as .eml files under mail_dir if given.
         self.mail = Outbox(Path(mail_dir) if mail_dir is not None else None)
         # Graph's report throttle: given here, or switched on by the snapshot's _simulator.json.
         self._throttle = throttle if isinstance(throttle, ThrottleModel) else ThrottleModel()
         self._throttle_on = throttle is not False
-        self.engine = GraphEngine(self.snapshot)
+        self.engine = first.engine
         self.faults = FaultPlan()
         self.host = host
         self.port = port
         self._records: list[RequestRecord] = []
+        self._token_records: list[TokenRecord] = []
         self._records_lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -138,9 +172,39 @@ class GraphSimulator:
     @property
     def throttle(self) -> ThrottleModel | None:
         """The report throttle when it is on (here or in `_simulator.json`), else None."""
-        if self._throttle_on or self.snapshot.config().throttle:
+        if self._throttle_on or any(t.snapshot.config().throttle for t in self.tenants.values()):
             return self._throttle
         return None
+
+    def throttle_for(self, tenant: ServedTenant) -> ThrottleModel | None:
+        """The report throttles for a request to `tenant`: on here, or in its `_simulator.json`."""
+        if self._throttle_on or tenant.snapshot.config().throttle:
+            return self._throttle
+        return None
+
+    def throttle_stats(self) -> dict[str, Any]:
+        """Answers 429 of the report throttles: in all, by limit ("tenant", "app"), by tenant."""
+        return self._throttle.stats()
+
+    # --- tenants
+
+    def tenant(self, tenant_id: str) -> ServedTenant:
+        """A served tenant by ID (any case); KeyError when it is not served."""
+        return self.tenants[tenant_id.lower()]
+
+    def set_tenant_state(self, tenant_id: str, state: TenantState) -> None:
+        """Model what the tenant's admin did to the app: "consented" (the default), "revoked" (the
+        enterprise app deleted, so its consent is gone), "disabled" (sign-in disabled on it), or
+        "permissions-removed" (consent to its permissions revoked, the app still there)."""
+        self.tenant(tenant_id).set_state(state)
+
+    def serve_token(self, claims: TokenClaims | None) -> ServedTenant | None:
+        """The tenant a Graph request's token reaches; None when Graph would refuse the token."""
+        if not self.multi_tenant:
+            return self.tenants[""]
+        if claims is None:
+            return None
+        return self.tenants.get(claims.tenant)
 
     def add_fault(self, fault: Fault) -> None:
         self.faults.add(fault)
@@ -153,28 +217,50 @@ class GraphSimulator:
         with self._records_lock:
             return list(self._records)
 
-    def count(self, path_contains: str | None = None, status: int | None = None) -> int:
-        """Graph requests whose path contains `path_contains` (case-insensitive) and whose status is
-        `status`."""
+    def count(
+        self,
+        path_contains: str | None = None,
+        status: int | None = None,
+        *,
+        tenant: str | None = None,
+        throttle_limit: str | None = None,
+    ) -> int:
+        """Graph requests whose path contains `path_contains` (case-insensitive), whose status is
+        `status`, whose token's tenant is `tenant` and that the report limit `throttle_limit`
+        ("tenant" or "app") answered 429."""
         needle = normalize_path(path_contains) if path_contains is not None else None
+        tenant = tenant.lower() if tenant is not None else None
         with self._records_lock:
             return sum(
                 1
                 for record in self._records
                 if (needle is None or needle in normalize_path(record.path))
                 and (status is None or record.status == status)
+                and (tenant is None or record.tenant == tenant)
+                and (throttle_limit is None or record.throttle_limit == throttle_limit)
             )
 
+    @property
+    def token_requests(self) -> list[TokenRecord]:
+        """Requests to the token endpoint, with what each was answered."""
+        with self._records_lock:
+            return list(self._token_records)
+
     def reset(self) -> None:
-        """Clear faults, the request log and the throttle's window."""
+        """Clear faults, the request logs and the throttles' windows (tenant states stay)."""
         self.faults.clear()
         self._throttle.reset()
         with self._records_lock:
             self._records.clear()
+            self._token_records.clear()
 
     def record(self, record: RequestRecord) -> None:
         with self._records_lock:
             self._records.append(record)
+
+    def record_token(self, record: TokenRecord) -> None:
+        with self._records_lock:
+            self._token_records.append(record)
 
 
 # --- HTTP
@@ -271,8 +357,11 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:
             return
         path = self.path.partition("?")[0]
+        token_path = TOKEN_PATH.match(path)
         if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
             self._control(path, body)
+        elif token_path is not None and self.command == "POST":
+            self._token(unquote(token_path.group(1)), body)
         else:
             self._graph(body)
 
@@ -312,24 +401,53 @@ class _Handler(BaseHTTPRequestHandler):
         except GraphError:
             query = {}
         ids = {"request-id": request_id, "client-request-id": client_request_id}
-
-        def log(status: int | None, fault: str | None) -> None:
-            sim.record(RequestRecord(self.command, path, query, status, fault, request_id))
-
         authorization = self.headers.get("Authorization", "")
         scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            message = "Access token is empty." if not authorization else "Invalid authentication token."
+        claims = read_token(token) if scheme.lower() == "bearer" else None
+
+        def log(status: int | None, fault: str | None, limit: str | None = None) -> None:
+            sim.record(
+                RequestRecord(
+                    self.command,
+                    path,
+                    query,
+                    status,
+                    fault,
+                    request_id,
+                    tenant=claims.tenant if claims else None,
+                    app=claims.app if claims else None,
+                    throttle_limit=limit,
+                )
+            )
+
+        def unauthorized(message: str) -> None:
             error = GraphError(
                 401, "InvalidAuthenticationToken", message, {"WWW-Authenticate": 'Bearer realm=""'}
             )
             log(401, None)
             self._send_error(error, ids)
+
+        if scheme.lower() != "bearer" or not token.strip():
+            unauthorized("Access token is empty." if not authorization else "Invalid authentication token.")
+            return
+        tenant = sim.serve_token(claims)
+        if tenant is None:
+            # Serving many tenants, a token must be a JWT for one of them (tenants.py says why 401).
+            unauthorized(
+                "CompactToken parsing failed with error code: 80049217"
+                if claims is None
+                else "Access token validation failure. Invalid audience."
+            )
+            return
+        refusal = tenant.graph_refusal()
+        if refusal is not None:
+            log(refusal.status, None)
+            self._send_error(refusal, ids)
             return
 
         # Each request is logged before its answer goes out, so a client that has its answer sees it
         # in the log.
-        fault = sim.faults.pick(path)
+        fault = sim.faults.pick(path, claims.tenant if claims else None)
         if fault is not None and fault.kind == "drop":
             log(None, "drop")
             self.close_connection = True
@@ -342,23 +460,27 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(error, ids)
             return
 
-        throttle = sim.throttle
-        wait = throttle.admit(path) if throttle is not None else None
-        if wait is not None:
+        throttle = sim.throttle_for(tenant)
+        refused = (
+            throttle.check(path, claims.tenant if claims else "", claims.app if claims else "")
+            if throttle is not None
+            else None
+        )
+        if refused is not None:
             error = GraphError(
                 429,
                 "TooManyRequests",
                 "Too many requests. Retry after the number of seconds in the Retry-After header.",
-                {"Retry-After": retry_after_header(wait)},
+                {"Retry-After": retry_after_header(refused.wait_seconds)},
             )
-            log(429, "throttle")
+            log(429, "throttle", refused.limit)
             self._send_error(error, ids)
             return
 
         fault_kind = fault.kind if fault is not None else None
         send_mail = SEND_MAIL.match(path) if self.command == "POST" else None
         if send_mail is not None:
-            self._send_mail(send_mail.group(1), send_mail.group(2), body, ids, log, fault_kind)
+            self._send_mail(tenant, send_mail.group(1), send_mail.group(2), body, ids, log, fault_kind)
             return
         try:
             if self.command != "GET":
@@ -367,7 +489,7 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             host = self.headers.get("Host") or f"{sim.host}:{sim.port}"
             headers = {name.lower(): value for name, value in self.headers.items()}
-            reply = sim.engine.get(self.path, headers, f"http://{host}")
+            reply = tenant.engine.get(self.path, headers, f"http://{host}")
         except GraphError as error:
             log(error.status, fault_kind)
             self._send_error(error, ids)
@@ -386,6 +508,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_mail(
         self,
+        tenant: ServedTenant,
         version: str,
         mailbox: str,
         body: bytes,
@@ -398,7 +521,7 @@ class _Handler(BaseHTTPRequestHandler):
         host = self.headers.get("Host") or f"{sim.host}:{sim.port}"
         try:
             # The mailbox must be a user of the tenant, looked up as GET users/{id | upn} would be.
-            sim.engine.get(f"/{version}/users/{quote(mailbox, safe='@')}", {}, f"http://{host}")
+            tenant.engine.get(f"/{version}/users/{quote(mailbox, safe='@')}", {}, f"http://{host}")
         except GraphError:
             error = GraphError(404, "ErrorInvalidUser", f"The requested user '{mailbox}' is invalid.")
             log(error.status, fault_kind)
@@ -436,6 +559,16 @@ class _Handler(BaseHTTPRequestHandler):
         )
         self._send(error.status, body, {"Content-Type": ERROR_CONTENT_TYPE, **ids, **error.headers})
 
+    # --- Entra's token endpoint
+
+    def _token(self, tenant_id: str, body: bytes) -> None:
+        sim = self.server.simulator
+        form = parse_token_form(body)
+        served = sim.tenants.get(tenant_id.lower()) if sim.multi_tenant else sim.tenants[""]
+        status, answer, record = token_answer(tenant_id, form, served)
+        sim.record_token(record)
+        self._send(status, orjson.dumps(answer), {"Content-Type": "application/json; charset=utf-8"})
+
     # --- control
 
     def _control(self, path: str, body: bytes) -> None:
@@ -447,8 +580,23 @@ class _Handler(BaseHTTPRequestHandler):
                 result: Any = {
                     "count": len(records),
                     "by_status": {str(k): v for k, v in Counter(r.status for r in records).items()},
+                    "throttled": sim.throttle_stats(),
                     "requests": [record.as_dict() for record in records],
+                    "token_requests": [record.as_dict() for record in sim.token_requests],
                 }
+            elif route == ("GET", f"{CONTROL_PREFIX}/tenants"):
+                result = {"tenants": [t.as_dict() for _, t in sorted(sim.tenants.items())]}
+            elif self.command == "POST" and path.rstrip("/").startswith(f"{CONTROL_PREFIX}/tenants/"):
+                tenant_id = unquote(path.rstrip("/").rsplit("/", 1)[1])
+                payload = orjson.loads(body or b"{}")
+                if not isinstance(payload, dict) or not isinstance(payload.get("state"), str):
+                    raise ValueError('send {"state": "consented" | "revoked" | "disabled" | ...}')
+                try:
+                    served = sim.tenant(tenant_id)
+                except KeyError:
+                    raise ValueError(f"the simulator does not serve tenant {tenant_id!r}") from None
+                served.set_state(payload["state"])
+                result = served.as_dict()
             elif route == ("GET", f"{CONTROL_PREFIX}/faults"):
                 result = {"faults": sim.faults.snapshot()}
             elif route == ("POST", f"{CONTROL_PREFIX}/faults"):

@@ -382,6 +382,10 @@ class Override:
         return candidate == target or candidate.startswith(target + "/")
 
 
+# What a tenant's admin can have done to the app (tenants.py).
+TENANT_STATES = ("consented", "revoked", "disabled", "permissions-removed")
+
+
 @dataclass(frozen=True)
 class SimulatorConfig:
     """What a snapshot's `_simulator.json` says beyond its files."""
@@ -392,6 +396,8 @@ class SimulatorConfig:
     query_options: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # Model Graph's throttle (the identity and access reports limit) for this snapshot.
     throttle: bool = False
+    # What this tenant's admin did to the app (tenants.py): "consented" unless said otherwise.
+    consent: str = "consented"
 
 
 def parse_config(data: bytes, name: str = OVERRIDES_FILE) -> SimulatorConfig:
@@ -411,12 +417,16 @@ def parse_config(data: bytes, name: str = OVERRIDES_FILE) -> SimulatorConfig:
     throttle = document.get("throttle", False)
     if not isinstance(throttle, bool):
         raise SnapshotError(f'{name} "throttle" must be true or false')
+    consent = document.get("consent", "consented")
+    if consent not in TENANT_STATES:
+        raise SnapshotError(f'{name} "consent" must be one of {", ".join(TENANT_STATES)}')
     return SimulatorConfig(
         responses=responses,
         query_options={
             path.strip("/").lower(): frozenset(n.lower() for n in names) for path, names in options.items()
         },
         throttle=throttle,
+        consent=consent,
     )
 
 
