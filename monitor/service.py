@@ -387,6 +387,7 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
             dead = {run.tenant_id: dead_notifications(alert_store, run.tenant_id) for run in runs}
         finally:
             alert_store.close()
+        rejects = _recent_rejects(settings, checked)
     except (StoreError, AzureError) as exc:
         said = str(exc) if isinstance(exc, StoreError) else type(exc).__name__
         log.warning("health: Table Storage check failed: %s", said)
@@ -402,7 +403,27 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
             problems.append(f"no pass for tenant {run.tenant_id} since {iso(run.finished)}")
         if dead.get(run.tenant_id):
             problems.append(dead_summary(run.tenant_id, dead[run.tenant_id]))
+    if rejects:
+        problems.append(rejects)
     return Health("degraded" if problems else "ok", checked, tuple(problems), runs)
+
+
+def _recent_rejects(settings: Settings, now: datetime) -> str:
+    """One health line for the log-stream records refused in the last day, or ""."""
+    from monitor.store.ingest import open_ingest_store
+
+    ingest_store = open_ingest_store(settings)
+    try:
+        found = ingest_store.rejects(now - timedelta(days=1))
+    finally:
+        ingest_store.close()
+    if not found:
+        return ""
+    return (
+        f"{sum(r.rejected for r in found)} log-stream record(s) refused in the last 24 hours "
+        f"(latest: {found[0].reasons[0] if found[0].reasons else 'no reason kept'}); "
+        "python -m monitor ingest-rejects lists them"
+    )
 
 
 def dead_summary(tenant_id: str, dead: list[Notification]) -> str:
@@ -827,7 +848,9 @@ def ingest_log_events(
 ) -> LogIngest:
     """The Event Hub trigger (and `monitor ingest-log-records`): map, store, judge from stored state.
 
-    Raises StoreError or AzureError when storage fails, so the host retries the batch; every write is
+    Each record stands alone: one that cannot be read or stored is counted with its reason, the others
+    are kept, and what the batch refused is recorded (health, `monitor ingest-rejects`). Raises
+    StoreError or AzureError only when storage fails, so the host retries the batch; every write is
     keyed by what it records, so a retried batch stores what one clean delivery stores.
     """
     from monitor.ingest.errors import RejectedBody
@@ -859,6 +882,8 @@ def ingest_log_events(
                 asyncio.run(_stream_alerts(store, settings, done.tenant_id, moment))
     finally:
         store.close()
+    if batch.malformed:
+        _keep_rejects(settings, bodies, batch, moment)
     log.info(
         "log events: received=%d ignored=%d malformed=%d tenants=%d",
         batch.received,
@@ -867,6 +892,43 @@ def ingest_log_events(
         len(tenants),
     )
     return LogIngest(batch, tenants)
+
+
+def _keep_rejects(settings: Settings, bodies: Sequence[bytes | str], batch: LogBatch, at: datetime) -> None:
+    """Record what the batch refused where a person sees it (health, `monitor ingest-rejects`); keyed by
+    the batch's content, so a retried batch rewrites its entry instead of adding one."""
+    import hashlib
+
+    from monitor.store.ingest import IngestRejects, open_ingest_store
+
+    digest = hashlib.sha256()
+    for body in bodies:
+        data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+        digest.update(len(data).to_bytes(8, "big") + data)
+    rejects = IngestRejects(
+        "log-stream",
+        digest.hexdigest()[:32],
+        at,
+        batch.received,
+        batch.malformed,
+        tuple(batch.malformed_reasons),
+    )
+    ingest_store = open_ingest_store(settings)
+    try:
+        ingest_store.save_rejects(rejects)
+    finally:
+        ingest_store.close()
+
+
+def ingest_rejects(since: datetime, environ: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """`monitor ingest-rejects`: what the log stream refused since `since`, newest first."""
+    from monitor.store.ingest import open_ingest_store
+
+    ingest_store = open_ingest_store(Settings.from_env(environ, require_storage=True))
+    try:
+        return [r.to_json() for r in ingest_store.rejects(since)]
+    finally:
+        ingest_store.close()
 
 
 async def run_queued_passes(

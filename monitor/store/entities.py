@@ -5,6 +5,9 @@ numbers, booleans and times are stored as Table Storage's own types, so they can
 (`IssuedAt ge @since`); anything else (tuples, mappings, a nested record) is stored as JSON text.
 `None` is left out. Reading back follows the record's type hints, so a record round-trips exactly.
 
+An integer outside Int32 (a Graph error code may be one) is written as Int64, which the SDK reads back
+as an EntityProperty; reading unwraps it.
+
 Table Storage keeps at most 64 KiB per string property (32K UTF-16 characters): a longer text is cut,
 and a JSON value that would not fit is replaced by a note that says so.
 """
@@ -20,7 +23,9 @@ from functools import cache
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 import orjson
+from azure.data.tables import EdmType, EntityProperty
 
+INT32 = range(-(2**31), 2**31)
 MAX_TEXT = 30_000  # keep clear of the 32K-character limit of a string property
 TRUNCATED = {"truncated": True, "note": "the value exceeded Table Storage's property size"}
 R = TypeVar("R")
@@ -61,6 +66,8 @@ def to_entity(record: Any, partition: str, row: str) -> dict[str, Any]:
             continue
         if isinstance(value, str):
             entity[pascal(f.name)] = value[:MAX_TEXT]
+        elif isinstance(value, int) and not isinstance(value, bool) and value not in INT32:
+            entity[pascal(f.name)] = EntityProperty(value, EdmType.INT64)
         elif isinstance(value, bool | int | float | datetime):
             entity[pascal(f.name)] = value
         else:
@@ -90,6 +97,8 @@ def _from_plain(cls: Any, document: Mapping[str, Any]) -> Any:
 
 
 def _decode(hint: Any, value: Any) -> Any:
+    if isinstance(value, EntityProperty):
+        value = value.value
     if value is None:
         return None
     origin = get_origin(hint)
