@@ -25,6 +25,7 @@ from monitor.ingest.dsregcmd import (
     yes_no,
 )
 from monitor.ingest.errors import RejectedBody
+from monitor.ingest.resource_logs import EARLIEST, LATEST
 from monitor.records import CanReset, DeviceReport
 from monitor.rules.evidence import iso
 
@@ -53,9 +54,7 @@ def device_report(body: Mapping[str, Any], received: datetime) -> DeviceReport:
     tenant = tenant or reported_tenant
     if not tenant:
         raise RejectedBody("no tenant: send tenantId, or output with a Tenant Details section")
-    collected = parse_time(body.get("collectedDateTime"))
-    if "collectedDateTime" in body and collected is None:
-        raise RejectedBody(f"collectedDateTime {str(body['collectedDateTime'])[:40]!r} is not a time")
+    collected = _collected(body)
     return DeviceReport(
         intune_device_id=str(body["intuneDeviceId"]).lower(),
         tenant_id=tenant,
@@ -71,6 +70,22 @@ def device_report(body: Mapping[str, Any], received: datetime) -> DeviceReport:
         user_principal_name=str(body.get("userPrincipalName", "")),
         azure_ad_prt=yes_no(sections, SSO_STATE, "AzureAdPrt"),
     )
+
+
+def _collected(body: Mapping[str, Any]) -> datetime | None:
+    """collectedDateTime in UTC; refused when it is not a time Table Storage can keep and give back."""
+    if "collectedDateTime" not in body:
+        return None
+    value = str(body["collectedDateTime"])
+    try:
+        collected = parse_time(value)
+    except OverflowError:  # year 1 or 9999 with an offset
+        collected = None
+    if collected is None:
+        raise RejectedBody(f"collectedDateTime {value[:40]!r} is not a time")
+    if not EARLIEST <= collected < LATEST:
+        raise RejectedBody(f"collectedDateTime {value[:40]!r} is outside {EARLIEST.year} to {LATEST.year}")
+    return collected
 
 
 def _can_reset(value: str) -> CanReset:

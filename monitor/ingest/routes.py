@@ -73,7 +73,8 @@ def check_body(
 ) -> Answer | Accepted:
     limit = settings.ingest_max_body_bytes
     declared = _header(headers, "content-length")
-    if (declared.isdigit() and int(declared) > limit) or len(body) > limit:
+    # ASCII digits only: "²" passes str.isdigit() but not int().
+    if (declared.isascii() and declared.isdigit() and int(declared) > limit) or len(body) > limit:
         return refused(413, f"body larger than {limit} bytes")
     if not body.strip():
         return refused(400, "empty body: send a JSON object")
