@@ -248,3 +248,110 @@ def test_a_consent_failure_on_the_log_stream_is_alerted_in_that_invocation(
         )
 
         assert [(d.channel, d.name, d.status) for d in receiver.deliveries] == [("teams", "ops", 202)]
+
+
+# -- the queue trigger: keyed by the tenant this deployment monitors ---------------------------------
+
+
+def queue_alert(functions: dict[str, Any], tenant_id: str | None = None) -> str:
+    status, body = post(functions, "azure-monitor-alerts", orjson.dumps(alert(tenant_id=tenant_id)))
+    assert (status, body["queued"]) == (202, True)
+    (message,) = queued_messages()
+    return message
+
+
+def run_message(message: str | bytes) -> str:
+    from monitor import service
+
+    return str(asyncio.run(service.run_requested_pass(message)))
+
+
+def recorded_runs(azurite: str) -> list[str]:
+    store = open_table_store(azurite, prefix=Settings.from_env().table_prefix)
+    try:
+        return [run.outcome for run in store.runs(TENANT_ID, 100)]
+    finally:
+        store.close()
+
+
+def test_alerts_naming_tenants_this_deployment_does_not_monitor_run_no_pass(
+    functions: dict[str, Any], configured: Any, azurite: str
+) -> None:
+    assert run_message(queue_alert(functions)) == "ran"  # the deployment learns its tenant
+    strangers = [f"00000000-0000-4000-8000-00000000000{n}" for n in range(5)]
+
+    outcomes = [run_message(queue_alert(functions, tenant)) for tenant in strangers]
+
+    assert outcomes == ["rejected"] * 5
+    assert recorded_runs(azurite) == ["ok"]
+
+
+def test_an_alert_without_a_tenant_and_one_naming_the_monitored_tenant_share_one_gate(
+    functions: dict[str, Any], configured: Any, azurite: str
+) -> None:
+    assert run_message(queue_alert(functions)) == "ran"
+    named = queue_alert(functions, TENANT_ID.upper())
+    unnamed = queue_alert(functions)
+
+    assert [run_message(named), run_message(unnamed)] == ["deferred", "deferred"]
+    assert recorded_runs(azurite) == ["ok"]
+
+
+def test_an_alert_while_another_pass_holds_the_tenant_is_deferred_and_requeued(
+    functions: dict[str, Any], configured: Any, azurite: str
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from azure.storage.queue import QueueClient
+
+    message = queue_alert(functions)
+    store = open_table_store(azurite, prefix=Settings.from_env().table_prefix)
+    now = datetime.now(UTC)
+    store.acquire_lease(TENANT_ID, "another-pass", now + timedelta(minutes=10), now)
+    store.close()
+
+    assert run_message(message) == "deferred"
+
+    assert recorded_runs(azurite) == ["skipped"]
+    settings = Settings.from_env()
+    client = QueueClient.from_connection_string(settings.queue_connection_string, settings.pass_queue_name)
+    try:
+        assert client.get_queue_properties().approximate_message_count == 1  # back, invisible for now
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize(
+    "request_body",
+    [
+        {"tenantId": "a/b", "receivedDateTime": "2026-11-20T12:00:00+00:00"},
+        {"tenantId": "x" * 2_000, "receivedDateTime": "2026-11-20T12:00:00+00:00"},
+        {"tenantId": "4b1c5b67-3f1e-4e38-9d5e-2a2f3c1d0e9a\x01", "receivedDateTime": "2026-11-20T12:00:00Z"},
+        {"tenantId": "configured", "receivedDateTime": "0001-01-01T00:00:00+01:00"},
+        {"tenantId": "configured", "receivedDateTime": "9999-12-31T23:59:59-01:00"},
+        {"tenantId": "configured", "receivedDateTime": "0001-01-01T00:00:00Z"},
+        {"tenantId": 5, "receivedDateTime": "2026-11-20T12:00:00Z"},
+    ],
+)
+def test_a_message_with_a_malformed_tenant_or_date_is_dropped_not_raised(
+    functions: dict[str, Any], configured: Any, azurite: str, request_body: dict[str, Any]
+) -> None:
+    trigger = functions["requested_pass"].get_user_function()
+
+    asyncio.run(trigger(func.QueueMessage(id="m", body=orjson.dumps(request_body))))
+
+    assert run_message(orjson.dumps(request_body)) == "rejected"
+    assert recorded_runs(azurite) == []
+
+
+def test_a_log_search_alert_names_its_tenant_in_its_context_properties() -> None:
+    from datetime import UTC, datetime
+
+    from monitor.ingest.alerts import pass_request
+
+    document = alert()
+    document["data"]["alertContext"]["properties"] = {"tenantId": TENANT_ID.upper()}
+    request = pass_request(document, datetime(2026, 11, 20, tzinfo=UTC))
+
+    assert request is not None
+    assert request.tenant_id == TENANT_ID

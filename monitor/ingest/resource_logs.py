@@ -45,7 +45,7 @@ SIGNIN_CATEGORIES: Final = {
 }
 AUDIT_CATEGORY: Final = "AuditLogs"
 _TENANT_IN_RESOURCE = re.compile(r"^/tenants/([0-9A-Fa-f-]{36})/", re.ASCII)
-_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.ASCII)
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
 _KEEP_REASONS = 10
 # What a stored record must fit: sign-in and audit IDs are keys (Table Storage: at most 1 KiB, and an
 # escaped character takes three), result codes are Int64 properties, and times are kept from 1601 to
@@ -130,7 +130,7 @@ def _read_record(record: Any, batch: LogBatch, where: str) -> None:
     if not tenant:
         batch.reject(where, "no tenantId, and resourceId does not name a tenant")
         return
-    if not _GUID.match(tenant):
+    if not _GUID.fullmatch(tenant):
         batch.reject(where, f"tenantId {tenant[:40]!r} is not a GUID")
         return
     category = record["category"]

@@ -69,6 +69,7 @@ BAD_RECORDS: dict[str, dict[str, Any]] = {
     "year 1 UTC": bad(_set(("properties", "createdDateTime"), "0001-01-01T00:00:00Z")),
     "tenant with a slash": bad(_set(("tenantId",), "4b1c5b67/3f1e")),
     "tenant with a control character": bad(_set(("tenantId",), "4b1c5b67\x01")),
+    "tenant with a newline": bad(_set(("tenantId",), TENANT_ID + "\n")),
     "tenant over 1 KB": bad(_set(("tenantId",), "a" * 1_500)),
     "a 100 KB id": bad(_set(("properties", "id"), "i" * 100_000)),
     "1,000-deep nesting": bad(_deep),
