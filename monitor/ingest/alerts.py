@@ -29,8 +29,8 @@ def pass_request(alert: Mapping[str, Any], received: datetime) -> PassRequest | 
 
 def _named_tenant(data: Mapping[str, Any]) -> str:
     """The tenantId custom property of the alert rule, where Azure Monitor puts it: `customProperties`
-    (metric and activity log alerts), or `alertContext.properties` (log search alerts, whose
-    `customProperties` is null). The schema checked that either is a GUID."""
+    (metric alerts), or `alertContext.properties` (log search alerts, whose `customProperties` is null;
+    Microsoft Learn: "Sample alert payloads"). The schema checked that either is a GUID."""
     for found in (data.get("customProperties"), (data.get("alertContext") or {}).get("properties")):
         if isinstance(found, Mapping) and isinstance(found.get("tenantId"), str):
             return str(found["tenantId"]).lower()
