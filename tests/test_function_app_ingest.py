@@ -355,3 +355,26 @@ def test_a_log_search_alert_names_its_tenant_in_its_context_properties() -> None
 
     assert request is not None
     assert request.tenant_id == TENANT_ID
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-8-sig"])
+def test_a_report_saved_with_a_byte_order_mark_is_read(
+    functions: dict[str, Any], configured: Any, encoding: str
+) -> None:
+    text = orjson.dumps(device_report_body()).decode()
+    body = text.encode(encoding) if encoding != "utf-16-be" else b"\xfe\xff" + text.encode("utf-16-be")
+
+    status, answer = post(functions, "device-reports", body)
+
+    assert (status, answer["stored"]["intuneDeviceId"]) == (202, INTUNE_DEVICE_ID)
+
+
+def test_a_report_in_utf16_without_a_byte_order_mark_is_refused_with_the_reason(
+    functions: dict[str, Any], configured: Any
+) -> None:
+    body = orjson.dumps(device_report_body()).decode().encode("utf-16-le")
+
+    assert post(functions, "device-reports", body) == (
+        400,
+        {"error": "body is UTF-16 without a byte order mark: send UTF-8 (or UTF-16 with its BOM)"},
+    )
