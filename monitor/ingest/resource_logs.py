@@ -14,7 +14,8 @@ object but not the same, so it is brought to Graph's shape before the poll's own
 
 Each record stands alone: one that cannot be read or stored (a tenant ID that is not a GUID, a result
 code that is not a number Table Storage holds, a time outside what it keeps, an ID too long to be a
-key, nesting deeper than any real record) is counted with its reason, and the rest are kept.
+key, a text longer than any Entra writes, nesting deeper than any real record) is counted with its
+reason, and the rest are kept.
 
 The same mappers (`pin_reset_signin`, `tap_signin`, `tap_issuance`) then produce the same records the
 poll produces, keyed by the same sign-in and audit IDs, so a sign-in seen by both is stored once.
@@ -22,6 +23,7 @@ poll produces, keyed by the same sign-in and audit IDs, so a sign-in seen by bot
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -51,6 +53,7 @@ _KEEP_REASONS = 10
 # escaped character takes three), result codes are Int64 properties, and times are kept from 1601 to
 # 9999; a log record from before 1970 or after 9000 is an error in the record, not a sign-in.
 MAX_ID = 256
+MAX_TEXT = 4_096  # a name, an address, a failure reason: far longer than any Entra writes
 INT64 = range(-(2**63), 2**63)
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
@@ -142,8 +145,19 @@ def _read_record(record: Any, batch: LogBatch, where: str) -> None:
         batch.ignored += 1
 
 
-def unstorable(record_id: str, moment: datetime, error_code: int = 0) -> str | None:
+def _long_text(record: Any) -> str | None:
+    """A text field of a mapped record longer than any real one (Table Storage would cut it)."""
+    for item in dataclasses.fields(record):
+        value = getattr(record, item.name)
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            return f"{item.name} is {len(value)} characters long (at most {MAX_TEXT})"
+    return None
+
+
+def unstorable(record: Any, record_id: str, moment: datetime, error_code: int = 0) -> str | None:
     """Why a mapped record cannot be stored as it is; None when it can."""
+    if (reason := _long_text(record)) is not None:
+        return reason
     if len(record_id) > MAX_ID:
         return f"the id is {len(record_id)} characters long (at most {MAX_ID})"
     if not EARLIEST <= moment < LATEST:
@@ -196,7 +210,9 @@ def _read_signin(
         return
     kept = mapped or tap_record
     assert kept is not None
-    reason = unstorable(kept.id, kept.created, kept.error_code)
+    reason = unstorable(kept, kept.id, kept.created, kept.error_code)
+    if reason is None and mapped is not None and tap_record is not None:
+        reason = _long_text(tap_record)
     if reason is not None:
         batch.reject(where, reason)
         return
@@ -217,9 +233,9 @@ def _read_audit(record: Mapping[str, Any], batch: LogBatch, tenant: str, where: 
     if not issuance.audit_id:
         batch.reject(where, "the TAP issuance audit has no id")
         return
-    reason = unstorable(issuance.audit_id, issuance.issued_at)
+    reason = unstorable(issuance, issuance.audit_id, issuance.issued_at)
     if reason is None and issuance.start is not None:
-        reason = unstorable(issuance.audit_id, issuance.start)
+        reason = unstorable(issuance, issuance.audit_id, issuance.start)
     if reason is not None:
         batch.reject(where, reason)
         return

@@ -8,7 +8,7 @@ numbers, booleans and times are stored as Table Storage's own types, so they can
 An integer outside Int32 (a Graph error code may be one) is written as Int64, which the SDK reads back
 as an EntityProperty; reading unwraps it.
 
-Table Storage keeps at most 64 KiB per string property (32K UTF-16 characters): a longer text is cut,
+Table Storage keeps at most 64 KiB per string property (32K UTF-16 code units): a longer text is cut,
 and a JSON value that would not fit is replaced by a note that says so.
 """
 
@@ -53,9 +53,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _utf16_units(text: str) -> int:
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+
+
+def cut(text: str) -> str:
+    """`text` cut to MAX_TEXT UTF-16 code units, the unit Table Storage's limit counts (a character
+    outside the Basic Multilingual Plane, such as an emoji, takes two)."""
+    if len(text) <= MAX_TEXT // 2 or _utf16_units(text) <= MAX_TEXT:
+        return text
+    units = 0
+    for end, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > MAX_TEXT:
+            return text[:end]
+    return text
+
+
 def json_text(value: Any) -> str:
     text = orjson.dumps(_plain(value)).decode()
-    return text if len(text) <= MAX_TEXT else orjson.dumps(TRUNCATED).decode()
+    return text if _utf16_units(text) <= MAX_TEXT else orjson.dumps(TRUNCATED).decode()
 
 
 def to_entity(record: Any, partition: str, row: str) -> dict[str, Any]:
@@ -65,7 +82,7 @@ def to_entity(record: Any, partition: str, row: str) -> dict[str, Any]:
         if value is None:
             continue
         if isinstance(value, str):
-            entity[pascal(f.name)] = value[:MAX_TEXT]
+            entity[pascal(f.name)] = cut(value)
         elif isinstance(value, int) and not isinstance(value, bool) and value not in INT32:
             entity[pascal(f.name)] = EntityProperty(value, EdmType.INT64)
         elif isinstance(value, bool | int | float | datetime):

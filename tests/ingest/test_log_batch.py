@@ -72,6 +72,13 @@ BAD_RECORDS: dict[str, dict[str, Any]] = {
     "tenant with a newline": bad(_set(("tenantId",), TENANT_ID + "\n")),
     "tenant over 1 KB": bad(_set(("tenantId",), "a" * 1_500)),
     "a 100 KB id": bad(_set(("properties", "id"), "i" * 100_000)),
+    "a 100 KB user name of emoji": bad(_set(("properties", "userPrincipalName"), "\U0001f600" * 25_000)),
+    "long texts in every field": bad(
+        _set(
+            ("properties", "deviceDetail"),
+            {k: "d" * 40_000 for k in ("deviceId", "displayName", "operatingSystem")},
+        )
+    ),
     "1,000-deep nesting": bad(_deep),
 }
 

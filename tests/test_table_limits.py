@@ -1,5 +1,5 @@
-"""A Graph sign-in whose errorCode does not fit Table Storage's Int32 is stored as Int64 and read back:
-`monitor run` against Table Storage neither dies nor loses it."""
+"""Values past what Table Storage holds as they are: an errorCode past Int32 is stored as Int64 and read back,
+and a text past 32K UTF-16 code units is cut, so `monitor run` neither dies nor loses the record."""
 
 from __future__ import annotations
 
@@ -35,3 +35,22 @@ def test_a_pass_stores_and_reads_back_an_error_code_past_int32(
         store.close()
     assert sorted(s.error_code for s in stored) == [50_126, 2**31]
     assert sorted(h.error_code for h in hours) == [50_126, 2**31]
+
+
+def test_a_long_text_of_emoji_is_cut_to_what_table_storage_keeps(azurite: str, table_prefix: str) -> None:
+    from dataclasses import replace
+
+    from monitor.store.entities import MAX_TEXT
+
+    created = NOW - timedelta(minutes=40)
+    store = open_table_store(azurite, prefix=table_prefix)
+    try:
+        from monitor.collectors.signins import pin_reset_signin
+
+        signin = pin_reset_signin(graph_signin(1, created))
+        assert signin is not None
+        store.save_pin_reset_signins(TENANT_ID, [replace(signin, failure_reason="\U0001f600" * 20_000)])
+        (stored,) = store.pin_reset_signins(TENANT_ID, NOW - timedelta(days=1), NOW)
+    finally:
+        store.close()
+    assert stored.failure_reason == "\U0001f600" * (MAX_TEXT // 2)
