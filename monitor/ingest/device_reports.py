@@ -42,6 +42,7 @@ CAN_RESET_VALUES: Final[tuple[CanReset, ...]] = (
 # How far after its receipt a report may say it was collected (device clocks drift): later is a wrong
 # clock or a calendar that is not Gregorian (the script once formatted the year with the user's culture).
 CLOCK_SKEW: Final = timedelta(days=1)
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
 # The script once formatted the time with the user's culture, whose time separator may be "." (fi-FI).
 _CULTURE_TIME = re.compile(
     r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2})\.([0-9]{2})\.([0-9]{2})(.*)", re.ASCII | re.DOTALL
@@ -70,6 +71,8 @@ def device_report(body: Mapping[str, Any], received: datetime) -> DeviceReport:
     tenant = tenant or reported_tenant
     if not tenant:
         raise RejectedBody("no tenant: send tenantId, or output with a Tenant Details section")
+    if not _GUID.fullmatch(tenant):
+        raise RejectedBody(f"the Tenant Details TenantId {tenant[:40]!r} is not a tenant ID (a GUID)")
     collected = _collected(body, received)
     return DeviceReport(
         intune_device_id=str(body["intuneDeviceId"]).lower(),

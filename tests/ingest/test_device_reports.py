@@ -168,3 +168,11 @@ def test_the_script_formats_the_report_time_with_the_invariant_culture() -> None
 
     assert "ToString('yyyy-MM-ddTHH:mm:ssZ')" not in script
     assert "ToString('o', [System.Globalization.CultureInfo]::InvariantCulture)" in script
+
+
+@pytest.mark.parametrize("tenant", ["contoso/onmicrosoft", "t" * 2_000, f"{TENANT_ID}\u0001"])
+def test_a_tenant_in_the_output_that_is_not_a_guid_is_refused(tenant: str) -> None:
+    body = device_report_body(dsregcmd=dsregcmd_status(tenant_id=tenant))
+
+    with pytest.raises(RejectedBody, match="is not a tenant ID"):
+        device_report(body, RECEIVED)
