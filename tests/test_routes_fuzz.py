@@ -4,7 +4,8 @@ Table Storage or on the queue.
 
 The sample is seeded (derandomize) and bounded: five strategies, 10,000 bodies per route. Leaves include
 extreme numbers, extreme dates and digits that are not ASCII; one strategy nests up to 1,030 levels and
-sends Content-Length headers such as "²".
+sends Content-Length headers such as "²". The alert action and the SOC view's filters get 500 generated
+requests each, with the same odd digits, extreme dates and deep nesting.
 A rejected body never reaches storage, so each of those calls costs no Azurite round trip.
 """
 
@@ -397,3 +398,76 @@ def test_extreme_tap_signin_filters_are_answered_without_a_500(
     )
 
     assert status in (200, 400), answer
+
+
+# -- the other two routes: an alert action's body, and the SOC view's filters -------------------------
+
+ACTION_VALUES = (
+    st.sampled_from(["30m", "2h", "7d", "90d", "91d", "0m", "9999999999d", "²h", "٣d", " 5 h", "1e3m"])
+    | st.sampled_from(EXTREME_TIMES + ODD_DIGITS)
+    | st.text(max_size=12)
+)
+ACTION_BODIES = (
+    st.dictionaries(st.sampled_from(["for", "until", "by", "x"]), ACTION_VALUES | JSON, max_size=3).map(
+        orjson.dumps
+    )
+    | DEEP
+    | RAW_BYTES
+)
+FILTER_VALUES = st.sampled_from(
+    EXTREME_TIMES + ODD_DIGITS + ["0", "1", "50", "2026-11-20T12:00:00Z"]
+) | st.text(max_size=12)
+
+
+def test_generated_alert_actions_are_answered_without_a_500(fuzzed: Settings) -> None:
+    answers: dict[int, int] = {}
+
+    @settings(FUZZ, max_examples=20)
+    @given(
+        requests=st.lists(
+            st.tuples(st.sampled_from(["ack", "snooze", "other"]), ACTION_BODIES),
+            min_size=BODIES_PER_EXAMPLE,
+            max_size=BODIES_PER_EXAMPLE,
+        )
+    )
+    def answered(requests: list[tuple[str, bytes]]) -> None:
+        for action, body in requests:
+            request = func.HttpRequest(
+                "POST",
+                f"/api/alerts/no-such-alert/{action}",
+                headers=KEY,
+                body=body,
+                route_params={"alert_id": "no-such-alert", "action": action},
+            )
+            status, _ = call("alert_action", request)
+            answers[status] = answers.get(status, 0) + 1
+            assert status in (400, 404), (action, body[:80])
+
+    answered()
+    assert sum(answers.values()) == 500
+
+
+def test_generated_tap_signin_filters_are_answered_without_a_500(fuzzed: Settings) -> None:
+    answers: dict[int, int] = {}
+
+    @settings(FUZZ, max_examples=20)
+    @given(
+        queries=st.lists(
+            st.dictionaries(
+                st.sampled_from(["since", "until", "limit", "format", "user", "cursor"]),
+                FILTER_VALUES,
+                max_size=3,
+            ),
+            min_size=BODIES_PER_EXAMPLE,
+            max_size=BODIES_PER_EXAMPLE,
+        )
+    )
+    def answered(queries: list[dict[str, str]]) -> None:
+        for params in queries:
+            request = func.HttpRequest("GET", "/api/tap-signins", headers=KEY, body=b"", params=params)
+            status, _ = call("tap_signins", request)
+            answers[status] = answers.get(status, 0) + 1
+            assert status in (200, 400), params
+
+    answered()
+    assert sum(answers.values()) == 500
