@@ -378,3 +378,33 @@ def test_a_report_in_utf16_without_a_byte_order_mark_is_refused_with_the_reason(
         400,
         {"error": "body is UTF-16 without a byte order mark: send UTF-8 (or UTF-16 with its BOM)"},
     )
+
+
+def test_a_metric_alert_names_its_tenant_in_its_custom_properties() -> None:
+    from datetime import UTC, datetime
+
+    from monitor.ingest.alerts import pass_request
+
+    document = alert()
+    document["data"]["customProperties"] = {"tenantId": TENANT_ID}
+    request = pass_request(document, datetime(2026, 11, 20, tzinfo=UTC))
+
+    assert request is not None
+    assert request.tenant_id == TENANT_ID
+
+
+@pytest.mark.parametrize("where", ["customProperties", "alertContext"])
+def test_a_tenant_property_that_is_not_a_guid_is_a_400(
+    functions: dict[str, Any], configured: Any, where: str
+) -> None:
+    document = alert()
+    if where == "customProperties":
+        document["data"]["customProperties"] = {"tenantId": "contoso.onmicrosoft.com"}
+    else:
+        document["data"]["alertContext"]["properties"] = {"tenantId": "contoso.onmicrosoft.com"}
+
+    status, body = post(functions, "azure-monitor-alerts", orjson.dumps(document))
+
+    assert status == 400
+    assert "tenantId" in body["error"]
+    assert queued_messages() == []
