@@ -408,3 +408,25 @@ def test_a_tenant_property_that_is_not_a_guid_is_a_400(
     assert status == 400
     assert "tenantId" in body["error"]
     assert queued_messages() == []
+
+
+def test_every_bad_record_in_one_event_hub_batch_is_counted_and_the_good_ones_stored(
+    functions: dict[str, Any], configured: Any, azurite: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.ingest.test_log_batch import BAD_RECORDS, GOOD_ID, body
+
+    good_again = signin_record("0231f922-93fa-4005-bb11-b344eca03c09")
+    events = [
+        func.EventHubEvent(body=body(signin_record(GOOD_ID), *BAD_RECORDS.values())),
+        func.EventHubEvent(body=body(*BAD_RECORDS.values(), good_again)),
+    ]
+
+    with caplog.at_level("INFO", logger="monitor.functions"):
+        functions["entra_log_stream"].get_user_function()(events)  # no raise: the host moves on
+
+    store = open_table_store(azurite, prefix=Settings.from_env().table_prefix)
+    stored = store.pin_reset_signins(TENANT_ID, good_time().replace(hour=0), good_time().replace(hour=23))
+    store.close()
+    assert sorted(s.id for s in stored) == [GOOD_ID, "0231f922-93fa-4005-bb11-b344eca03c09"]
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("log stream batch")]
+    assert f'"malformed":{2 * len(BAD_RECORDS)}' in line
