@@ -922,7 +922,7 @@ def ingest_log_events(
     finally:
         store.close()
     if batch.malformed:
-        _keep_rejects(settings, bodies, batch, moment)
+        _keep_rejects(settings, bodies, batch, utcnow())  # when it arrived, not the clock rules judge by
     log.info(
         "log events: received=%d ignored=%d malformed=%d tenants=%d",
         batch.received,
