@@ -373,6 +373,7 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
         return Health("unhealthy", checked, tuple(exc.problems))
     from azure.core.exceptions import AzureError
 
+    from monitor.ingest.rejects import recent_rejects
     from monitor.store import open_store
     from monitor.store.alerts import dead_notifications, open_alert_store
 
@@ -387,7 +388,7 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
             dead = {run.tenant_id: dead_notifications(alert_store, run.tenant_id) for run in runs}
         finally:
             alert_store.close()
-        rejects = _recent_rejects(settings, checked)
+        rejects = recent_rejects(settings, checked)
     except (StoreError, AzureError) as exc:
         said = str(exc) if isinstance(exc, StoreError) else type(exc).__name__
         log.warning("health: Table Storage check failed: %s", said)
@@ -406,24 +407,6 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
     if rejects:
         problems.append(rejects)
     return Health("degraded" if problems else "ok", checked, tuple(problems), runs)
-
-
-def _recent_rejects(settings: Settings, now: datetime) -> str:
-    """One health line for the log-stream records refused in the last day, or ""."""
-    from monitor.store.ingest import open_ingest_store
-
-    ingest_store = open_ingest_store(settings)
-    try:
-        found = ingest_store.rejects(now - timedelta(days=1))
-    finally:
-        ingest_store.close()
-    if not found:
-        return ""
-    return (
-        f"{sum(r.rejected for r in found)} log-stream record(s) refused in the last 24 hours "
-        f"(latest: {found[0].reasons[0] if found[0].reasons else 'no reason kept'}); "
-        "python -m monitor ingest-rejects lists them"
-    )
 
 
 def dead_summary(tenant_id: str, dead: list[Notification]) -> str:
@@ -809,6 +792,10 @@ async def run_requested_pass(
         _requeue(settings, replace(request, received=moment + _TICK), window + timedelta(seconds=1))
         log.info("alert pass skipped (another pass holds the tenant); put back: tenant=%s", gate_key)
         return "deferred"
+    if request.tenant_id not in (gate_key, result.tenant.id):  # named before the tenant was known
+        log.warning(
+            "alert named tenant %s; the configured Graph is tenant %s", request.tenant_id, result.tenant.id
+        )
     return "ran"
 
 
@@ -893,6 +880,7 @@ def ingest_log_events(
     keyed by what it records, so a retried batch stores what one clean delivery stores.
     """
     from monitor.ingest.errors import RejectedBody
+    from monitor.ingest.rejects import keep_rejects
     from monitor.ingest.resource_logs import LogBatch, event_records, read_records
     from monitor.ingest.stream import store_batch
     from monitor.store import open_store
@@ -922,7 +910,7 @@ def ingest_log_events(
     finally:
         store.close()
     if batch.malformed:
-        _keep_rejects(settings, bodies, batch, utcnow())  # when it arrived, not the clock rules judge by
+        keep_rejects(settings, bodies, batch, utcnow())  # when it arrived, not the clock rules judge by
     log.info(
         "log events: received=%d ignored=%d malformed=%d tenants=%d",
         batch.received,
@@ -933,41 +921,11 @@ def ingest_log_events(
     return LogIngest(batch, tenants)
 
 
-def _keep_rejects(settings: Settings, bodies: Sequence[bytes | str], batch: LogBatch, at: datetime) -> None:
-    """Record what the batch refused where a person sees it (health, `monitor ingest-rejects`); keyed by
-    the batch's content, so a retried batch rewrites its entry instead of adding one."""
-    import hashlib
-
-    from monitor.store.ingest import IngestRejects, open_ingest_store
-
-    digest = hashlib.sha256()
-    for body in bodies:
-        data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
-        digest.update(len(data).to_bytes(8, "big") + data)
-    rejects = IngestRejects(
-        "log-stream",
-        digest.hexdigest()[:32],
-        at,
-        batch.received,
-        batch.malformed,
-        tuple(batch.malformed_reasons),
-    )
-    ingest_store = open_ingest_store(settings)
-    try:
-        ingest_store.save_rejects(rejects)
-    finally:
-        ingest_store.close()
-
-
 def ingest_rejects(since: datetime, environ: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """`monitor ingest-rejects`: what the log stream refused since `since`, newest first."""
-    from monitor.store.ingest import open_ingest_store
+    from monitor.ingest.rejects import listed
 
-    ingest_store = open_ingest_store(Settings.from_env(environ, require_storage=True))
-    try:
-        return [r.to_json() for r in ingest_store.rejects(since)]
-    finally:
-        ingest_store.close()
+    return listed(Settings.from_env(environ, require_storage=True), since)
 
 
 async def run_queued_passes(
