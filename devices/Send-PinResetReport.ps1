@@ -41,7 +41,9 @@ try { $upn = (& "$env:SystemRoot\System32\whoami.exe" /upn 2>$null | Out-String)
 
 $report = [ordered]@{
     intuneDeviceId    = $deviceId.ToLowerInvariant()
-    collectedDateTime = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
+    # ISO 8601 ('o') in the invariant culture: with the user's culture, ':' would become the culture's
+    # time separator ('.' in fi-FI) and the year that of its calendar (Buddhist in th-TH).
+    collectedDateTime = [DateTime]::UtcNow.ToString('o', [System.Globalization.CultureInfo]::InvariantCulture)
     dsregcmd          = $status
 }
 if ($upn) { $report.userPrincipalName = $upn }

@@ -14,6 +14,7 @@
     ingest-log-records FILE    store Entra log-stream records and judge them (the Event Hub trigger)
     queue-alert FILE           queue the pass an Azure Monitor alert asks for (POST /api/azure-monitor-alerts)
     run-queued-passes          run the queued passes, debounced (the queue trigger)
+    ingest-rejects             the log-stream records refused, with their reasons (last 7 days)
 
 Exit codes: 0 the command ran (whatever it found); 1 it could not finish (Graph or storage failed);
 2 bad arguments, bad configuration or an unreadable snapshot, with a one-line error on stderr.
@@ -251,7 +252,11 @@ def add_ingest_commands(commands: Any) -> None:
         "run-queued-passes", help="run the queued passes, debounced (the queue trigger)"
     )
     queued.add_argument("--now", type=parse_now, help="fix the clock of the passes (default: now)")
-    for command in (report, records, alert, queued):
+    rejects = commands.add_parser(
+        "ingest-rejects", help="the log-stream records refused, with their reasons (default: last 7 days)"
+    )
+    rejects.add_argument("--since", type=parse_now, help="list what was refused since this time")
+    for command in (report, records, alert, queued, rejects):
         command.set_defaults(output=None)
 
 
@@ -284,6 +289,9 @@ def _ingest(args: argparse.Namespace) -> str:
         return _answered(service.queue_alert(_read_input(args.file)))
     if args.command == "run-queued-passes":
         return _json({"passes": asyncio.run(service.run_queued_passes(now=args.now))})
+    if args.command == "ingest-rejects":
+        since = args.since or datetime.now(UTC) - timedelta(days=7)
+        return _json({"rejects": service.ingest_rejects(since)})
     from monitor.ingest.errors import RejectedBody
     from monitor.ingest.resource_logs import event_records
 
@@ -541,6 +549,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ingest-log-records",
             "queue-alert",
             "run-queued-passes",
+            "ingest-rejects",
         ):
             text = _ingest(args)
         elif args.command == "rules":

@@ -539,10 +539,27 @@ async def _take_lease(
         await asyncio.sleep(min(2.0, settings.pass_wait_seconds))
 
 
+def _unfinished_runs(store: StateStore, tenant_id: str, run_id: str) -> list[RunRecord]:
+    """Runs other than this one still `running`, back to the newest run that ended. Skipped passes
+    record runs of their own, any number of them, so the search reads further back until it reaches a
+    run that ended (every run before that one was closed by the pass that ran it or by a later one)."""
+    limit = 8
+    while True:
+        runs = store.runs(tenant_id, limit)
+        ended = next(
+            (i for i, r in enumerate(runs) if r.outcome not in ("running", "skipped") and r.run_id != run_id),
+            None,
+        )
+        if ended is not None or len(runs) < limit:
+            break
+        limit *= 4
+    return [r for r in runs[:ended] if r.outcome == "running" and r.run_id != run_id]
+
+
 def _close_abandoned(store: StateStore, tenant_id: str, run_id: str) -> None:
     """Runs still `running` while this pass holds the lease were left by a process that died: mark them
     failed, with the findings they opened (each finding names the run that opened it)."""
-    abandoned = [r for r in store.runs(tenant_id, 5) if r.outcome == "running" and r.run_id != run_id]
+    abandoned = _unfinished_runs(store, tenant_id, run_id)
     if not abandoned:
         return
     ledger = store.findings(tenant_id)

@@ -335,7 +335,8 @@ class RoleHolding:
         return f"{self.role} ({self.how})"
 
 
-CanReset = Literal["DestructiveOnly", "DestructiveAndNonDestructive", ""]
+# The values "Troubleshoot devices by using the dsregcmd command" documents, and "" for no CanReset line.
+CanReset = Literal["DestructiveOnly", "NonDestructiveOnly", "DestructiveAndNonDestructive", "Unknown", ""]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -374,6 +374,7 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
         return Health("unhealthy", checked, tuple(exc.problems))
     from azure.core.exceptions import AzureError
 
+    from monitor.ingest.rejects import recent_rejects
     from monitor.store import open_store
     from monitor.store.alerts import dead_notifications, open_alert_store
 
@@ -388,6 +389,7 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
             dead = {run.tenant_id: dead_notifications(alert_store, run.tenant_id) for run in runs}
         finally:
             alert_store.close()
+        rejects = recent_rejects(settings, checked)
     except (StoreError, AzureError) as exc:
         said = str(exc) if isinstance(exc, StoreError) else type(exc).__name__
         log.warning("health: Table Storage check failed: %s", said)
@@ -403,6 +405,8 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
             problems.append(f"no pass for tenant {run.tenant_id} since {iso(run.finished)}")
         if dead.get(run.tenant_id):
             problems.append(dead_summary(run.tenant_id, dead[run.tenant_id]))
+    if rejects:
+        problems.append(rejects)
     return Health("degraded" if problems else "ok", checked, tuple(problems), runs)
 
 
@@ -737,13 +741,17 @@ async def run_requested_pass(
 ) -> PassOutcome:
     """The queue trigger: run the pass an alert asked for, unless a pass already covers it.
 
-    One pass per tenant per MONITOR_PASS_DEBOUNCE_SECONDS however many alerts arrive: an alert that
-    arrived before the last pass began is covered by it; one that arrived after, while the gate is
-    closed, goes back on the queue until it opens (so it still gets a pass that sees it).
+    The alert's tenant is the one this deployment monitors (the tenant of its recorded passes); an
+    alert naming another tenant is dropped with a log line, and one naming none is for the monitored
+    tenant, under the same gate. One pass per tenant per MONITOR_PASS_DEBOUNCE_SECONDS however many
+    alerts arrive: an alert that arrived before the last pass began is covered by it; one that arrived
+    after, while the gate is closed, goes back on the queue until it opens (so it still gets a pass that
+    sees it). A pass skipped because another held the tenant puts its request back the same way.
+    Nothing here raises for a bad message: retrying cannot fix it.
     """
     from monitor.ingest.errors import RejectedBody
     from monitor.store.ingest import gate_decision, open_ingest_store
-    from monitor.store.pass_queue import CONFIGURED_TENANT, PassRequest
+    from monitor.store.pass_queue import PassRequest
 
     try:
         request = PassRequest.from_json(message)
@@ -752,30 +760,40 @@ async def run_requested_pass(
         log.warning("queued pass request dropped: %s", exc)
         return "rejected"
     settings = Settings.from_env(environ, require_storage=True)
+    gate_key = _gate_key(settings, request.tenant_id)
+    if gate_key is None:
+        log.warning(
+            "queued pass request dropped: alert %s names tenant %s, which this deployment does not monitor",
+            request.alert_rule[:100],
+            request.tenant_id,
+        )
+        return "rejected"
     window = timedelta(seconds=settings.pass_debounce_seconds)
     store = open_ingest_store(settings)
     try:
         moment = _precise_now()
-        gate = store.pass_gate(request.tenant_id)
+        gate = store.pass_gate(gate_key)
         decision = gate_decision(gate, request.received, moment)
-        if decision == "run" and not store.claim_pass(request.tenant_id, request.received, moment, window):
+        if decision == "run" and not store.claim_pass(gate_key, request.received, moment, window):
             decision = "covered"  # another worker claimed the gate first, after this alert arrived
     finally:
         store.close()
     if decision == "covered":
-        log.info("alert pass covered by a pass already run: tenant=%s", request.tenant_id)
+        log.info("alert pass covered by a pass already run: tenant=%s", gate_key)
         return "covered"
     if decision == "wait":
         assert gate is not None
-        queue = _pass_queue(settings)
-        try:
-            queue.send(request, delay=gate.next_allowed - moment + timedelta(seconds=1))
-        finally:
-            queue.close()
-        log.info("alert pass deferred until %s: tenant=%s", iso(gate.next_allowed), request.tenant_id)
+        _requeue(settings, request, gate.next_allowed - moment + timedelta(seconds=1))
+        log.info("alert pass deferred until %s: tenant=%s", iso(gate.next_allowed), gate_key)
         return "deferred"
     result = await run_configured_pass(now, environ)
-    if request.tenant_id not in (CONFIGURED_TENANT, result.tenant.id):
+    if result.outcome == "skipped":
+        # Another pass held the tenant: it may have begun before the alert, so a later one must run.
+        # The request is put back as if it arrived now, so only a pass that begins after now covers it.
+        _requeue(settings, replace(request, received=moment + _TICK), window + timedelta(seconds=1))
+        log.info("alert pass skipped (another pass holds the tenant); put back: tenant=%s", gate_key)
+        return "deferred"
+    if request.tenant_id not in (gate_key, result.tenant.id):  # named before the tenant was known
         log.warning(
             "alert named tenant %s; the configured Graph is tenant %s", request.tenant_id, result.tenant.id
         )
@@ -787,6 +805,35 @@ def known_tenant_name(store: StateStore, tenant_id: str) -> str:
     return next(
         (str(r.summary["tenantName"]) for r in store.runs(tenant_id) if r.summary.get("tenantName")), ""
     )
+
+
+_TICK = timedelta(microseconds=1)
+
+
+def _gate_key(settings: Settings, tenant_id: str) -> str | None:
+    """The gate an alert's pass is under: the deployment's one tenant (the one its recorded passes are
+    for, keyed CONFIGURED_TENANT), whether the alert named it or none; None for a tenant this deployment
+    does not monitor. Before any pass is recorded the tenant is not known yet, and every alert waits for
+    the same first pass."""
+    from monitor.store import open_store
+    from monitor.store.pass_queue import CONFIGURED_TENANT
+
+    if tenant_id == CONFIGURED_TENANT:
+        return CONFIGURED_TENANT
+    store = open_store(settings)
+    try:
+        monitored = {run.tenant_id.lower() for run in store.latest_runs()}
+    finally:
+        store.close()
+    return CONFIGURED_TENANT if not monitored or tenant_id in monitored else None
+
+
+def _requeue(settings: Settings, request: Any, delay: timedelta) -> None:
+    queue = _pass_queue(settings)
+    try:
+        queue.send(request, delay=delay)
+    finally:
+        queue.close()
 
 
 async def _stream_alerts(store: StateStore, settings: Settings, tenant_id: str, now: datetime) -> None:
@@ -840,10 +887,13 @@ def ingest_log_events(
 ) -> LogIngest:
     """The Event Hub trigger (and `monitor ingest-log-records`): map, store, judge from stored state.
 
-    Raises StoreError or AzureError when storage fails, so the host retries the batch; every write is
+    Each record stands alone: one that cannot be read or stored is counted with its reason, the others
+    are kept, and what the batch refused is recorded (health, `monitor ingest-rejects`). Raises
+    StoreError or AzureError only when storage fails, so the host retries the batch; every write is
     keyed by what it records, so a retried batch stores what one clean delivery stores.
     """
     from monitor.ingest.errors import RejectedBody
+    from monitor.ingest.rejects import keep_rejects
     from monitor.ingest.resource_logs import LogBatch, event_records, read_records
     from monitor.ingest.stream import store_batch
     from monitor.store import open_store
@@ -872,6 +922,8 @@ def ingest_log_events(
                 asyncio.run(_stream_alerts(store, settings, done.tenant_id, moment))
     finally:
         store.close()
+    if batch.malformed:
+        keep_rejects(settings, bodies, batch, utcnow())  # when it arrived, not the clock rules judge by
     log.info(
         "log events: received=%d ignored=%d malformed=%d tenants=%d",
         batch.received,
@@ -880,6 +932,13 @@ def ingest_log_events(
         len(tenants),
     )
     return LogIngest(batch, tenants)
+
+
+def ingest_rejects(since: datetime, environ: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """`monitor ingest-rejects`: what the log stream refused since `since`, newest first."""
+    from monitor.ingest.rejects import listed
+
+    return listed(Settings.from_env(environ, require_storage=True), since)
 
 
 async def run_queued_passes(

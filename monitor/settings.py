@@ -7,12 +7,13 @@ fixing a deployment sees the whole list, not one missing setting per restart.
 from __future__ import annotations
 
 import fnmatch
+import math
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from monitor.schedule import Schedule, ScheduleError
 from monitor.thresholds import Thresholds
@@ -254,24 +255,44 @@ class Settings:
         def text(name: str, default: str) -> str:
             return env.get(name, "").strip() or default
 
-        def number(name: str, default: float, kind: type[int] | type[float], minimum: float) -> float:
+        def number(
+            name: str,
+            default: float,
+            kind: type[int] | type[float],
+            minimum: float,
+            maximum: float | None = None,
+        ) -> float:
             raw = env.get(name, "").strip()
             if not raw:
                 return default
             try:
                 value = kind(raw)
             except ValueError:
-                problems.append(f"{name} must be a{'n integer' if kind is int else ' number'}, got {raw!r}")
+                problems.append(
+                    f"{name} must be a{'n integer' if kind is int else ' number'}, got {raw[:40]!r}"
+                )
+                return default
+            if not math.isfinite(value):
+                problems.append(f"{name} must be a finite number, got {raw[:40]!r}")
+                return default
+            if maximum is not None and not minimum <= value <= maximum:
+                problems.append(
+                    f"{name} must be between {_plain(minimum)} and {_plain(maximum)}, got {raw[:40]!r}"
+                )
                 return default
             if value < minimum:
-                problems.append(f"{name} must be at least {minimum}, got {raw!r}")
+                problems.append(f"{name} must be at least {minimum}, got {raw[:40]!r}")
                 return default
             return value
 
         endpoint = text("MONITOR_GRAPH_ENDPOINT", cls.graph_endpoint).rstrip("/")
-        parts = urlsplit(endpoint)
+        parts = _url_parts(endpoint)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            problems.append(f"MONITOR_GRAPH_ENDPOINT must be an http(s) URL, got {endpoint!r}")
+            problems.append(f"MONITOR_GRAPH_ENDPOINT must be an http(s) URL, got {redacted_url(endpoint)!r}")
+        elif "@" in parts.netloc:
+            problems.append(
+                "MONITOR_GRAPH_ENDPOINT must not carry a user name or password (the URL's user info)"
+            )
         credential = text("MONITOR_GRAPH_CREDENTIAL", cls.graph_credential)
         if credential not in _CREDENTIALS:
             problems.append(
@@ -325,9 +346,11 @@ class Settings:
                 "or 'ClientId=<client id>;Authorization=AAD'"
             )
         otlp_endpoint = text("OTEL_EXPORTER_OTLP_ENDPOINT", "").rstrip("/")
-        otlp_parts = urlsplit(otlp_endpoint)
+        otlp_parts = _url_parts(otlp_endpoint)
         if otlp_endpoint and (otlp_parts.scheme not in ("http", "https") or not otlp_parts.hostname):
-            problems.append(f"OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got {otlp_endpoint!r}")
+            problems.append(
+                f"OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got {redacted_url(otlp_endpoint)!r}"
+            )
 
         weekly_schedule = text("MONITOR_WEEKLY_SCHEDULE", "")
         if weekly_schedule and len(weekly_schedule.split()) != 6:
@@ -351,7 +374,7 @@ class Settings:
         for name, kind in Thresholds.types().items():
             key = f"MONITOR_{name.upper()}"
             if key in env:
-                overrides[name] = number(key, getattr(defaults, name), kind, 0)
+                overrides[name] = number(key, getattr(defaults, name), kind, 0, _threshold_maximum(name))
 
         settings = cls(
             graph_endpoint=endpoint,
@@ -361,10 +384,10 @@ class Settings:
             storage_endpoint=storage_endpoint,
             table_prefix=prefix,
             signin_overlap_minutes=int(
-                number("MONITOR_SIGNIN_OVERLAP_MINUTES", cls.signin_overlap_minutes, int, 0)
+                number("MONITOR_SIGNIN_OVERLAP_MINUTES", cls.signin_overlap_minutes, int, 0, 43_200)
             ),
             tap_signin_mode=tap_mode,
-            tap_history_days=int(number("MONITOR_TAP_HISTORY_DAYS", cls.tap_history_days, int, 1)),
+            tap_history_days=int(number("MONITOR_TAP_HISTORY_DAYS", cls.tap_history_days, int, 1, 3650)),
             signin_lookback_days=int(
                 number("MONITOR_SIGNIN_LOOKBACK_DAYS", cls.signin_lookback_days, int, 1)
             ),
@@ -372,11 +395,15 @@ class Settings:
                 "MONITOR_GRAPH_RETRY_DELAY_SECONDS", cls.graph_retry_delay_seconds, float, 0
             ),
             graph_max_retries=int(number("MONITOR_GRAPH_MAX_RETRIES", cls.graph_max_retries, int, 0)),
-            pass_lease_minutes=int(number("MONITOR_PASS_LEASE_MINUTES", cls.pass_lease_minutes, int, 1)),
-            pass_wait_seconds=int(number("MONITOR_PASS_WAIT_SECONDS", cls.pass_wait_seconds, int, 0)),
+            pass_lease_minutes=int(
+                number("MONITOR_PASS_LEASE_MINUTES", cls.pass_lease_minutes, int, 1, 1440)
+            ),
+            pass_wait_seconds=int(number("MONITOR_PASS_WAIT_SECONDS", cls.pass_wait_seconds, int, 0, 3600)),
             poll_schedule=schedule,
             graph_pacing=text("MONITOR_GRAPH_PACING", "on").lower() not in ("0", "off", "false", "no"),
-            pass_budget_seconds=number("MONITOR_PASS_BUDGET_SECONDS", cls.pass_budget_seconds, float, 0),
+            pass_budget_seconds=number(
+                "MONITOR_PASS_BUDGET_SECONDS", cls.pass_budget_seconds, float, 0, 86_400
+            ),
             telemetry_console=text("MONITOR_TELEMETRY_CONSOLE", "").lower() in ("1", "true", "yes"),
             applicationinsights_connection_string=insights_connection,
             applicationinsights_entra_auth=insights_auth is not None and insights_auth[0],
@@ -389,7 +416,7 @@ class Settings:
             queue_connection_string=queue_connection,
             queue_endpoint=queue_endpoint,
             pass_debounce_seconds=int(
-                number("MONITOR_PASS_DEBOUNCE_SECONDS", cls.pass_debounce_seconds, int, 0)
+                number("MONITOR_PASS_DEBOUNCE_SECONDS", cls.pass_debounce_seconds, int, 0, 86_400)
             ),
             ingest_max_body_bytes=int(
                 number("MONITOR_INGEST_MAX_BODY_BYTES", cls.ingest_max_body_bytes, int, 1024)
@@ -413,6 +440,40 @@ class Settings:
         if problems:
             raise SettingsError(problems)
         return settings
+
+
+def _plain(bound: float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else str(bound)
+
+
+# What a threshold may be at most, by its unit: enough for any sensible setting, far from what would
+# overflow a time computed from it.
+_THRESHOLD_MAXIMA = {"_days": 3650, "_hours": 87_600, "_minutes": 5_256_000}
+
+
+def _threshold_maximum(name: str) -> float:
+    return next((v for suffix, v in _THRESHOLD_MAXIMA.items() if name.endswith(suffix)), 1_000_000)
+
+
+def _url_parts(url: str) -> SplitResult:
+    """The URL's parts; an unparsable one (a bad IPv6 host, a port that is not a number) has none."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return urlsplit("")
+    return parts
+
+
+def redacted_url(url: str) -> str:
+    """The URL as it may be shown in an error, a log or health: any user info (user:password@) replaced."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url[:200] if "@" not in url else "<a URL with user info>"
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{scheme}://{authority}{slash}{path}"[:200]
 
 
 def _insights_authentication(raw: str) -> tuple[bool, str] | None:
@@ -465,7 +526,7 @@ def _alert_settings(env: Mapping[str, str], problems: list[str], number: Any) ->
         recipients: tuple[str, ...] = ()
         if channel in ("teams", "webhook"):
             url = env.get(f"{prefix}_URL", "").strip()
-            parts = urlsplit(url)
+            parts = _url_parts(url)
             if not url:
                 problems.append(f"{prefix}_URL is required for the {channel} destination {name}")
             elif parts.scheme not in ("http", "https") or not parts.hostname:
@@ -552,14 +613,20 @@ def _alert_settings(env: Mapping[str, str], problems: list[str], number: Any) ->
         destinations=tuple(destinations),
         routes=tuple(routes),
         default_route=default_route,
-        reminder_hours=number("MONITOR_ALERT_REMINDER_HOURS", defaults.reminder_hours, float, 0.25),
-        settle_minutes=number("MONITOR_ALERT_SETTLE_MINUTES", defaults.settle_minutes, float, 0),
-        digest_threshold=int(number("MONITOR_ALERT_DIGEST_THRESHOLD", defaults.digest_threshold, int, 1)),
-        max_attempts=int(number("MONITOR_ALERT_MAX_ATTEMPTS", defaults.max_attempts, int, 1)),
-        retry_base_minutes=number("MONITOR_ALERT_RETRY_BASE_MINUTES", defaults.retry_base_minutes, float, 0),
-        retry_max_minutes=number("MONITOR_ALERT_RETRY_MAX_MINUTES", defaults.retry_max_minutes, float, 0),
+        reminder_hours=number("MONITOR_ALERT_REMINDER_HOURS", defaults.reminder_hours, float, 0.25, 8760),
+        settle_minutes=number("MONITOR_ALERT_SETTLE_MINUTES", defaults.settle_minutes, float, 0, 10_080),
+        digest_threshold=int(
+            number("MONITOR_ALERT_DIGEST_THRESHOLD", defaults.digest_threshold, int, 1, 10_000)
+        ),
+        max_attempts=int(number("MONITOR_ALERT_MAX_ATTEMPTS", defaults.max_attempts, int, 1, 100)),
+        retry_base_minutes=number(
+            "MONITOR_ALERT_RETRY_BASE_MINUTES", defaults.retry_base_minutes, float, 0, 43_200
+        ),
+        retry_max_minutes=number(
+            "MONITOR_ALERT_RETRY_MAX_MINUTES", defaults.retry_max_minutes, float, 0, 43_200
+        ),
         request_timeout_seconds=number(
-            "MONITOR_ALERT_REQUEST_TIMEOUT_SECONDS", defaults.request_timeout_seconds, float, 1
+            "MONITOR_ALERT_REQUEST_TIMEOUT_SECONDS", defaults.request_timeout_seconds, float, 1, 300
         ),
         email_transport=transport,
         email_sender=sender,

@@ -248,3 +248,185 @@ def test_a_consent_failure_on_the_log_stream_is_alerted_in_that_invocation(
         )
 
         assert [(d.channel, d.name, d.status) for d in receiver.deliveries] == [("teams", "ops", 202)]
+
+
+# -- the queue trigger: keyed by the tenant this deployment monitors ---------------------------------
+
+
+def queue_alert(functions: dict[str, Any], tenant_id: str | None = None) -> str:
+    status, body = post(functions, "azure-monitor-alerts", orjson.dumps(alert(tenant_id=tenant_id)))
+    assert (status, body["queued"]) == (202, True)
+    (message,) = queued_messages()
+    return message
+
+
+def run_message(message: str | bytes) -> str:
+    from monitor import service
+
+    return str(asyncio.run(service.run_requested_pass(message)))
+
+
+def recorded_runs(azurite: str) -> list[str]:
+    store = open_table_store(azurite, prefix=Settings.from_env().table_prefix)
+    try:
+        return [run.outcome for run in store.runs(TENANT_ID, 100)]
+    finally:
+        store.close()
+
+
+def test_alerts_naming_tenants_this_deployment_does_not_monitor_run_no_pass(
+    functions: dict[str, Any], configured: Any, azurite: str
+) -> None:
+    assert run_message(queue_alert(functions)) == "ran"  # the deployment learns its tenant
+    strangers = [f"00000000-0000-4000-8000-00000000000{n}" for n in range(5)]
+
+    outcomes = [run_message(queue_alert(functions, tenant)) for tenant in strangers]
+
+    assert outcomes == ["rejected"] * 5
+    assert recorded_runs(azurite) == ["ok"]
+
+
+def test_an_alert_without_a_tenant_and_one_naming_the_monitored_tenant_share_one_gate(
+    functions: dict[str, Any], configured: Any, azurite: str
+) -> None:
+    assert run_message(queue_alert(functions)) == "ran"
+    named = queue_alert(functions, TENANT_ID.upper())
+    unnamed = queue_alert(functions)
+
+    assert [run_message(named), run_message(unnamed)] == ["deferred", "deferred"]
+    assert recorded_runs(azurite) == ["ok"]
+
+
+def test_an_alert_while_another_pass_holds_the_tenant_is_deferred_and_requeued(
+    functions: dict[str, Any], configured: Any, azurite: str
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from azure.storage.queue import QueueClient
+
+    message = queue_alert(functions)
+    store = open_table_store(azurite, prefix=Settings.from_env().table_prefix)
+    now = datetime.now(UTC)
+    store.acquire_lease(TENANT_ID, "another-pass", now + timedelta(minutes=10), now)
+    store.close()
+
+    assert run_message(message) == "deferred"
+
+    assert recorded_runs(azurite) == ["skipped"]
+    settings = Settings.from_env()
+    client = QueueClient.from_connection_string(settings.queue_connection_string, settings.pass_queue_name)
+    try:
+        assert client.get_queue_properties().approximate_message_count == 1  # back, invisible for now
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize(
+    "request_body",
+    [
+        {"tenantId": "a/b", "receivedDateTime": "2026-11-20T12:00:00+00:00"},
+        {"tenantId": "x" * 2_000, "receivedDateTime": "2026-11-20T12:00:00+00:00"},
+        {"tenantId": "4b1c5b67-3f1e-4e38-9d5e-2a2f3c1d0e9a\x01", "receivedDateTime": "2026-11-20T12:00:00Z"},
+        {"tenantId": "configured", "receivedDateTime": "0001-01-01T00:00:00+01:00"},
+        {"tenantId": "configured", "receivedDateTime": "9999-12-31T23:59:59-01:00"},
+        {"tenantId": "configured", "receivedDateTime": "0001-01-01T00:00:00Z"},
+        {"tenantId": 5, "receivedDateTime": "2026-11-20T12:00:00Z"},
+    ],
+)
+def test_a_message_with_a_malformed_tenant_or_date_is_dropped_not_raised(
+    functions: dict[str, Any], configured: Any, azurite: str, request_body: dict[str, Any]
+) -> None:
+    trigger = functions["requested_pass"].get_user_function()
+
+    asyncio.run(trigger(func.QueueMessage(id="m", body=orjson.dumps(request_body))))
+
+    assert run_message(orjson.dumps(request_body)) == "rejected"
+    assert recorded_runs(azurite) == []
+
+
+def test_a_log_search_alert_names_its_tenant_in_its_context_properties() -> None:
+    from datetime import UTC, datetime
+
+    from monitor.ingest.alerts import pass_request
+
+    document = alert()
+    document["data"]["alertContext"]["properties"] = {"tenantId": TENANT_ID.upper()}
+    request = pass_request(document, datetime(2026, 11, 20, tzinfo=UTC))
+
+    assert request is not None
+    assert request.tenant_id == TENANT_ID
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-8-sig"])
+def test_a_report_saved_with_a_byte_order_mark_is_read(
+    functions: dict[str, Any], configured: Any, encoding: str
+) -> None:
+    text = orjson.dumps(device_report_body()).decode()
+    body = text.encode(encoding) if encoding != "utf-16-be" else b"\xfe\xff" + text.encode("utf-16-be")
+
+    status, answer = post(functions, "device-reports", body)
+
+    assert (status, answer["stored"]["intuneDeviceId"]) == (202, INTUNE_DEVICE_ID)
+
+
+def test_a_report_in_utf16_without_a_byte_order_mark_is_refused_with_the_reason(
+    functions: dict[str, Any], configured: Any
+) -> None:
+    body = orjson.dumps(device_report_body()).decode().encode("utf-16-le")
+
+    assert post(functions, "device-reports", body) == (
+        400,
+        {"error": "body is UTF-16 without a byte order mark: send UTF-8 (or UTF-16 with its BOM)"},
+    )
+
+
+def test_a_metric_alert_names_its_tenant_in_its_custom_properties() -> None:
+    from datetime import UTC, datetime
+
+    from monitor.ingest.alerts import pass_request
+
+    document = alert()
+    document["data"]["customProperties"] = {"tenantId": TENANT_ID}
+    request = pass_request(document, datetime(2026, 11, 20, tzinfo=UTC))
+
+    assert request is not None
+    assert request.tenant_id == TENANT_ID
+
+
+@pytest.mark.parametrize("where", ["customProperties", "alertContext"])
+def test_a_tenant_property_that_is_not_a_guid_is_a_400(
+    functions: dict[str, Any], configured: Any, where: str
+) -> None:
+    document = alert()
+    if where == "customProperties":
+        document["data"]["customProperties"] = {"tenantId": "contoso.onmicrosoft.com"}
+    else:
+        document["data"]["alertContext"]["properties"] = {"tenantId": "contoso.onmicrosoft.com"}
+
+    status, body = post(functions, "azure-monitor-alerts", orjson.dumps(document))
+
+    assert status == 400
+    assert "tenantId" in body["error"]
+    assert queued_messages() == []
+
+
+def test_every_bad_record_in_one_event_hub_batch_is_counted_and_the_good_ones_stored(
+    functions: dict[str, Any], configured: Any, azurite: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.ingest.test_log_batch import BAD_RECORDS, GOOD_ID, body
+
+    good_again = signin_record("0231f922-93fa-4005-bb11-b344eca03c09")
+    events = [
+        func.EventHubEvent(body=body(signin_record(GOOD_ID), *BAD_RECORDS.values())),
+        func.EventHubEvent(body=body(*BAD_RECORDS.values(), good_again)),
+    ]
+
+    with caplog.at_level("INFO", logger="monitor.functions"):
+        functions["entra_log_stream"].get_user_function()(events)  # no raise: the host moves on
+
+    store = open_table_store(azurite, prefix=Settings.from_env().table_prefix)
+    stored = store.pin_reset_signins(TENANT_ID, good_time().replace(hour=0), good_time().replace(hour=23))
+    store.close()
+    assert sorted(s.id for s in stored) == [GOOD_ID, "0231f922-93fa-4005-bb11-b344eca03c09"]
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("log stream batch")]
+    assert f'"malformed":{2 * len(BAD_RECORDS)}' in line

@@ -2,7 +2,10 @@
 400 with a one-line reason, 401 or 413, never a 500; and only the accepted bodies left anything in
 Table Storage or on the queue.
 
-The sample is seeded (derandomize) and bounded: four strategies, 10,000 bodies per route.
+The sample is seeded (derandomize) and bounded: five strategies, 10,000 bodies per route. Leaves include
+extreme numbers, extreme dates and digits that are not ASCII; one strategy nests up to 1,030 levels and
+sends Content-Length headers such as "²". The alert action and the SOC view's filters get 500 generated
+requests each, with the same odd digits, extreme dates and deep nesting.
 A rejected body never reaches storage, so each of those calls costs no Azurite round trip.
 """
 
@@ -41,12 +44,49 @@ FUZZ = settings(
 )
 ANSWERS = {202, 400, 401, 413}
 
+# -- shapes that once answered 500: deep nesting, non-ASCII digits, extreme dates and numbers ---------
+
+
+def nested(depth: int, leaf: bytes = b"1") -> bytes:
+    """`depth` nested arrays as text (orjson writes at most 254 levels; it reads up to 1,024)."""
+    return b"[" * depth + leaf + b"]" * depth
+
+
+def nested_objects(depth: int) -> bytes:
+    return b'{"a":' * depth + b"1" + b"}" * depth
+
+
+DEEP_BODIES = [
+    body
+    for depth in (65, 254, 255, 990, 1_000, 1_023, 1_024, 1_025)
+    for body in (nested(depth), nested_objects(depth))
+] + [
+    b'{"intuneDeviceId": ' + nested(1_000) + b"}",
+    b'{"schemaId": "azureMonitorCommonAlertSchema", "data": ' + nested_objects(1_000) + b"}",
+]
+# Characters that str.isdigit() calls digits but int() refuses, or int() reads although they are not ASCII.
+ODD_DIGITS = ["²", "¹²³", "٣", "１２", "9" * 40, "-1", " 12", "1e3", ""]
+EXTREME_TIMES = [
+    "0001-01-01T00:00:00+01:00",
+    "0001-01-01T00:00:00Z",
+    "0001-01-01T00:00:00-01:00",
+    "9999-12-31T23:59:59-01:00",
+    "9999-12-31T23:59:59+01:00",
+    "9999-12-31T23:59:59Z",
+    "0001-01-01",
+    "9999-12-31",
+]
+EXTREME_NUMBERS = [2**31, 2**63 - 1, -(2**63), 2**64 - 1, 1e308, -1e308, 5e-324]
+
+
 JSON = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(-(2**63), 2**63 - 1)
     | st.floats(allow_nan=False)
-    | st.text(max_size=12),
+    | st.text(max_size=12)
+    | st.sampled_from(EXTREME_NUMBERS)
+    | st.sampled_from(EXTREME_TIMES + ODD_DIGITS),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
     max_leaves=8,
 )
@@ -66,6 +106,19 @@ def paths(document: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         for index, value in enumerate(document):
             found += paths(value, (*prefix, index))
     return found
+
+
+def depth(document: Any) -> int:
+    """How deep arrays and objects nest (the schema check's error text would recurse past ~500)."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            stack.extend(
+                (child, level + 1) for child in (value.values() if isinstance(value, dict) else value)
+            )
+    return deepest
 
 
 def mutate(document: Any, path: tuple[Any, ...], how: str, value: Any) -> Any:
@@ -149,14 +202,15 @@ class Route:
         if not headers:
             assert status == 401
             return
-        if len(body) > LIMIT:
+        declared = headers.get("Content-Length", "")
+        if len(body) > LIMIT or (declared.isascii() and declared.isdigit() and int(declared) > LIMIT):
             assert status == 413
             return
         try:
             document = orjson.loads(body)
         except orjson.JSONDecodeError:
             document = ValueError
-        if document is ValueError or not self.schema.is_valid(document):
+        if document is ValueError or depth(document) > 64 or not self.schema.is_valid(document):
             assert status == 400, (status, answer)
         if status == 400:
             reason = answer["error"]
@@ -172,6 +226,8 @@ def json_bodies(documents: st.SearchStrategy[Any]) -> st.SearchStrategy[bytes]:
 
 RAW_BYTES = st.binary(max_size=64) | st.text(max_size=64).map(str.encode)
 HEADERS = st.sampled_from([KEY, KEY, KEY, {}])
+DEEP = st.integers(60, 1_030).flatmap(lambda n: st.sampled_from([nested(n), nested_objects(n)]))
+ODD_LENGTHS = st.sampled_from(ODD_DIGITS).map(lambda n: {**KEY, "Content-Length": n})
 
 
 def throw(
@@ -202,7 +258,8 @@ def strategies(
     padded = st.sampled_from(valid).map(orjson.dumps).map(lambda b: b + b" " * (LIMIT + 1 - len(b)))
     whole = st.sampled_from(valid).map(orjson.dumps)
     return [
-        (4_500, RAW_BYTES, HEADERS),
+        (4_000, RAW_BYTES, HEADERS),
+        (500, DEEP | json_bodies(JSON), ODD_LENGTHS | HEADERS),
         (2_500, json_bodies(JSON), HEADERS),
         (2_000, json_bodies(mutations(valid)), st.just(KEY)),
         (1_000, whole | padded | padded | padded, st.sampled_from([KEY, KEY, KEY, KEY, {}])),
@@ -262,3 +319,155 @@ def test_a_raw_dsregcmd_text_posted_as_the_body_is_a_400_with_the_reason(fuzzed:
     route.post(dsregcmd_status().encode(), KEY)
 
     assert route.answers == {400: 1}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        *({"collectedDateTime": t} for t in EXTREME_TIMES),
+        *({"tenantId": t} for t in ("a/b", "\x01", "t" * 2_000, "٣")),
+        {"intuneDeviceId": "i" * 100_000},
+        {"userPrincipalName": "u" * 100_000},
+    ],
+)
+def test_a_device_report_with_extreme_values_is_a_202_or_400(
+    fuzzed: Settings, changes: dict[str, str]
+) -> None:
+    route = Route("device-reports", "device-report")
+    monkey = orjson.dumps(device_report_body(**changes))
+    route.post(monkey, {**KEY, "Content-Length": str(len(monkey))})
+
+    assert set(route.answers) <= {202, 400, 413}
+
+
+@pytest.mark.parametrize("route_name", ["device-reports", "azure-monitor-alerts"])
+def test_deep_nesting_and_odd_lengths_are_answered_without_a_500(fuzzed: Settings, route_name: str) -> None:
+    route = Route(
+        route_name, route_name.rstrip("s") if route_name == "device-reports" else "azure-monitor-alert"
+    )
+    for body in DEEP_BODIES:
+        route.post(body, KEY)
+    valid = orjson.dumps(VALID_REPORTS[0] if route_name == "device-reports" else VALID_ALERTS[1])
+    for length in ODD_DIGITS:
+        route.post(valid, {**KEY, "Content-Length": length})
+
+    assert 500 not in route.answers
+
+
+def call(name: str, request: func.HttpRequest) -> tuple[int, Any]:
+    response = indexed_functions()[name].get_user_function()(request)
+    return response.status_code, response.get_body()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        *(orjson.dumps({"for": f"{n}d"}) for n in ("9999999999", "99999999", "1" + "0" * 30, "²", "٣")),
+        *(orjson.dumps({"for": f"{n}{unit}"}) for n in ("999999999999", "2562047788015216") for unit in "mh"),
+        *(orjson.dumps({"until": t}) for t in EXTREME_TIMES),
+        *DEEP_BODIES[:4],
+    ],
+)
+def test_an_extreme_snooze_is_a_400_or_404_never_a_500(fuzzed: Settings, body: bytes) -> None:
+    request = func.HttpRequest(
+        "POST",
+        "/api/alerts/no-such-alert/snooze",
+        headers=KEY,
+        body=body,
+        route_params={"alert_id": "no-such-alert", "action": "snooze"},
+    )
+
+    status, answer = call("alert_action", request)
+
+    assert status in (400, 404), answer
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        *({name: t} for name in ("since", "until") for t in EXTREME_TIMES),
+        {"since": "9999-12-31T23:59:59Z", "until": "9999-12-31T23:59:59Z"},
+        *({"limit": n} for n in ("²", "9" * 40, "-1", "٣")),
+    ],
+)
+def test_extreme_tap_signin_filters_are_answered_without_a_500(
+    fuzzed: Settings, params: dict[str, str]
+) -> None:
+    status, answer = call(
+        "tap_signins", func.HttpRequest("GET", "/api/tap-signins", headers=KEY, body=b"", params=params)
+    )
+
+    assert status in (200, 400), answer
+
+
+# -- the other two routes: an alert action's body, and the SOC view's filters -------------------------
+
+ACTION_VALUES = (
+    st.sampled_from(["30m", "2h", "7d", "90d", "91d", "0m", "9999999999d", "²h", "٣d", " 5 h", "1e3m"])
+    | st.sampled_from(EXTREME_TIMES + ODD_DIGITS)
+    | st.text(max_size=12)
+)
+ACTION_BODIES = (
+    st.dictionaries(st.sampled_from(["for", "until", "by", "x"]), ACTION_VALUES | JSON, max_size=3).map(
+        orjson.dumps
+    )
+    | DEEP
+    | RAW_BYTES
+)
+FILTER_VALUES = st.sampled_from(
+    EXTREME_TIMES + ODD_DIGITS + ["0", "1", "50", "2026-11-20T12:00:00Z"]
+) | st.text(max_size=12)
+
+
+def test_generated_alert_actions_are_answered_without_a_500(fuzzed: Settings) -> None:
+    answers: dict[int, int] = {}
+
+    @settings(FUZZ, max_examples=20)
+    @given(
+        requests=st.lists(
+            st.tuples(st.sampled_from(["ack", "snooze", "other"]), ACTION_BODIES),
+            min_size=BODIES_PER_EXAMPLE,
+            max_size=BODIES_PER_EXAMPLE,
+        )
+    )
+    def answered(requests: list[tuple[str, bytes]]) -> None:
+        for action, body in requests:
+            request = func.HttpRequest(
+                "POST",
+                f"/api/alerts/no-such-alert/{action}",
+                headers=KEY,
+                body=body,
+                route_params={"alert_id": "no-such-alert", "action": action},
+            )
+            status, _ = call("alert_action", request)
+            answers[status] = answers.get(status, 0) + 1
+            assert status in (400, 404), (action, body[:80])
+
+    answered()
+    assert sum(answers.values()) == 500
+
+
+def test_generated_tap_signin_filters_are_answered_without_a_500(fuzzed: Settings) -> None:
+    answers: dict[int, int] = {}
+
+    @settings(FUZZ, max_examples=20)
+    @given(
+        queries=st.lists(
+            st.dictionaries(
+                st.sampled_from(["since", "until", "limit", "format", "user", "cursor"]),
+                FILTER_VALUES,
+                max_size=3,
+            ),
+            min_size=BODIES_PER_EXAMPLE,
+            max_size=BODIES_PER_EXAMPLE,
+        )
+    )
+    def answered(queries: list[dict[str, str]]) -> None:
+        for params in queries:
+            request = func.HttpRequest("GET", "/api/tap-signins", headers=KEY, body=b"", params=params)
+            status, _ = call("tap_signins", request)
+            answers[status] = answers.get(status, 0) + 1
+            assert status in (200, 400), params
+
+    answered()
+    assert sum(answers.values()) == 500

@@ -146,3 +146,125 @@ def test_ingestion_limits_and_key_digests_are_checked() -> None:
         "MONITOR_INGEST_KEY_SHA256 must be SHA-256 digests in hex, comma-separated (1 are not)",
         "MONITOR_INGEST_MAX_BODY_BYTES must be at least 1024, got '10'",
     ]
+
+
+# -- bad values get one line with the bounds, never a traceback or a secret ------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        (
+            "MONITOR_PASS_LEASE_MINUTES",
+            "1000000000000",
+            "MONITOR_PASS_LEASE_MINUTES must be between 1 and 1440, got '1000000000000'",
+        ),
+        (
+            "MONITOR_PASS_LEASE_MINUTES",
+            "10**12",
+            "MONITOR_PASS_LEASE_MINUTES must be an integer, got '10**12'",
+        ),
+        (
+            "MONITOR_ALERT_REMINDER_HOURS",
+            "1e308",
+            "MONITOR_ALERT_REMINDER_HOURS must be between 0.25 and 8760, got '1e308'",
+        ),
+        (
+            "MONITOR_ALERT_REMINDER_HOURS",
+            "inf",
+            "MONITOR_ALERT_REMINDER_HOURS must be a finite number, got 'inf'",
+        ),
+        (
+            "MONITOR_GRAPH_RETRY_DELAY_SECONDS",
+            "nan",
+            "MONITOR_GRAPH_RETRY_DELAY_SECONDS must be a finite number, got 'nan'",
+        ),
+        (
+            "MONITOR_PASS_BUDGET_SECONDS",
+            "nan",
+            "MONITOR_PASS_BUDGET_SECONDS must be a finite number, got 'nan'",
+        ),
+        (
+            "MONITOR_ALERT_REQUEST_TIMEOUT_SECONDS",
+            "NaN",
+            "MONITOR_ALERT_REQUEST_TIMEOUT_SECONDS must be a finite number, got 'NaN'",
+        ),
+        (
+            "MONITOR_ALERT_REQUEST_TIMEOUT_SECONDS",
+            "-inf",
+            "MONITOR_ALERT_REQUEST_TIMEOUT_SECONDS must be a finite number, got '-inf'",
+        ),
+        (
+            "MONITOR_ALERT_RETRY_MAX_MINUTES",
+            "1e20",
+            "MONITOR_ALERT_RETRY_MAX_MINUTES must be between 0 and 43200, got '1e20'",
+        ),
+        (
+            "MONITOR_ALERT_SETTLE_MINUTES",
+            "1e20",
+            "MONITOR_ALERT_SETTLE_MINUTES must be between 0 and 10080, got '1e20'",
+        ),
+        (
+            "MONITOR_PASS_DEBOUNCE_SECONDS",
+            "99999999999",
+            "MONITOR_PASS_DEBOUNCE_SECONDS must be between 0 and 86400, got '99999999999'",
+        ),
+        (
+            "MONITOR_PASS_WAIT_SECONDS",
+            "99999999999",
+            "MONITOR_PASS_WAIT_SECONDS must be between 0 and 3600, got '99999999999'",
+        ),
+        (
+            "MONITOR_SIGNIN_OVERLAP_MINUTES",
+            "99999999999",
+            "MONITOR_SIGNIN_OVERLAP_MINUTES must be between 0 and 43200, got '99999999999'",
+        ),
+        (
+            "MONITOR_TAP_HISTORY_DAYS",
+            "99999999999",
+            "MONITOR_TAP_HISTORY_DAYS must be between 1 and 3650, got '99999999999'",
+        ),
+        (
+            "MONITOR_DEVICE_INACTIVE_DAYS",
+            "99999999999",
+            "MONITOR_DEVICE_INACTIVE_DAYS must be between 0 and 3650, got '99999999999'",
+        ),
+        ("MONITOR_SPIKE_RATIO", "inf", "MONITOR_SPIKE_RATIO must be a finite number, got 'inf'"),
+        ("MONITOR_ALERT_MAX_ATTEMPTS", "²", "MONITOR_ALERT_MAX_ATTEMPTS must be an integer, got '²'"),
+    ],
+)
+def test_a_value_out_of_bounds_is_one_line_with_the_bounds(name: str, value: str, problem: str) -> None:
+    with pytest.raises(SettingsError) as failure:
+        Settings.from_env({name: value})
+
+    assert failure.value.problems == [problem]
+
+
+def test_a_value_at_a_bound_is_accepted() -> None:
+    settings = Settings.from_env(
+        {"MONITOR_PASS_LEASE_MINUTES": "1440", "MONITOR_ALERT_REMINDER_HOURS": "8760"}
+    )
+
+    assert (settings.pass_lease_minutes, settings.alerts.reminder_hours) == (1440, 8760.0)
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "ftp://admin:hunter2secret@graph.example.com",
+        "https://admin:hunter2secret@graph.example.com",
+        "http://admin:hunter2secret@[::1",
+        "https://admin:hunter2secret@graph.example.com:notaport",
+    ],
+)
+def test_a_password_in_the_graph_endpoint_is_never_echoed(endpoint: str) -> None:
+    from monitor import service
+
+    with pytest.raises(SettingsError) as failure:
+        Settings.from_env({"MONITOR_GRAPH_ENDPOINT": endpoint})
+
+    assert "hunter2secret" not in str(failure.value)
+    assert len(failure.value.problems) == 1
+    report = service.health({"MONITOR_GRAPH_ENDPOINT": endpoint})
+    assert report.status == "unhealthy"
+    assert "hunter2secret" not in str(report.to_json())

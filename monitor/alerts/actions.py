@@ -11,7 +11,7 @@ from typing import Any
 
 from monitor.alerts.model import Alert
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
+_DURATION = re.compile(r"^\s*([0-9]+)\s*([mhd])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 MAX_SNOOZE = timedelta(days=90)
 
@@ -24,7 +24,11 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text)
     if not match:
         raise ActionError(f"not a duration: {text!r} (examples: 30m, 2h, 7d)")
-    duration = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    # Compared in the duration's own unit first: a huge count overflows timedelta (and datetime).
+    amount, unit = int(match.group(1)), _UNITS[match.group(2)]
+    if amount > MAX_SNOOZE / timedelta(**{unit: 1}):
+        raise ActionError(f"a snooze lasts between 1 minute and {MAX_SNOOZE.days} days, got {text[:40]!r}")
+    duration = timedelta(**{unit: amount})
     if not timedelta(0) < duration <= MAX_SNOOZE:
         raise ActionError(f"a snooze lasts between 1 minute and {MAX_SNOOZE.days} days, got {text!r}")
     return duration
@@ -33,11 +37,13 @@ def parse_duration(text: str) -> timedelta:
 def parse_time(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
+        return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)).replace(
+            microsecond=0
+        )
     except ValueError:
         raise ActionError(f"not an ISO 8601 time: {text!r} (example: 2026-11-21T08:00:00Z)") from None
-    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)).replace(
-        microsecond=0
-    )
+    except OverflowError:  # year 1 or 9999 with an offset: not a time in UTC
+        raise ActionError(f"{text[:40]!r} is out of range (example: 2026-11-21T08:00:00Z)") from None
 
 
 def acknowledge(alert: Alert, by: str, now: datetime) -> Alert:

@@ -2,10 +2,10 @@
 requests for a monitoring pass.
 
 A log search alert on the Entra sign-in logs (for example on the PIN reset apps' failures) calls the
-route through an action group's webhook. Only `data.essentials` is read: `monitorCondition` (a
-Resolved notification asks for nothing), the alert's ID and rule for the record, and, when the action
-group's custom properties set it, `tenantId`; otherwise the pass is for the tenant this deployment
-reads.
+route through an action group's webhook. Read are `data.essentials`: `monitorCondition` (a Resolved
+notification asks for nothing), the alert's ID and rule for the record; and the `tenantId` custom
+property when the alert rule sets one (action groups set none). Otherwise the pass is for the tenant
+this deployment reads.
 """
 
 from __future__ import annotations
@@ -23,6 +23,15 @@ def pass_request(alert: Mapping[str, Any], received: datetime) -> PassRequest | 
     essentials = data["essentials"]
     if essentials["monitorCondition"] != "Fired":
         return None
-    custom = data.get("customProperties") or {}
-    tenant = str(custom.get("tenantId", "")).lower() or CONFIGURED_TENANT
+    tenant = _named_tenant(data) or CONFIGURED_TENANT
     return PassRequest(tenant, essentials["alertId"], essentials["alertRule"], received)
+
+
+def _named_tenant(data: Mapping[str, Any]) -> str:
+    """The tenantId custom property of the alert rule, where Azure Monitor puts it: `customProperties`
+    (metric alerts), or `alertContext.properties` (log search alerts, whose `customProperties` is null;
+    Microsoft Learn: "Sample alert payloads"). The schema checked that either is a GUID."""
+    for found in (data.get("customProperties"), (data.get("alertContext") or {}).get("properties")):
+        if isinstance(found, Mapping) and isinstance(found.get("tenantId"), str):
+            return str(found["tenantId"]).lower()
+    return ""

@@ -13,6 +13,7 @@ and stores nothing.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -68,17 +69,41 @@ def check_key(headers: Mapping[str, str], params: Mapping[str, str], settings: S
     return None
 
 
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _utf8(body: bytes) -> bytes | Answer:
+    """The body as UTF-8. JSON is UTF-8 (RFC 8259), but a file saved on Windows may carry a byte order
+    mark, and Windows PowerShell 5.1 saves UTF-16 with one: such a body is decoded by its mark."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            try:
+                return body[len(bom) :].decode(encoding).encode("utf-8")
+            except UnicodeError:  # a lone surrogate, or an odd number of bytes
+                return refused(
+                    400,
+                    f"body starts with a {encoding.upper()} byte order mark but is not {encoding.upper()}",
+                )
+    if len(body) >= 4 and (body[1::2][:2] == b"\0\0" or body[0::2][:2] == b"\0\0"):
+        return refused(400, "body is UTF-16 without a byte order mark: send UTF-8 (or UTF-16 with its BOM)")
+    return body
+
+
 def check_body(
     headers: Mapping[str, str], body: bytes, settings: Settings, schema: SchemaName
 ) -> Answer | Accepted:
     limit = settings.ingest_max_body_bytes
     declared = _header(headers, "content-length")
-    if (declared.isdigit() and int(declared) > limit) or len(body) > limit:
+    # ASCII digits only: "²" passes str.isdigit() but not int().
+    if (declared.isascii() and declared.isdigit() and int(declared) > limit) or len(body) > limit:
         return refused(413, f"body larger than {limit} bytes")
-    if not body.strip():
+    text = _utf8(body)
+    if isinstance(text, Answer):
+        return text
+    if not text.strip():
         return refused(400, "empty body: send a JSON object")
     try:
-        document = orjson.loads(body)
+        document = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         return refused(400, f"body is not JSON: {str(exc)[:200]}")
     reason = violation(schema, document)

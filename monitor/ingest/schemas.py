@@ -19,6 +19,9 @@ from jsonschema.exceptions import ValidationError, best_match  # type: ignore[im
 SCHEMA_DIR: Final = Path(__file__).resolve().parents[2] / "docs" / "schemas"
 SchemaName = Literal["device-report", "azure-monitor-alert", "resource-log-record"]
 _MAX_REASON = 300
+# Deeper than any body the monitor reads (a resource-log record is about six levels deep): a deeper one
+# is refused before it is validated, so no step (validating, describing the error) recurses that far.
+MAX_DEPTH: Final = 64
 
 
 @cache
@@ -30,12 +33,31 @@ def validator(name: SchemaName) -> Draft202012Validator:
 
 def violation(name: SchemaName, document: Any) -> str | None:
     """Why `document` does not follow the schema, in one line; None when it does."""
+    if too_deep(document):
+        return f"body: nested deeper than {MAX_DEPTH} levels"
     errors = list(validator(name).iter_errors(document))
     if not errors:
         return None
     # "not valid under any of the given schemas" says nothing; a field's own error says what to fix.
     plain = [e for e in errors if e.validator not in ("oneOf", "anyOf")]
     return describe(best_match(plain) if plain else errors[0])
+
+
+def too_deep(document: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether arrays and objects in `document` nest deeper than `limit` (checked without recursion)."""
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if type(value) is dict:
+            children: Any = value.values()
+        elif type(value) is list:
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def describe(error: ValidationError) -> str:

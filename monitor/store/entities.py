@@ -5,7 +5,10 @@ numbers, booleans and times are stored as Table Storage's own types, so they can
 (`IssuedAt ge @since`); anything else (tuples, mappings, a nested record) is stored as JSON text.
 `None` is left out. Reading back follows the record's type hints, so a record round-trips exactly.
 
-Table Storage keeps at most 64 KiB per string property (32K UTF-16 characters): a longer text is cut,
+An integer outside Int32 (a Graph error code may be one) is written as Int64, which the SDK reads back
+as an EntityProperty; reading unwraps it.
+
+Table Storage keeps at most 64 KiB per string property (32K UTF-16 code units): a longer text is cut,
 and a JSON value that would not fit is replaced by a note that says so.
 """
 
@@ -20,7 +23,9 @@ from functools import cache
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 import orjson
+from azure.data.tables import EdmType, EntityProperty
 
+INT32 = range(-(2**31), 2**31)
 MAX_TEXT = 30_000  # keep clear of the 32K-character limit of a string property
 TRUNCATED = {"truncated": True, "note": "the value exceeded Table Storage's property size"}
 R = TypeVar("R")
@@ -48,9 +53,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _utf16_units(text: str) -> int:
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+
+
+def cut(text: str) -> str:
+    """`text` cut to MAX_TEXT UTF-16 code units, the unit Table Storage's limit counts (a character
+    outside the Basic Multilingual Plane, such as an emoji, takes two)."""
+    if len(text) <= MAX_TEXT // 2 or _utf16_units(text) <= MAX_TEXT:
+        return text
+    units = 0
+    for end, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > MAX_TEXT:
+            return text[:end]
+    return text
+
+
 def json_text(value: Any) -> str:
     text = orjson.dumps(_plain(value)).decode()
-    return text if len(text) <= MAX_TEXT else orjson.dumps(TRUNCATED).decode()
+    return text if _utf16_units(text) <= MAX_TEXT else orjson.dumps(TRUNCATED).decode()
 
 
 def to_entity(record: Any, partition: str, row: str) -> dict[str, Any]:
@@ -60,7 +82,9 @@ def to_entity(record: Any, partition: str, row: str) -> dict[str, Any]:
         if value is None:
             continue
         if isinstance(value, str):
-            entity[pascal(f.name)] = value[:MAX_TEXT]
+            entity[pascal(f.name)] = cut(value)
+        elif isinstance(value, int) and not isinstance(value, bool) and value not in INT32:
+            entity[pascal(f.name)] = EntityProperty(value, EdmType.INT64)
         elif isinstance(value, bool | int | float | datetime):
             entity[pascal(f.name)] = value
         else:
@@ -90,6 +114,8 @@ def _from_plain(cls: Any, document: Mapping[str, Any]) -> Any:
 
 
 def _decode(hint: Any, value: Any) -> Any:
+    if isinstance(value, EntityProperty):
+        value = value.value
     if value is None:
         return None
     origin = get_origin(hint)

@@ -5,11 +5,13 @@
 | devicereports | tenant id    | L_ device id                | the latest report of each device (range)  |
 |               | tenant id    | H_ device id _ inverted ms  | every report of a device, newest first    |
 | passgate      | tenant id    | "pass"                      | point read; written with its ETag         |
+| ingestrejects | source       | digest of the batch         | what a batch refused, by time (`At`)      |
 
 Every report is kept (`H_`); the `L_` row is replaced only by a report at least as new, so reports
 that arrive out of order never make an older one the latest. The pass gate holds when the last
 alert-driven pass began and when the next may; claiming it is a conditional write, so of several
-workers racing for one tenant exactly one wins.
+workers racing for one tenant exactly one wins. What a batch of the log stream refused is kept with
+its reasons (health and `monitor ingest-rejects` show it); a retried batch rewrites its own row.
 """
 
 from __future__ import annotations
@@ -54,6 +56,28 @@ def gate_decision(gate: PassGate | None, alert_received: datetime, now: datetime
     return "run" if now >= gate.next_allowed else "wait"
 
 
+@dataclass(frozen=True)
+class IngestRejects:
+    """Records one delivery (an Event Hub batch) held that the monitor could not keep, and why."""
+
+    source: str  # "log-stream"
+    batch: str  # digest of the delivery, so a retried batch is one entry
+    at: datetime
+    received: int
+    rejected: int
+    reasons: tuple[str, ...]  # the first few, one line each
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "batch": self.batch,
+            "at": self.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "received": self.received,
+            "rejected": self.rejected,
+            "reasons": list(self.reasons),
+        }
+
+
 class IngestStore(Protocol):
     def save_device_report(self, report: DeviceReport) -> None: ...
 
@@ -72,6 +96,12 @@ class IngestStore(Protocol):
         worker claimed it first or a pass already covers the alert."""
         ...
 
+    def save_rejects(self, rejects: IngestRejects) -> None: ...
+
+    def rejects(self, since: datetime) -> list[IngestRejects]:
+        """What deliveries since `since` refused, newest first."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -79,6 +109,14 @@ class MemoryIngestStore:
     def __init__(self) -> None:
         self._reports: dict[str, dict[str, list[DeviceReport]]] = {}
         self._gates: dict[str, PassGate] = {}
+        self._rejects: dict[tuple[str, str], IngestRejects] = {}
+
+    def save_rejects(self, rejects: IngestRejects) -> None:
+        self._rejects[(rejects.source, rejects.batch)] = rejects
+
+    def rejects(self, since: datetime) -> list[IngestRejects]:
+        found = [r for r in self._rejects.values() if r.at >= since]
+        return sorted(found, key=lambda r: r.at, reverse=True)
 
     def save_device_report(self, report: DeviceReport) -> None:
         kept = self._reports.setdefault(report.tenant_id, {}).setdefault(report.intune_device_id, [])
@@ -105,7 +143,7 @@ class MemoryIngestStore:
         return None
 
 
-_TABLES = ("devicereports", "passgate")
+_TABLES = ("devicereports", "passgate", "ingestrejects")
 _GATE_ROW = "pass"
 _created: set[tuple[str, str]] = set()  # (account URL, table) created by this process
 
@@ -173,6 +211,16 @@ class TableIngestStore:
             parameters={"pk": tenant_id, "lo": f"H_{device}_", "hi": f"H_{device}_~"},
         )
         return [_report_record(e) for e in rows]
+
+    # -- what ingestion refused -----------------------------------------------------------------
+
+    def save_rejects(self, rejects: IngestRejects) -> None:
+        entity = to_entity(rejects, rejects.source, safe_key(rejects.batch))
+        self._tables["ingestrejects"].upsert_entity(entity, mode=UpdateMode.REPLACE)
+
+    def rejects(self, since: datetime) -> list[IngestRejects]:
+        rows = self._tables["ingestrejects"].query_entities("At ge @since", parameters={"since": since})
+        return sorted((from_entity(IngestRejects, e) for e in rows), key=lambda r: r.at, reverse=True)
 
     # -- pass gate -----------------------------------------------------------------------------
 

@@ -8,8 +8,9 @@ the Functions host's queue trigger expects by default.
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -19,8 +20,11 @@ from azure.storage.queue import QueueClient, TextBase64DecodePolicy, TextBase64E
 from monitor.collectors.fields import parse_time
 from monitor.ingest.errors import RejectedBody
 
-# The tenant an alert names when the action group gives none: the one this deployment reads.
+# The tenant an alert names when its rule gives none: the one this deployment reads.
 CONFIGURED_TENANT = "configured"
+_GUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}", re.ASCII)
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,9 @@ class PassRequest:
     tenant_id: str  # a tenant ID, or CONFIGURED_TENANT
     alert_id: str
     alert_rule: str
-    received: datetime  # when the route accepted the alert
+    # When the route accepted the alert: a pass that began later covers it. A request put back because
+    # another pass held the tenant carries the time its own attempt began, so only a later pass covers it.
+    received: datetime
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -48,11 +54,23 @@ class PassRequest:
             raise RejectedBody(f"queue message is not JSON: {exc}") from None
         if type(document) is not dict:
             raise RejectedBody("queue message is not a JSON object")
-        received = parse_time(document.get("receivedDateTime"))
+        try:
+            received = parse_time(document.get("receivedDateTime"))
+        except OverflowError:  # year 1 or 9999 with an offset
+            received = None
         tenant = document.get("tenantId")
         if received is None or type(tenant) is not str or not tenant:
             raise RejectedBody("queue message lacks tenantId or receivedDateTime")
-        return cls(tenant, str(document.get("alertId", "")), str(document.get("alertRule", "")), received)
+        if not _EARLIEST <= received < _LATEST:
+            raise RejectedBody(f"queue message receivedDateTime {received.year} is out of range")
+        if tenant != CONFIGURED_TENANT and not _GUID.fullmatch(tenant):
+            raise RejectedBody(f"queue message tenantId {tenant[:40]!r} is not a tenant ID")
+        return cls(
+            tenant.lower(),
+            str(document.get("alertId", ""))[:1024],
+            str(document.get("alertRule", ""))[:1024],
+            received,
+        )
 
 
 class PassQueue:

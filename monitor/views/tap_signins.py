@@ -71,14 +71,24 @@ class PageRequest:
     after: tuple[str, str] | None = None  # (createdDateTime, id) of the last row already returned
 
 
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def _time(name: str, value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip())
+        found = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except ValueError:
         raise FilterError(
             f"{name} is not an ISO 8601 time: {value!r} (example: 2026-11-20T12:00:00Z)"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        found = datetime.min.replace(tzinfo=UTC)  # year 1 or 9999 with an offset: checked below
+    # Sign-ins are read day by day: a filter outside the years any sign-in can have is an error.
+    if not _EARLIEST <= found < _LATEST:
+        raise FilterError(f"{name} {value[:40]!r} is out of range ({_EARLIEST.year} to {_LATEST.year - 1})")
+    return found
 
 
 def parse_filters(raw: Mapping[str, str]) -> PageRequest:

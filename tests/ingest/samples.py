@@ -245,5 +245,6 @@ def alert(condition: str = "Fired", tenant_id: str | None = None) -> dict[str, A
     document = copy.deepcopy(ALERT)
     document["data"]["essentials"]["monitorCondition"] = condition
     if tenant_id is not None:
-        document["data"]["customProperties"] = {"tenantId": tenant_id}
+        # A log search alert: the rule's custom properties arrive in alertContext.properties.
+        document["data"]["alertContext"]["properties"] = {"tenantId": tenant_id}
     return document

@@ -53,7 +53,8 @@ def test_parsed_sections_give_the_same_report_as_the_raw_text() -> None:
         ),
         (
             device_report_body(dsregcmd=dsregcmd_status("Sometimes")),
-            "User State CanReset is 'Sometimes', not one of DestructiveOnly, DestructiveAndNonDestructive",
+            "User State CanReset is 'Sometimes', not one of DestructiveOnly, NonDestructiveOnly, "
+            "DestructiveAndNonDestructive, Unknown",
         ),
         (
             device_report_body(tenantId="9f3e7a21-5c4b-4d2e-8a6f-1b2c3d4e5f60"),
@@ -101,3 +102,77 @@ def test_a_report_that_says_too_little_is_rejected_with_the_reason(
 )
 def test_the_published_schema_says_what_is_wrong(body: dict[str, object], reason: str) -> None:
     assert violation("device-report", body) == reason
+
+
+# -- what Windows really produces ------------------------------------------------------------------
+
+# "Troubleshoot devices by using the dsregcmd command" documents these four CanReset values.
+DOCUMENTED_CAN_RESET = ["DestructiveOnly", "NonDestructiveOnly", "DestructiveAndNonDestructive", "Unknown"]
+
+
+@pytest.mark.parametrize("can_reset", DOCUMENTED_CAN_RESET)
+def test_every_documented_can_reset_value_is_accepted_and_kept(can_reset: str) -> None:
+    report = device_report(device_report_body(can_reset), RECEIVED)
+
+    assert report.can_reset == can_reset
+    assert report_json(report)["canReset"] == can_reset
+
+
+@pytest.mark.parametrize(
+    ("can_reset", "status"),
+    [
+        ("DestructiveOnly", "fail"),
+        ("NonDestructiveOnly", "pass"),
+        ("DestructiveAndNonDestructive", "pass"),
+        ("Unknown", "pass"),
+    ],
+)
+def test_only_destructive_only_is_a_finding_of_the_destructive_only_rule(can_reset: str, status: str) -> None:
+    from monitor.rules.cases._builders import healthy
+    from monitor.rules.cases.device_pin_reset_destructive_only import report, reports
+    from monitor.rules.catalog.device_pin_reset_destructive_only import evaluate
+    from monitor.thresholds import Thresholds
+
+    outcome = evaluate(healthy(device_reports=reports(report(1, can_reset))), Thresholds())  # type: ignore[arg-type]
+
+    assert outcome.status == status
+
+
+@pytest.mark.parametrize(
+    "collected",
+    [
+        "2026-11-20T10.00.00Z",  # fi-FI: the culture's time separator is "."
+        "2026-11-20T10:00:00Z",
+        "2026-11-20T10:00:00.0000000Z",  # ToString('o')
+        "2026-11-20T10:00:00.0000000+00:00",
+    ],
+)
+def test_a_report_time_in_the_formats_the_script_has_sent_is_read(collected: str) -> None:
+    body = device_report_body(collectedDateTime=collected)
+
+    assert violation("device-report", body) is None
+    assert report_json(device_report(body, RECEIVED))["collectedDateTime"] == "2026-11-20T10:00:00Z"
+
+
+def test_a_report_time_in_a_non_gregorian_year_is_refused_with_the_reason() -> None:
+    body = device_report_body(collectedDateTime="2569-11-20T10:00:00Z")  # th-TH: the Buddhist year
+
+    with pytest.raises(RejectedBody, match="collectedDateTime '2569-11-20T10:00:00Z' is later than"):
+        device_report(body, RECEIVED)
+
+
+def test_the_script_formats_the_report_time_with_the_invariant_culture() -> None:
+    from pathlib import Path
+
+    script = (Path(__file__).resolve().parents[2] / "devices" / "Send-PinResetReport.ps1").read_text("utf-8")
+
+    assert "ToString('yyyy-MM-ddTHH:mm:ssZ')" not in script
+    assert "ToString('o', [System.Globalization.CultureInfo]::InvariantCulture)" in script
+
+
+@pytest.mark.parametrize("tenant", ["contoso/onmicrosoft", "t" * 2_000, f"{TENANT_ID}\u0001"])
+def test_a_tenant_in_the_output_that_is_not_a_guid_is_refused(tenant: str) -> None:
+    body = device_report_body(dsregcmd=dsregcmd_status(tenant_id=tenant))
+
+    with pytest.raises(RejectedBody, match="is not a tenant ID"):
+        device_report(body, RECEIVED)
