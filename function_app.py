@@ -90,6 +90,17 @@ def tap_signins(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(body, status_code=status, mimetype=mimetype)
 
 
+@app.route(route="tap-signins/{signin_id}/review", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def tap_signin_review(req: func.HttpRequest) -> func.HttpResponse:
+    """A SOC verdict on one TAP sign-in, body {"verdict", "note"?, "by"} (`monitor tap-signins review`)."""
+    import orjson
+
+    from monitor.soc.service import review_request
+
+    status, body = review_request(req.route_params.get("signin_id", ""), req.get_body())
+    return func.HttpResponse(orjson.dumps(body), status_code=status, mimetype="application/json")
+
+
 # -- event-driven ingestion (docs/ingest.md) ----------------------------------------------------------
 
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from monitor.store.base import StateStore
     from monitor.store.pass_queue import PassQueue
     from monitor.store.reports import ReportStore
+    from monitor.store.reviews import ReviewStore
     from monitor.views.tap_signins import PageRequest, RuleNote, TapSignInPage
     from monitor.weekly.alerts import AlertSource
     from monitor.weekly.report import WeeklyReport
@@ -97,13 +98,14 @@ async def alert_step(
     It reads the ledger rather than this pass's changes, so a pass that died after writing its
     findings is caught up here."""
     from monitor.alerts.process import process_alerts
+    from monitor.soc.service import late_review_findings
     from monitor.store.alerts import open_alert_store
 
     alert_store = open_alert_store(settings)
     try:
-        return await process_alerts(
-            alert_store, store.findings(result.tenant.id), result.tenant, result.now, settings.alerts, graph
-        )
+        findings = store.findings(result.tenant.id)
+        findings += late_review_findings(settings, store, result.tenant.id, result.now)
+        return await process_alerts(alert_store, findings, result.tenant, result.now, settings.alerts, graph)
     finally:
         alert_store.close()
 
@@ -144,16 +146,21 @@ def _weekly(
     output: Path | None,
     previous: Mapping[str, Any] | None = None,
     alerts: AlertSource | None = None,
+    reviews: ReviewStore | None = None,
+    review_hours: float = 24.0,
 ) -> WeeklyRun:
     """Compute the week's snapshot, compare it with the last one kept (or `previous`), keep it, and
     write the report into `output` when given. `alerts`: where open alerts and undelivered notices come
     from (default: the findings ledger, which knows no deliveries)."""
+    from monitor.soc.service import soc_review_of
     from monitor.weekly.alerts import LedgerAlerts
     from monitor.weekly.compare import compare
     from monitor.weekly.report import WeeklyReport, write_report
     from monitor.weekly.snapshot import read_snapshot
 
     snapshot = read_snapshot(tenant, now, state, reports, alerts or LedgerAlerts(state))
+    if reviews is not None:
+        snapshot = soc_review_of(snapshot, state, reviews, review_hours)
     previous_tenant = (previous or {}).get("tenant")
     if previous is not None and (
         not isinstance(previous_tenant, dict) or previous_tenant.get("id") != tenant.id
@@ -188,6 +195,7 @@ async def weekly_from_snapshot(
     from monitor.pipeline import run_pass
     from monitor.store.memory import MemoryStore
     from monitor.store.reports import MemoryReportStore
+    from monitor.store.reviews import MemoryReviewStore
 
     settings = Settings.from_env(environ)
     moment = now or utcnow()
@@ -196,7 +204,16 @@ async def weekly_from_snapshot(
         async with GraphSession(settings.with_graph(simulator.url, "simulator")) as graph:
             result = await run_pass(graph, state, settings, moment)
     keep_recoveries(settings, result, reports)
-    return _weekly(result.tenant, moment, state, reports, output, previous)
+    return _weekly(
+        result.tenant,
+        moment,
+        state,
+        reports,
+        output,
+        previous,
+        reviews=MemoryReviewStore(),
+        review_hours=settings.soc.review_hours,
+    )
 
 
 def weekly_from_store(
@@ -208,24 +225,38 @@ def weekly_from_store(
     from monitor.store import open_store
     from monitor.store.alerts import open_alert_store
     from monitor.store.reports import open_report_store
+    from monitor.store.reviews import open_review_store
     from monitor.weekly.alerts import StoredAlerts
 
     settings = Settings.from_env(environ, require_storage=True)
     moment = now or utcnow()
     state, reports = open_store(settings), open_report_store(settings)
     alert_store = open_alert_store(settings)
+    reviews = open_review_store(settings)
     try:
         runs = state.latest_runs()
         tenants = [Tenant(run.tenant_id, str(run.summary.get("tenantName", ""))) for run in runs]
         done = []
         for tenant in tenants:
             folder = output if output is None or len(tenants) == 1 else output / tenant.id
-            done.append(_weekly(tenant, moment, state, reports, folder, alerts=StoredAlerts(alert_store)))
+            done.append(
+                _weekly(
+                    tenant,
+                    moment,
+                    state,
+                    reports,
+                    folder,
+                    alerts=StoredAlerts(alert_store),
+                    reviews=reviews,
+                    review_hours=settings.soc.review_hours,
+                )
+            )
         return done
     finally:
         state.close()
         reports.close()
         alert_store.close()
+        reviews.close()
 
 
 async def send_weekly_reports(
@@ -282,8 +313,10 @@ def tap_signins_from_store(
 ) -> TapSignInPage:
     """The SOC view of what the passes stored (GET /api/tap-signins): sign-ins of the lookback unless
     the filters say otherwise."""
+    from monitor.soc.service import histories
     from monitor.store import open_store
     from monitor.store.reports import open_report_store
+    from monitor.store.reviews import open_review_store
     from monitor.views.tap_signins import page
 
     settings = Settings.from_env(environ, require_storage=True)
@@ -291,6 +324,7 @@ def tap_signins_from_store(
     since = request.filters.since or moment - timedelta(days=settings.signin_lookback_days)
     until = request.filters.until or moment
     state, reports = open_store(settings), open_report_store(settings)
+    reviews = open_review_store(settings)
     try:
         signins: list[TapSignIn] = []
         notes: dict[str, list[RuleNote]] = {}
@@ -300,10 +334,12 @@ def tap_signins_from_store(
             for signin_id, found in _finding_notes(state.findings(run.tenant_id)).items():
                 notes.setdefault(signin_id, []).extend(found)
             recoveries |= reports.recoveries(run.tenant_id)
-        return page(signins, notes, recoveries, request)
+        tenants = [run.tenant_id for run in state.latest_runs()]
+        return page(signins, notes, recoveries, request, histories(reviews, tenants))
     finally:
         state.close()
         reports.close()
+        reviews.close()
 
 
 def stored_findings(
@@ -331,6 +367,7 @@ class Health:
     checked_at: datetime
     problems: tuple[str, ...] = ()
     last_runs: tuple[RunRecord, ...] = field(default=())
+    soc_review: Mapping[str, Any] | None = None  # unreviewed TAP sign-ins (monitor.soc.workflow)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -348,6 +385,7 @@ class Health:
                 }
                 for run in self.last_runs
             ],
+            "socReview": dict(self.soc_review) if self.soc_review is not None else None,
         }
 
 
@@ -373,6 +411,7 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
         return Health("unhealthy", checked, tuple(exc.problems))
     from azure.core.exceptions import AzureError
 
+    from monitor.soc.service import review_backlog
     from monitor.store import open_store
     from monitor.store.alerts import dead_notifications, open_alert_store
 
@@ -380,6 +419,7 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
         store = open_store(settings)
         try:
             runs = tuple(store.latest_runs())
+            soc = review_backlog(settings, store, [run.tenant_id for run in runs], checked).to_json()
         finally:
             store.close()
         alert_store = open_alert_store(settings)
@@ -402,7 +442,7 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
             problems.append(f"no pass for tenant {run.tenant_id} since {iso(run.finished)}")
         if dead.get(run.tenant_id):
             problems.append(dead_summary(run.tenant_id, dead[run.tenant_id]))
-    return Health("degraded" if problems else "ok", checked, tuple(problems), runs)
+    return Health("degraded" if problems else "ok", checked, tuple(problems), runs, soc)
 
 
 def dead_summary(tenant_id: str, dead: list[Notification]) -> str:

@@ -1,0 +1,169 @@
+"""The SOC's entry points over the stores, shared by the CLI, the JSON route and the review page:
+record a review, read each sign-in's history, count the backlog, and the late-review alert entries."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from monitor.records import TapSignIn, utcnow
+from monitor.settings import Settings, SettingsError
+from monitor.soc.review import ReviewError, TapSignInReview, by_signin, new_review
+from monitor.soc.workflow import (
+    REVIEW_WINDOW,
+    ReviewBacklog,
+    UnknownSignIn,
+    backlog,
+    find_signin,
+    merge_backlogs,
+    overdue_findings,
+)
+from monitor.store.base import StateStore, StoredFinding, StoreError
+from monitor.store.reviews import ReviewStore, open_review_store
+
+if TYPE_CHECKING:
+    from monitor.weekly.snapshot import WeeklySnapshot
+
+log = logging.getLogger(__name__)
+
+
+def histories(reviews: ReviewStore, tenant_ids: Sequence[str]) -> dict[str, list[TapSignInReview]]:
+    """Each sign-in's reviews, oldest first, over the tenants given."""
+    return by_signin([r for t in tenant_ids for r in reviews.reviews(t)])
+
+
+def review_signin(
+    signin_id: str,
+    verdict: str,
+    reviewer: str,
+    note: str = "",
+    *,
+    reviewer_id: str = "",
+    via: str = "cli",
+    now: datetime | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Record one review of a stored TAP sign-in and answer its SOC row (with the whole history).
+    Raises ReviewError (bad verdict, note or reviewer), UnknownSignIn, SettingsError, StoreError."""
+    from monitor.service import _finding_notes
+    from monitor.store import open_store
+    from monitor.store.reports import open_report_store
+    from monitor.views.tap_signins import row_json
+
+    settings = Settings.from_env(environ, require_storage=True)
+    moment = now or utcnow()
+    wanted = signin_id.strip()
+    if not wanted or len(wanted) > 256:
+        raise UnknownSignIn(f"no stored TAP sign-in {signin_id[:64]!r}")
+    state, reports, reviews = open_store(settings), open_report_store(settings), open_review_store(settings)
+    try:
+        tenants = [run.tenant_id for run in state.latest_runs()]
+        stored = {
+            t: state.tap_signins(t, moment - REVIEW_WINDOW, moment + timedelta(days=1)) for t in tenants
+        }
+        tenant_id, signin = find_signin(stored, wanted)
+        review = new_review(tenant_id, signin.id, verdict, reviewer, moment, note, reviewer_id, via)
+        reviews.add_review(review)
+        log.info("TAP sign-in reviewed: signin=%s verdict=%s via=%s", signin.id, review.verdict, via)
+        history = by_signin(reviews.reviews(tenant_id)).get(signin.id, [review])
+        notes = _finding_notes(state.findings(tenant_id))
+        recoveries = reports.recoveries(tenant_id)
+        chain = recoveries.get(signin.issuance.audit_id) if signin.issuance else None
+        return row_json(signin, notes.get(signin.id, ()), chain, history)
+    finally:
+        state.close()
+        reports.close()
+        reviews.close()
+
+
+def review_request(
+    signin_id: str, body: bytes, environ: Mapping[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
+    """POST /api/tap-signins/{id}/review (function key), body {"verdict", "note"?, "by"}: (status, JSON).
+    The function key names no person, so the caller says who reviews (`by`); the review page records
+    the signed-in principal instead. Never a 500."""
+    import orjson
+    from azure.core.exceptions import AzureError
+
+    if len(body) > 16_384:
+        return 413, {"error": "the body is larger than 16384 bytes"}
+    try:
+        document = orjson.loads(body) if body.strip() else None
+    except orjson.JSONDecodeError as exc:
+        return 400, {"error": f"the body is not JSON: {exc}"}
+    if not isinstance(document, dict):
+        return 400, {
+            "error": 'the body must be a JSON object: {"verdict": "...", "note": "...", "by": "..."}'
+        }
+    unknown = sorted(set(document) - {"verdict", "note", "by"})
+    fields = {k: document.get(k, "") for k in ("verdict", "note", "by")}
+    if unknown:
+        return 400, {"error": f"unknown field(s): {', '.join(map(str, unknown))} (known: verdict, note, by)"}
+    if not all(isinstance(v, str) for v in fields.values()):
+        return 400, {"error": "verdict, note and by must be strings"}
+    try:
+        row = review_signin(
+            signin_id, fields["verdict"], fields["by"], fields["note"], via="api", environ=environ
+        )
+    except ReviewError as exc:
+        return 400, {"error": str(exc)}
+    except UnknownSignIn as exc:
+        return 404, {"error": str(exc).strip("'\"")}
+    except SettingsError as exc:
+        return 503, {"error": "the monitor is not configured", "problems": exc.problems}
+    except StoreError as exc:
+        log.warning("review: Table Storage failed: %s", exc)
+        return 503, {"error": f"Table Storage unavailable: {exc}"}
+    except AzureError as exc:
+        log.warning("review: Table Storage failed: %s", type(exc).__name__)
+        return 503, {"error": f"Table Storage unavailable: {type(exc).__name__}"}
+    return 200, row
+
+
+def tenant_backlog(
+    state: StateStore, reviews: ReviewStore, tenant_id: str, now: datetime, review_hours: float
+) -> ReviewBacklog:
+    signins = state.tap_signins(tenant_id, now - REVIEW_WINDOW, now)
+    return backlog(signins, state.findings(tenant_id), histories(reviews, [tenant_id]), now, review_hours)
+
+
+def review_backlog(
+    settings: Settings, state: StateStore, tenant_ids: Sequence[str], now: datetime
+) -> ReviewBacklog:
+    """Unreviewed TAP sign-ins over every tenant (GET /api/health)."""
+    reviews = open_review_store(settings)
+    try:
+        return merge_backlogs(
+            [tenant_backlog(state, reviews, t, now, settings.soc.review_hours) for t in tenant_ids]
+        )
+    finally:
+        reviews.close()
+
+
+def late_review_findings(
+    settings: Settings, state: StateStore, tenant_id: str, now: datetime
+) -> list[StoredFinding]:
+    """The alert step's entries for flagged sign-ins whose review is late (monitor.soc.workflow)."""
+    reviews = open_review_store(settings)
+    try:
+        signins: list[TapSignIn] = state.tap_signins(tenant_id, now - REVIEW_WINDOW, now)
+        return overdue_findings(
+            signins,
+            state.findings(tenant_id),
+            histories(reviews, [tenant_id]),
+            now,
+            settings.soc.review_hours,
+        )
+    finally:
+        reviews.close()
+
+
+def soc_review_of(
+    snapshot: WeeklySnapshot, state: StateStore, reviews: ReviewStore, review_hours: float
+) -> WeeklySnapshot:
+    """The weekly snapshot with the tenant's review backlog at the end of its week."""
+    count = tenant_backlog(state, reviews, snapshot.tenant.id, snapshot.period_end, review_hours)
+    return replace(snapshot, review_backlog=count.to_json())

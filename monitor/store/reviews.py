@@ -1,0 +1,132 @@
+"""The SOC's reviews of TAP sign-ins: one row per review, appended and never replaced.
+
+| table      | PartitionKey | RowKey                                 | read as                    |
+|------------|--------------|----------------------------------------|----------------------------|
+| tapreviews | tenant id    | sign-in id _ yyyymmddTHHMMSSffffff _ id | the tenant's partition     |
+
+A review is created, not upserted: a second review of a sign-in is a new row, so a changed verdict
+keeps the earlier one as history. The review id (random) keeps two reviews in the same microsecond
+apart; creating the same review twice is refused by the table, never doubled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable
+from datetime import UTC
+from typing import ParamSpec, Protocol, TypeVar
+
+from azure.core.exceptions import AzureError, ResourceExistsError
+from azure.data.tables import TableServiceClient
+
+from monitor.settings import Settings
+from monitor.soc.review import TapSignInReview
+from monitor.store.base import StoreConfigError, StoreError
+from monitor.store.entities import from_entity, to_entity
+from monitor.store.tables import RETRY, TIMEOUTS, describe, safe_key
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _guarded(operation: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    def wrap(method: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(method)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return method(*args, **kwargs)
+            except AzureError as exc:
+                raise StoreError(f"table tapreviews: {operation} failed ({describe(exc)})") from exc
+
+        return run
+
+    return wrap
+
+
+class ReviewStore(Protocol):
+    def add_review(self, review: TapSignInReview) -> None:
+        """Append one review (a second review of a sign-in is kept beside the first)."""
+        ...
+
+    def reviews(self, tenant_id: str) -> list[TapSignInReview]:
+        """Every review of the tenant, oldest first."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _order(reviews: list[TapSignInReview]) -> list[TapSignInReview]:
+    return sorted(reviews, key=lambda r: (r.reviewed_at, r.review_id))
+
+
+class MemoryReviewStore:
+    def __init__(self) -> None:
+        self._reviews: dict[str, dict[str, TapSignInReview]] = {}
+
+    def add_review(self, review: TapSignInReview) -> None:
+        kept = self._reviews.setdefault(review.tenant_id, {})
+        if review.review_id in kept:
+            raise StoreError(f"table tapreviews: review {review.review_id} is already stored")
+        kept[review.review_id] = review
+
+    def reviews(self, tenant_id: str) -> list[TapSignInReview]:
+        return _order(list(self._reviews.get(tenant_id, {}).values()))
+
+    def close(self) -> None:
+        return None
+
+
+def review_row(review: TapSignInReview) -> str:
+    moment = review.reviewed_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%f")
+    return safe_key(f"{review.signin_id}_{moment}_{review.review_id}")
+
+
+class TableReviewStore:
+    def __init__(self, service: TableServiceClient, prefix: str) -> None:
+        self._service = service
+        name = f"{prefix}tapreviews"
+        try:
+            with contextlib.suppress(ResourceExistsError):  # made by an earlier process: fine
+                service.create_table(name)
+        except AzureError as exc:
+            raise StoreError(f"table {name}: create failed ({describe(exc)})") from exc
+        self._table = service.get_table_client(name)
+
+    def close(self) -> None:
+        self._table.close()
+        self._service.close()
+
+    @_guarded("add review")
+    def add_review(self, review: TapSignInReview) -> None:
+        try:
+            self._table.create_entity(to_entity(review, review.tenant_id, review_row(review)))
+        except ResourceExistsError:
+            raise StoreError(f"table tapreviews: review {review.review_id} is already stored") from None
+
+    @_guarded("read reviews")
+    def reviews(self, tenant_id: str) -> list[TapSignInReview]:
+        found = self._table.query_entities("PartitionKey eq @pk", parameters={"pk": tenant_id})
+        return _order([from_entity(TapSignInReview, e) for e in found])
+
+
+def open_review_store(settings: Settings) -> ReviewStore:
+    """Table Storage when configured, else memory (kept for this process only)."""
+    if not settings.has_storage:
+        return MemoryReviewStore()
+    if settings.storage_connection_string:
+        try:
+            service = TableServiceClient.from_connection_string(
+                settings.storage_connection_string, **RETRY, **TIMEOUTS
+            )
+        except ValueError as exc:
+            raise StoreConfigError(
+                "MONITOR_STORAGE_CONNECTION_STRING is not a valid storage connection string"
+            ) from exc
+    else:
+        from azure.identity import DefaultAzureCredential
+
+        service = TableServiceClient(
+            endpoint=settings.storage_endpoint, credential=DefaultAzureCredential(), **RETRY, **TIMEOUTS
+        )
+    return TableReviewStore(service, settings.table_prefix)

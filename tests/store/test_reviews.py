@@ -1,0 +1,43 @@
+"""The reviews store, in memory and on Table Storage (Azurite): reviews are appended, never replaced."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from azure.data.tables import TableServiceClient
+
+from monitor.soc.review import new_review
+from monitor.store.base import StoreError
+from monitor.store.reviews import MemoryReviewStore, ReviewStore, TableReviewStore
+from tests.support import NOW, TENANT_ID
+
+
+@pytest.fixture(params=["memory", "tables"])
+def store(request: pytest.FixtureRequest) -> Iterator[ReviewStore]:
+    if request.param == "memory":
+        yield MemoryReviewStore()
+        return
+    azurite = request.getfixturevalue("azurite")
+    prefix = request.getfixturevalue("table_prefix")
+    tables = TableReviewStore(TableServiceClient.from_connection_string(azurite), prefix)
+    yield tables
+    tables.close()
+
+
+def test_a_second_review_of_a_sign_in_is_kept_beside_the_first(store: ReviewStore) -> None:
+    first = new_review(TENANT_ID, "signin/1", "undetermined", "ana", NOW, note="looking")
+    second = new_review(TENANT_ID, "signin/1", "true-positive", "ben", NOW + timedelta(minutes=5))
+    other = new_review("other-tenant", "signin/1", "false-positive", "ana", NOW)
+    for review in (second, first, other):
+        store.add_review(review)
+    assert store.reviews(TENANT_ID) == [first, second]
+
+
+def test_the_same_review_stored_twice_is_refused_not_doubled(store: ReviewStore) -> None:
+    review = new_review(TENANT_ID, "signin-2", "benign-positive", "ana", NOW, note="travel\nplanned")
+    store.add_review(review)
+    with pytest.raises(StoreError, match="is already stored"):
+        store.add_review(review)
+    assert store.reviews(TENANT_ID) == [review]
