@@ -101,6 +101,17 @@ def tap_signin_review(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(orjson.dumps(body), status_code=status, mimetype="application/json")
 
 
+# A browser page: no function key (a person cannot carry one); App Service built-in authentication
+# (infra/app/easyauth.bicep) signs the person in, and the page requires the app role TapSignIn.Review.
+@app.route(route="soc/review", methods=["GET", "POST"], auth_level=func.AuthLevel.ANONYMOUS)
+def soc_review_page(req: func.HttpRequest) -> func.HttpResponse:
+    """The SOC's review page: TAP sign-ins with filters and a verdict form (docs/soc.md)."""
+    from monitor.soc.page import review_page
+
+    status, body, headers = review_page(req.method, req.url, req.headers, req.params, req.get_body())
+    return func.HttpResponse(body, status_code=status, headers=headers)
+
+
 # -- event-driven ingestion (docs/ingest.md) ----------------------------------------------------------
 
 

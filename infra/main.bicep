@@ -50,6 +50,9 @@ param enableEntraLogStream bool = false
 @description('Further app settings, e.g. rule thresholds (MONITOR_<THRESHOLD>); docs/deploy.md lists them.')
 param extraAppSettings object = {}
 
+@description('Client ID of the app registration that signs SOC reviewers in to the review page (App Service authentication; it defines the app role TapSignIn.Review, docs/soc.md). Empty: no review page sign-in.')
+param socReviewClientId string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -160,6 +163,16 @@ module api 'app/api.bicep' = {
     eventHubName: enableEntraLogStream ? logStream.outputs.hubName : ''
     eventHubConsumerGroup: enableEntraLogStream ? logStream.outputs.consumerGroup : ''
     extraAppSettings: extraAppSettings
+    socEasyAuth: !empty(socReviewClientId)
+  }
+}
+
+module socReviewAuth 'app/easyauth.bicep' = if (!empty(socReviewClientId)) {
+  name: 'soc-review-auth'
+  scope: rg
+  params: {
+    functionAppName: api.outputs.name
+    clientId: socReviewClientId
   }
 }
 

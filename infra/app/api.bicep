@@ -19,6 +19,7 @@ param eventHubNamespaceHost string
 param eventHubName string
 param eventHubConsumerGroup string
 param extraAppSettings object
+param socEasyAuth bool = false
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -77,6 +78,10 @@ var logStreamSettings = empty(eventHubNamespaceHost) ? {} : {
   MONITOR_ENTRA_LOG_CONSUMER_GROUP: eventHubConsumerGroup
 }
 
+// The SOC review page trusts the signed-in principal only where easyauth.bicep put App Service
+// authentication in front of the app.
+var socSettings = socEasyAuth ? { MONITOR_SOC_EASY_AUTH: 'on' } : {}
+
 resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   name: name
   location: location
@@ -133,7 +138,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 
   resource appSettings 'config' = {
     name: 'appsettings'
-    properties: union(extraAppSettings, hostSettings, monitorSettings, alertSettings, secretSettings, logStreamSettings)
+    properties: union(extraAppSettings, hostSettings, monitorSettings, alertSettings, secretSettings, logStreamSettings, socSettings)
   }
 
   // Deployment goes through the identity-based package container; no publishing credentials.

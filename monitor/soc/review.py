@@ -50,6 +50,9 @@ class TapSignInReview:
     reviewer_id: str = ""  # the principal's object ID, when Easy Auth gives one
     via: str = "cli"  # cli, api (function key) or page (Easy Auth)
     review_id: str = ""
+    # Its place in the sign-in's history (1 for the first review): two reviews in the same second
+    # still keep the order they were given in.
+    sequence: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +65,7 @@ class TapSignInReview:
             "reviewedDateTime": iso(self.reviewed_at),
             "note": self.note,
             "via": self.via,
+            "sequence": self.sequence,
         }
 
 
@@ -149,7 +153,7 @@ def review_json(history: Sequence[TapSignInReview]) -> dict[str, Any]:
 def by_signin(reviews: Sequence[TapSignInReview]) -> dict[str, list[TapSignInReview]]:
     """Reviews grouped by sign-in, oldest first in each."""
     grouped: dict[str, list[TapSignInReview]] = {}
-    for review in sorted(reviews, key=lambda r: (r.reviewed_at, r.review_id)):
+    for review in sorted(reviews, key=lambda r: (r.sequence, r.reviewed_at, r.review_id)):
         grouped.setdefault(review.signin_id, []).append(review)
     return grouped
 

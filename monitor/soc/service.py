@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from monitor.records import TapSignIn, utcnow
+from monitor.records import TapSignIn
 from monitor.settings import Settings, SettingsError
 from monitor.soc.review import ReviewError, TapSignInReview, by_signin, new_review
 from monitor.soc.workflow import (
@@ -54,7 +54,7 @@ def review_signin(
     from monitor.views.tap_signins import row_json
 
     settings = Settings.from_env(environ, require_storage=True)
-    moment = now or utcnow()
+    moment = now or datetime.now(UTC)
     wanted = signin_id.strip()
     if not wanted or len(wanted) > 256:
         raise UnknownSignIn(f"no stored TAP sign-in {signin_id[:64]!r}")
@@ -66,9 +66,11 @@ def review_signin(
         }
         tenant_id, signin = find_signin(stored, wanted)
         review = new_review(tenant_id, signin.id, verdict, reviewer, moment, note, reviewer_id, via)
+        before = by_signin(reviews.reviews(tenant_id)).get(signin.id, [])
+        review = replace(review, sequence=max((r.sequence for r in before), default=0) + 1)
         reviews.add_review(review)
         log.info("TAP sign-in reviewed: signin=%s verdict=%s via=%s", signin.id, review.verdict, via)
-        history = by_signin(reviews.reviews(tenant_id)).get(signin.id, [review])
+        history = [*before, review]
         notes = _finding_notes(state.findings(tenant_id))
         recoveries = reports.recoveries(tenant_id)
         chain = recoveries.get(signin.issuance.audit_id) if signin.issuance else None

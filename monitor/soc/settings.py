@@ -17,6 +17,9 @@ _IMMUTABLE_ID = re.compile(r"^dcr-[0-9a-f]{32}$")
 class SocSettings:
     # A sign-in a rule flagged and nobody reviewed this long after it was flagged raises an alert.
     review_hours: float = 24.0
+    # App Service built-in authentication is on in front of the app (infra/app/easyauth.bicep sets it):
+    # only then does the review page trust the X-MS-CLIENT-PRINCIPAL header.
+    easy_auth: bool = False
     # Microsoft Sentinel / Log Analytics through the Logs Ingestion API: off unless the endpoint is set.
     sentinel_endpoint: str = ""  # the data collection endpoint's logs ingestion URL
     sentinel_dcr_id: str = ""  # the data collection rule's immutable ID (dcr-...)
@@ -53,8 +56,12 @@ def soc_settings(env: Mapping[str, str], problems: list[str], number: Number) ->
         if not _STREAM.match(stream):
             problems.append(f"MONITOR_SENTINEL_{name.upper()}_STREAM must be Custom-<table>, got {stream!r}")
     hours = number("MONITOR_SOC_REVIEW_HOURS", defaults.review_hours, float, 0.25)
+    easy_auth = env.get("MONITOR_SOC_EASY_AUTH", "").strip().lower()
+    if easy_auth not in ("", "on", "off", "true", "false", "1", "0"):
+        problems.append(f"MONITOR_SOC_EASY_AUTH must be on or off, got {easy_auth!r}")
     return SocSettings(
         review_hours=hours,
+        easy_auth=easy_auth in ("on", "true", "1"),
         sentinel_endpoint=endpoint,
         sentinel_dcr_id=dcr,
         sentinel_signin_stream=streams["signin"],

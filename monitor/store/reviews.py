@@ -57,7 +57,7 @@ class ReviewStore(Protocol):
 
 
 def _order(reviews: list[TapSignInReview]) -> list[TapSignInReview]:
-    return sorted(reviews, key=lambda r: (r.reviewed_at, r.review_id))
+    return sorted(reviews, key=lambda r: (r.reviewed_at, r.sequence, r.review_id))
 
 
 class MemoryReviewStore:
