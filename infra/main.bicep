@@ -53,6 +53,9 @@ param extraAppSettings object = {}
 @description('Client ID of the app registration that signs SOC reviewers in to the review page (App Service authentication; it defines the app role TapSignIn.Review, docs/soc.md). Empty: no review page sign-in.')
 param socReviewClientId string = ''
 
+@description('Ship TAP sign-ins (with issuance, verdicts, recovery chain) and findings to Log Analytics custom tables for Microsoft Sentinel (docs/soc.md).')
+param enableSentinel bool = false
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -164,7 +167,25 @@ module api 'app/api.bicep' = {
     eventHubConsumerGroup: enableEntraLogStream ? logStream.outputs.consumerGroup : ''
     extraAppSettings: extraAppSettings
     socEasyAuth: !empty(socReviewClientId)
+    sentinelEndpoint: enableSentinel ? sentinel.outputs.endpoint : ''
+    sentinelDcrId: enableSentinel ? sentinel.outputs.immutableId : ''
   }
+}
+
+module sentinel 'app/sentinel.bicep' = if (enableSentinel) {
+  name: 'sentinel'
+  scope: rg
+  params: {
+    workspaceName: 'log-pinmon-${resourceToken}'
+    location: location
+    tags: tags
+    managedIdentityPrincipalId: identity.outputs.principalId
+    dataCollectionEndpointName: 'dce-pinmon-${resourceToken}'
+    dataCollectionRuleName: 'dcr-pinmon-${resourceToken}'
+  }
+  dependsOn: [
+    monitoring
+  ]
 }
 
 module socReviewAuth 'app/easyauth.bicep' = if (!empty(socReviewClientId)) {

@@ -83,6 +83,8 @@ async def _one_pass(settings: Settings, now: datetime | None, alerts: bool = Fal
                 await alert_step(store, settings, result, graph)
         if settings.has_storage:
             keep_recoveries(settings, result)
+        if settings.has_storage and settings.soc.sentinel_on:
+            sentinel_step(settings, store, result)
         return result
     finally:
         store.close()
@@ -108,6 +110,20 @@ async def alert_step(
         return await process_alerts(alert_store, findings, result.tenant, result.now, settings.alerts, graph)
     finally:
         alert_store.close()
+
+
+def sentinel_step(settings: Settings, store: StateStore, result: PassResult) -> None:
+    """Ship the pass's TAP sign-ins and findings to Log Analytics (docs/soc.md). A failed upload is
+    logged and left for the next pass, which sends what is still not uploaded."""
+    from azure.core.exceptions import AzureError
+
+    from monitor.soc.sentinel import UploadError
+    from monitor.soc.service import ship_pass
+
+    try:
+        ship_pass(settings, store, result.tenant.id, result.now)
+    except (UploadError, StoreError, AzureError) as exc:
+        log.warning("sentinel: upload failed, the next pass retries: %s", exc)
 
 
 def keep_recoveries(settings: Settings, result: PassResult, reports: ReportStore | None = None) -> None:

@@ -169,3 +169,82 @@ def soc_review_of(
     """The weekly snapshot with the tenant's review backlog at the end of its week."""
     count = tenant_backlog(state, reviews, snapshot.tenant.id, snapshot.period_end, review_hours)
     return replace(snapshot, review_backlog=count.to_json())
+
+
+class LoopbackToken:
+    """The token for a loopback Logs Ingestion stand-in (tests, local runs): never sent anywhere else."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken("loopback", 2**31 - 1)
+
+
+def _sentinel_credential(settings: Settings) -> Any:
+    from urllib.parse import urlsplit
+
+    if urlsplit(settings.soc.sentinel_endpoint).hostname in ("127.0.0.1", "localhost", "::1"):
+        return LoopbackToken()
+    from azure.identity import DefaultAzureCredential, ManagedIdentityCredential
+
+    if settings.managed_identity_client_id:
+        return ManagedIdentityCredential(client_id=settings.managed_identity_client_id)
+    return DefaultAzureCredential()
+
+
+def ship_pass(
+    settings: Settings, state: StateStore, tenant_id: str, now: datetime, uploader: Any = None
+) -> list[Any]:
+    """Ship the tenant's TAP sign-in rows of the lookback window and its findings to Log Analytics
+    (monitor.soc.sentinel); only rows that changed since their last upload are sent."""
+    from monitor.service import _finding_notes
+    from monitor.soc.sentinel import UploadError, finding_row, open_uploader, ship, signin_row
+    from monitor.store.reports import open_report_store
+    from monitor.store.reviews import open_upload_ledger
+    from monitor.views.tap_signins import row_json
+
+    soc = settings.soc
+    reports, reviews, ledger = (
+        open_report_store(settings),
+        open_review_store(settings),
+        open_upload_ledger(settings),
+    )
+    client = uploader or open_uploader(
+        soc.sentinel_endpoint, soc.sentinel_dcr_id, _sentinel_credential(settings)
+    )
+    try:
+        signins = state.tap_signins(tenant_id, now - timedelta(days=settings.signin_lookback_days), now)
+        findings = state.findings(tenant_id)
+        notes = _finding_notes(findings)
+        chains = reports.recoveries(tenant_id)
+        history = histories(reviews, [tenant_id])
+        rows = [
+            signin_row(
+                tenant_id,
+                row_json(
+                    s,
+                    notes.get(s.id, ()),
+                    chains.get(s.issuance.audit_id) if s.issuance else None,
+                    history.get(s.id, ()),
+                ),
+            )
+            for s in signins
+        ]
+        shipped = []
+        findings_rows = [finding_row(tenant_id, f) for f in findings]
+        for stream, stream_rows in (
+            (soc.sentinel_signin_stream, rows),
+            (soc.sentinel_finding_stream, findings_rows),
+        ):
+            # Each stream on its own: one refused does not hold the other back.
+            try:
+                shipped.append(ship(client, ledger, tenant_id, stream, stream_rows))
+            except UploadError as exc:
+                log.warning("sentinel: upload failed, the next pass retries: %s", exc)
+        return shipped
+    finally:
+        if uploader is None:
+            client.close()
+        reports.close()
+        reviews.close()
+        ledger.close()

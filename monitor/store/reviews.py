@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC
 from typing import ParamSpec, Protocol, TypeVar
 
 from azure.core.exceptions import AzureError, ResourceExistsError
-from azure.data.tables import TableServiceClient
+from azure.data.tables import TableServiceClient, TableTransactionError, UpdateMode
 
 from monitor.settings import Settings
 from monitor.soc.review import TapSignInReview
 from monitor.store.base import StoreConfigError, StoreError
 from monitor.store.entities import from_entity, to_entity
-from monitor.store.tables import RETRY, TIMEOUTS, describe, safe_key
+from monitor.store.tables import BATCH, RETRY, TIMEOUTS, describe, safe_key
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -130,3 +130,91 @@ def open_review_store(settings: Settings) -> ReviewStore:
             endpoint=settings.storage_endpoint, credential=DefaultAzureCredential(), **RETRY, **TIMEOUTS
         )
     return TableReviewStore(service, settings.table_prefix)
+
+
+# -- what was shipped to Log Analytics (monitor.soc.sentinel) ---------------------------------------
+#
+# | table           | PartitionKey       | RowKey | read as                          |
+# |-----------------|--------------------|--------|----------------------------------|
+# | sentineluploads | tenant id _ stream | RowId  | the partition: RowId -> hash     |
+
+
+class MemoryUploadLedger:
+    def __init__(self) -> None:
+        self._hashes: dict[tuple[str, str], dict[str, str]] = {}
+
+    def uploaded(self, tenant_id: str, stream: str) -> dict[str, str]:
+        return dict(self._hashes.get((tenant_id, stream), {}))
+
+    def record(self, tenant_id: str, stream: str, rows: Mapping[str, str]) -> None:
+        self._hashes.setdefault((tenant_id, stream), {}).update(rows)
+
+    def close(self) -> None:
+        return None
+
+
+class TableUploadLedger:
+    def __init__(self, service: TableServiceClient, prefix: str) -> None:
+        self._service = service
+        name = f"{prefix}sentineluploads"
+        try:
+            with contextlib.suppress(ResourceExistsError):
+                service.create_table(name)
+        except AzureError as exc:
+            raise StoreError(f"table {name}: create failed ({describe(exc)})") from exc
+        self._table = service.get_table_client(name)
+
+    def close(self) -> None:
+        self._table.close()
+        self._service.close()
+
+    def uploaded(self, tenant_id: str, stream: str) -> dict[str, str]:
+        try:
+            found = self._table.query_entities(
+                "PartitionKey eq @pk",
+                parameters={"pk": safe_key(f"{tenant_id}_{stream}")},
+                select=["RowKey", "Hash"],
+            )
+            return {e["RowKey"]: str(e["Hash"]) for e in found}
+        except AzureError as exc:
+            raise StoreError(f"table sentineluploads: read failed ({describe(exc)})") from exc
+
+    def record(self, tenant_id: str, stream: str, rows: Mapping[str, str]) -> None:
+        partition = safe_key(f"{tenant_id}_{stream}")
+        operations = [
+            (
+                "upsert",
+                {"PartitionKey": partition, "RowKey": row_id, "Hash": digest},
+                {"mode": UpdateMode.REPLACE},
+            )
+            for row_id, digest in rows.items()
+        ]
+        try:
+            for start in range(0, len(operations), BATCH):
+                self._table.submit_transaction(operations[start : start + BATCH])
+        except (AzureError, TableTransactionError) as exc:
+            said = describe(exc) if isinstance(exc, AzureError) else type(exc).__name__
+            raise StoreError(f"table sentineluploads: record failed ({said})") from exc
+
+
+def _service(settings: Settings) -> TableServiceClient:
+    if settings.storage_connection_string:
+        try:
+            return TableServiceClient.from_connection_string(
+                settings.storage_connection_string, **RETRY, **TIMEOUTS
+            )
+        except ValueError as exc:
+            raise StoreConfigError(
+                "MONITOR_STORAGE_CONNECTION_STRING is not a valid storage connection string"
+            ) from exc
+    from azure.identity import DefaultAzureCredential
+
+    return TableServiceClient(
+        endpoint=settings.storage_endpoint, credential=DefaultAzureCredential(), **RETRY, **TIMEOUTS
+    )
+
+
+def open_upload_ledger(settings: Settings) -> MemoryUploadLedger | TableUploadLedger:
+    if not settings.has_storage:
+        return MemoryUploadLedger()
+    return TableUploadLedger(_service(settings), settings.table_prefix)

@@ -219,6 +219,8 @@ def test_the_managed_identity_holds_only_the_data_roles_it_needs_each_on_its_res
             ("rbac.bicep", KEY_VAULT_SECRETS_USER, "vault", "managedIdentityPrincipalId"),
             ("rbac.bicep", KEY_VAULT_SECRETS_OFFICER, "vault", "deployerPrincipalId"),
             ("eventhub.bicep", AZURE_EVENT_HUBS_DATA_RECEIVER, "hub", "managedIdentityPrincipalId"),
+            # Logs Ingestion API uploads, on the data collection rule only (optional Sentinel module).
+            ("sentinel.bicep", MONITORING_METRICS_PUBLISHER, "rule", "managedIdentityPrincipalId"),
         ]
     )
 
