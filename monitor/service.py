@@ -435,7 +435,7 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
         store = open_store(settings)
         try:
             runs = tuple(store.latest_runs())
-            soc = review_backlog(settings, store, [run.tenant_id for run in runs], checked).to_json()
+            soc = review_backlog(settings, [run.tenant_id for run in runs])
         finally:
             store.close()
         alert_store = open_alert_store(settings)

@@ -18,7 +18,6 @@ from monitor.soc.workflow import (
     UnknownSignIn,
     backlog,
     find_signin,
-    merge_backlogs,
     overdue_findings,
 )
 from monitor.store.base import StateStore, StoredFinding, StoreError
@@ -71,7 +70,9 @@ def review_signin(
         reviews.add_review(review)
         log.info("TAP sign-in reviewed: signin=%s verdict=%s via=%s", signin.id, review.verdict, via)
         history = [*before, review]
-        notes = _finding_notes(state.findings(tenant_id))
+        findings = state.findings(tenant_id)
+        _keep_backlog(reviews, tenant_id, stored[tenant_id], findings, moment, settings.soc.review_hours)
+        notes = _finding_notes(findings)
         recoveries = reports.recoveries(tenant_id)
         chain = recoveries.get(signin.issuance.audit_id) if signin.issuance else None
         return row_json(signin, notes.get(signin.id, ()), chain, history)
@@ -132,17 +133,37 @@ def tenant_backlog(
     return backlog(signins, state.findings(tenant_id), histories(reviews, [tenant_id]), now, review_hours)
 
 
-def review_backlog(
-    settings: Settings, state: StateStore, tenant_ids: Sequence[str], now: datetime
-) -> ReviewBacklog:
-    """Unreviewed TAP sign-ins over every tenant (GET /api/health)."""
+def review_backlog(settings: Settings, tenant_ids: Sequence[str]) -> dict[str, Any]:
+    """Unreviewed TAP sign-ins over every tenant (GET /api/health), as last counted by a pass or a
+    review: a point read per deployment rather than a month of sign-ins on every health check."""
     reviews = open_review_store(settings)
     try:
-        return merge_backlogs(
-            [tenant_backlog(state, reviews, t, now, settings.soc.review_hours) for t in tenant_ids]
-        )
+        kept = reviews.backlogs()
     finally:
         reviews.close()
+    documents = [kept[t] for t in tenant_ids if t in kept]
+    oldest = [d["oldestUnreviewed"] for d in documents if d.get("oldestUnreviewed")]
+    return {
+        "unreviewed": sum(int(d.get("unreviewed", 0)) for d in documents),
+        "flaggedUnreviewed": sum(int(d.get("flaggedUnreviewed", 0)) for d in documents),
+        "overdue": sum(int(d.get("overdue", 0)) for d in documents),
+        "oldestUnreviewed": min(oldest, key=lambda o: str(o.get("createdDateTime", ""))) if oldest else None,
+        "countedAt": min((str(d["countedAt"]) for d in documents if d.get("countedAt")), default=None),
+    }
+
+
+def _keep_backlog(
+    reviews: ReviewStore,
+    tenant_id: str,
+    signins: Sequence[TapSignIn],
+    findings: Sequence[StoredFinding],
+    now: datetime,
+    review_hours: float,
+) -> None:
+    from monitor.rules.evidence import iso
+
+    count = backlog(signins, findings, histories(reviews, [tenant_id]), now, review_hours)
+    reviews.save_backlog(tenant_id, count.to_json() | {"countedAt": iso(now)})
 
 
 def late_review_findings(
@@ -152,13 +173,12 @@ def late_review_findings(
     reviews = open_review_store(settings)
     try:
         signins: list[TapSignIn] = state.tap_signins(tenant_id, now - REVIEW_WINDOW, now)
-        return overdue_findings(
-            signins,
-            state.findings(tenant_id),
-            histories(reviews, [tenant_id]),
-            now,
-            settings.soc.review_hours,
+        findings = state.findings(tenant_id)
+        late = overdue_findings(
+            signins, findings, histories(reviews, [tenant_id]), now, settings.soc.review_hours
         )
+        _keep_backlog(reviews, tenant_id, signins, findings, now, settings.soc.review_hours)
+        return late
     finally:
         reviews.close()
 

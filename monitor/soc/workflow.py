@@ -173,16 +173,6 @@ def backlog(
     )
 
 
-def merge_backlogs(parts: Sequence[ReviewBacklog]) -> ReviewBacklog:
-    oldest = [p.oldest for p in parts if p.oldest is not None]
-    return ReviewBacklog(
-        unreviewed=sum(p.unreviewed for p in parts),
-        flagged_unreviewed=sum(p.flagged_unreviewed for p in parts),
-        overdue=sum(p.overdue for p in parts),
-        oldest=min(oldest, key=lambda s: (s.created, s.id)) if oldest else None,
-    )
-
-
 def find_signin(candidates: Mapping[str, Sequence[TapSignIn]], signin_id: str) -> tuple[str, TapSignIn]:
     """(tenant id, sign-in) of `signin_id` among each tenant's stored sign-ins; raises UnknownSignIn."""
     for tenant_id, signins in candidates.items():

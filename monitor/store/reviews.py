@@ -3,6 +3,7 @@
 | table      | PartitionKey | RowKey                                 | read as                    |
 |------------|--------------|----------------------------------------|----------------------------|
 | tapreviews | tenant id    | sign-in id _ yyyymmddTHHMMSSffffff _ id | the tenant's partition     |
+|            | "backlog"    | tenant id                               | health: each tenant's count |
 
 A review is created, not upserted: a second review of a sign-in is a new row, so a changed verdict
 keeps the earlier one as history. The review id (random) keeps two reviews in the same microsecond
@@ -15,8 +16,9 @@ import contextlib
 import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC
-from typing import ParamSpec, Protocol, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
+import orjson
 from azure.core.exceptions import AzureError, ResourceExistsError
 from azure.data.tables import TableServiceClient, TableTransactionError, UpdateMode
 
@@ -26,6 +28,7 @@ from monitor.store.base import StoreConfigError, StoreError
 from monitor.store.entities import from_entity, to_entity
 from monitor.store.tables import BATCH, RETRY, TIMEOUTS, describe, safe_key
 
+BACKLOG = "backlog"  # the partition of the backlog rows; tenant ids are GUIDs, never this
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -53,6 +56,12 @@ class ReviewStore(Protocol):
         """Every review of the tenant, oldest first."""
         ...
 
+    def save_backlog(self, tenant_id: str, document: Mapping[str, Any]) -> None:
+        """Keep the tenant's review backlog as last counted (by a pass or a review), for health."""
+        ...
+
+    def backlogs(self) -> dict[str, dict[str, Any]]: ...
+
     def close(self) -> None: ...
 
 
@@ -63,6 +72,7 @@ def _order(reviews: list[TapSignInReview]) -> list[TapSignInReview]:
 class MemoryReviewStore:
     def __init__(self) -> None:
         self._reviews: dict[str, dict[str, TapSignInReview]] = {}
+        self._backlogs: dict[str, dict[str, Any]] = {}
 
     def add_review(self, review: TapSignInReview) -> None:
         kept = self._reviews.setdefault(review.tenant_id, {})
@@ -72,6 +82,12 @@ class MemoryReviewStore:
 
     def reviews(self, tenant_id: str) -> list[TapSignInReview]:
         return _order(list(self._reviews.get(tenant_id, {}).values()))
+
+    def save_backlog(self, tenant_id: str, document: Mapping[str, Any]) -> None:
+        self._backlogs[tenant_id] = orjson.loads(orjson.dumps(document))
+
+    def backlogs(self) -> dict[str, dict[str, Any]]:
+        return dict(self._backlogs)
 
     def close(self) -> None:
         return None
@@ -108,6 +124,18 @@ class TableReviewStore:
     def reviews(self, tenant_id: str) -> list[TapSignInReview]:
         found = self._table.query_entities("PartitionKey eq @pk", parameters={"pk": tenant_id})
         return _order([from_entity(TapSignInReview, e) for e in found])
+
+    @_guarded("save the review backlog")
+    def save_backlog(self, tenant_id: str, document: Mapping[str, Any]) -> None:
+        entity = {"PartitionKey": BACKLOG, "RowKey": safe_key(tenant_id), "TenantId": tenant_id}
+        self._table.upsert_entity(
+            entity | {"Backlog": orjson.dumps(document).decode()}, mode=UpdateMode.REPLACE
+        )
+
+    @_guarded("read the review backlogs")
+    def backlogs(self) -> dict[str, dict[str, Any]]:
+        found = self._table.query_entities("PartitionKey eq @pk", parameters={"pk": BACKLOG})
+        return {str(e["TenantId"]): orjson.loads(e["Backlog"]) for e in found}
 
 
 def open_review_store(settings: Settings) -> ReviewStore:

@@ -133,13 +133,32 @@ def test_a_review_through_the_cli_leaves_the_new_filter_and_the_route_appends_to
 
 
 def test_health_counts_the_unreviewed_sign_ins_and_the_oldest(
-    passed: tuple[GraphSimulator, CaptureReceiver],
+    passed: tuple[GraphSimulator, CaptureReceiver], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    soc = service.health().to_json()["socReview"]
-    # health looks at the last 30 days of the wall clock: the bundled tenant's sign-ins are older
-    # than that when this runs after 2026-12-06, so count what is still inside.
-    assert set(soc) == {"unreviewed", "flaggedUnreviewed", "overdue", "oldestUnreviewed"}
-    assert soc["unreviewed"] >= soc["flaggedUnreviewed"] >= 0
+    # Counted by the last pass (NOW + 20 min): the three flagged sign-ins were flagged at NOW, 15
+    # minutes allowed, so all three are overdue.
+    assert service.health().to_json()["socReview"] == {
+        "unreviewed": 12,
+        "flaggedUnreviewed": 3,
+        "overdue": 3,
+        "oldestUnreviewed": {
+            "id": "ef987270-bf0a-5e3a-bef9-dca5baec5f5a",
+            "createdDateTime": "2026-11-06T14:41:31Z",
+            "userPrincipalName": "birgit.meyer@treyresearch.net",
+        },
+        "countedAt": "2026-11-20T12:20:00Z",
+    }
+    # A review counts again at once.
+    review = ["tap-signins", "--now", "2026-11-20T12:25:00Z", "review", RISKY, "--verdict", "undetermined"]
+    assert cli.main([*review, "--by", "ana"]) == 0
+    capsys.readouterr()
+    after = service.health().to_json()["socReview"]
+    assert (after["unreviewed"], after["flaggedUnreviewed"], after["overdue"], after["countedAt"]) == (
+        11,
+        2,
+        2,
+        "2026-11-20T12:25:00Z",
+    )
 
 
 def test_the_late_review_alert_resolves_once_the_sign_in_is_reviewed(

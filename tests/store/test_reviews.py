@@ -41,3 +41,14 @@ def test_the_same_review_stored_twice_is_refused_not_doubled(store: ReviewStore)
     with pytest.raises(StoreError, match="is already stored"):
         store.add_review(review)
     assert store.reviews(TENANT_ID) == [review]
+
+
+def test_the_backlog_kept_for_health_is_the_last_one_saved_per_tenant(store: ReviewStore) -> None:
+    store.save_backlog(TENANT_ID, {"unreviewed": 3, "countedAt": "2026-11-20T12:00:00Z"})
+    store.save_backlog(TENANT_ID, {"unreviewed": 2, "countedAt": "2026-11-20T12:15:00Z"})
+    store.save_backlog("other-tenant", {"unreviewed": 7})
+    assert store.backlogs() == {
+        TENANT_ID: {"unreviewed": 2, "countedAt": "2026-11-20T12:15:00Z"},
+        "other-tenant": {"unreviewed": 7},
+    }
+    assert store.reviews(TENANT_ID) == []
