@@ -115,9 +115,7 @@ def main() -> int:
             f"our mapping to records {mapped:.2f} s"
         )
         started = time.perf_counter()
-        keys = list(
-            table.query_entities("PartitionKey eq @pk", parameters={"pk": TENANT}, select=["RowKey"])
-        )
+        keys = list(table.query_entities("PartitionKey eq @pk", parameters={"pk": TENANT}, select=["RowKey"]))
         print(f"the same {len(keys)} rows, RowKey only: {time.perf_counter() - started:.2f} s")
         timed(
             "SOC view, first page of 100 (GET /api/tap-signins)",
