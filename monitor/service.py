@@ -345,13 +345,13 @@ def tap_signins_from_store(
         signins: list[TapSignIn] = []
         notes: dict[str, list[RuleNote]] = {}
         recoveries: dict[str, Mapping[str, Any]] = {}
-        for run in state.latest_runs():
+        runs = state.latest_runs()
+        for run in runs:
             signins += state.tap_signins(run.tenant_id, since, until)
             for signin_id, found in _finding_notes(state.findings(run.tenant_id)).items():
                 notes.setdefault(signin_id, []).extend(found)
             recoveries |= reports.recoveries(run.tenant_id)
-        tenants = [run.tenant_id for run in state.latest_runs()]
-        return page(signins, notes, recoveries, request, histories(reviews, tenants))
+        return page(signins, notes, recoveries, request, histories(reviews, [run.tenant_id for run in runs]))
     finally:
         state.close()
         reports.close()

@@ -17,6 +17,8 @@ from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from azure.core.exceptions import AzureError
+
 from monitor.settings import Settings, SettingsError
 from monitor.soc.principal import REVIEW_ROLE, NotSignedIn, Principal, principal_of
 from monitor.soc.review import VERDICT_MEANING, VERDICTS, ReviewError
@@ -123,6 +125,9 @@ def review_page(
         return _html(503, _document("Not configured", "<h1>The monitor is not configured</h1>"))
     except StoreError as exc:
         log.warning("review page: Table Storage failed: %s", exc)
+        return _html(503, _document("Unavailable", "<h1>Table Storage is unavailable; try again</h1>"))
+    except AzureError as exc:  # a credential that cannot get a token, before any table is touched
+        log.warning("review page: Table Storage failed: %s", type(exc).__name__)
         return _html(503, _document("Unavailable", "<h1>Table Storage is unavailable; try again</h1>"))
 
 

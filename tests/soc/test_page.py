@@ -219,3 +219,39 @@ def test_in_chromium_a_reviewer_filters_reviews_and_sees_the_sign_in_leave_new(
         ("true-positive", "dana@contoso.com"),
         ("false-positive", "dana@contoso.com"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"since": "yesterday"}, 400),
+        ({"continuation": "not-a-token"}, 400),
+        ({"review": "closed"}, 400),
+        ({"risk": "<script>"}, 400),
+        ({"colour": "red", **WINDOW}, 200),  # not a filter of the page: ignored
+    ],
+)
+def test_a_bad_filter_is_a_page_that_says_so_never_a_500(
+    functions: dict[str, Any], stored: None, params: dict[str, str], status: int
+) -> None:
+    response = call(functions, "GET", REVIEWER, params)
+    assert response.status_code == status
+    assert "<script>" not in response.get_body().decode()
+
+
+def test_a_bad_verdict_or_an_unknown_sign_in_from_the_form_is_a_400_that_stores_nothing(
+    functions: dict[str, Any], stored: None
+) -> None:
+    origin = {"Origin": "http://monitor.example"}
+    bad_verdict = call(functions, "POST", REVIEWER, {}, form(NIGERIA, "malicious", "x"), origin)
+    unknown = call(functions, "POST", REVIEWER, {}, form("no-such-sign-in", "true-positive", "x"), origin)
+    assert (bad_verdict.status_code, unknown.status_code) == (400, 400)
+    assert "verdict must be one of" in bad_verdict.get_body().decode()
+    assert reviews_of(NIGERIA) == []
+
+
+def test_without_storage_the_page_answers_503(
+    functions: dict[str, Any], stored: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MONITOR_STORAGE_CONNECTION_STRING")
+    assert call(functions, "GET", REVIEWER, WINDOW).status_code == 503
