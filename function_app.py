@@ -90,6 +90,28 @@ def tap_signins(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(body, status_code=status, mimetype=mimetype)
 
 
+@app.route(route="tap-signins/{signin_id}/review", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+def tap_signin_review(req: func.HttpRequest) -> func.HttpResponse:
+    """A SOC verdict on one TAP sign-in, body {"verdict", "note"?, "by"} (`monitor tap-signins review`)."""
+    import orjson
+
+    from monitor.soc.service import review_request
+
+    status, body = review_request(req.route_params.get("signin_id", ""), req.get_body())
+    return func.HttpResponse(orjson.dumps(body), status_code=status, mimetype="application/json")
+
+
+# A browser page: no function key (a person cannot carry one); App Service built-in authentication
+# (infra/app/easyauth.bicep) signs the person in, and the page requires the app role TapSignIn.Review.
+@app.route(route="soc/review", methods=["GET", "POST"], auth_level=func.AuthLevel.ANONYMOUS)
+def soc_review_page(req: func.HttpRequest) -> func.HttpResponse:
+    """The SOC's review page: TAP sign-ins with filters and a verdict form (docs/soc.md)."""
+    from monitor.soc.page import review_page
+
+    status, body, headers = review_page(req.method, req.url, req.headers, req.params, req.get_body())
+    return func.HttpResponse(body, status_code=status, headers=headers)
+
+
 # -- event-driven ingestion (docs/ingest.md) ----------------------------------------------------------
 
 

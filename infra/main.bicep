@@ -50,6 +50,12 @@ param enableEntraLogStream bool = false
 @description('Further app settings, e.g. rule thresholds (MONITOR_<THRESHOLD>); docs/deploy.md lists them.')
 param extraAppSettings object = {}
 
+@description('Client ID of the app registration that signs SOC reviewers in to the review page (App Service authentication; it defines the app role TapSignIn.Review, docs/soc.md). Empty: no review page sign-in.')
+param socReviewClientId string = ''
+
+@description('Ship TAP sign-ins (with issuance, verdicts, recovery chain) and findings to Log Analytics custom tables for Microsoft Sentinel (docs/soc.md).')
+param enableSentinel bool = false
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -154,6 +160,34 @@ module api 'app/api.bicep' = {
     eventHubName: enableEntraLogStream ? logStream.outputs.hubName : ''
     eventHubConsumerGroup: enableEntraLogStream ? logStream.outputs.consumerGroup : ''
     extraAppSettings: extraAppSettings
+    socEasyAuth: !empty(socReviewClientId)
+    sentinelEndpoint: enableSentinel ? sentinel.outputs.endpoint : ''
+    sentinelDcrId: enableSentinel ? sentinel.outputs.immutableId : ''
+  }
+}
+
+module sentinel 'app/sentinel.bicep' = if (enableSentinel) {
+  name: 'sentinel'
+  scope: rg
+  params: {
+    workspaceName: 'log-pinmon-${resourceToken}'
+    location: location
+    tags: tags
+    managedIdentityPrincipalId: identity.outputs.principalId
+    dataCollectionEndpointName: 'dce-pinmon-${resourceToken}'
+    dataCollectionRuleName: 'dcr-pinmon-${resourceToken}'
+  }
+  dependsOn: [
+    monitoring
+  ]
+}
+
+module socReviewAuth 'app/easyauth.bicep' = if (!empty(socReviewClientId)) {
+  name: 'soc-review-auth'
+  scope: rg
+  params: {
+    functionAppName: api.outputs.name
+    clientId: socReviewClientId
   }
 }
 

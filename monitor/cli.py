@@ -36,6 +36,7 @@ import orjson
 
 from monitor import report
 from monitor.settings import SettingsError
+from monitor.soc.cli import add_review_command, review_command
 
 log = logging.getLogger("monitor")
 
@@ -132,11 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
         ("risk", "none, low, medium, high or hidden"),
         ("country", "two-letter country code"),
         ("issuer", "UPN of who issued the pass"),
+        ("review", "new, reviewed, or a verdict (true-positive, benign-positive, ...)"),
         ("limit", "rows per page (default 100, at most 1000)"),
         ("continuation", "the token the previous page returned"),
     ):
         soc.add_argument(f"--{name}", help=what)
     soc.add_argument("--flagged", action="store_true", help="only sign-ins a rule found something about")
+    add_review_command(soc)
 
     rules = commands.add_parser("rules", help="the rule catalog (markdown: docs/rules.md)")
     rules.add_argument("--format", choices=("table", "markdown"), default="table", help="default: table")
@@ -487,9 +490,22 @@ async def _tap_signins(args: argparse.Namespace) -> str:
     from monitor.service import tap_signins_from_snapshot, tap_signins_from_store
     from monitor.views.tap_signins import FilterError, parse_filters, to_csv
 
+    if getattr(args, "soc_action", None) == "review":
+        return review_command(args)
     raw = {
         name: value
-        for name in ("since", "until", "user", "result", "risk", "country", "issuer", "limit", "continuation")
+        for name in (
+            "since",
+            "until",
+            "user",
+            "result",
+            "risk",
+            "country",
+            "issuer",
+            "review",
+            "limit",
+            "continuation",
+        )
         if (value := getattr(args, name)) is not None
     }
     if args.flagged:

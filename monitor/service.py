@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from monitor.store.base import StateStore
     from monitor.store.pass_queue import PassQueue
     from monitor.store.reports import ReportStore
+    from monitor.store.reviews import ReviewStore
     from monitor.views.tap_signins import PageRequest, RuleNote, TapSignInPage
     from monitor.weekly.alerts import AlertSource
     from monitor.weekly.report import WeeklyReport
@@ -82,6 +83,8 @@ async def _one_pass(settings: Settings, now: datetime | None, alerts: bool = Fal
                 await alert_step(store, settings, result, graph)
         if settings.has_storage:
             keep_recoveries(settings, result)
+        if settings.has_storage and settings.soc.sentinel_on:
+            sentinel_step(settings, store, result)
         return result
     finally:
         store.close()
@@ -97,15 +100,30 @@ async def alert_step(
     It reads the ledger rather than this pass's changes, so a pass that died after writing its
     findings is caught up here."""
     from monitor.alerts.process import process_alerts
+    from monitor.soc.service import late_review_findings
     from monitor.store.alerts import open_alert_store
 
     alert_store = open_alert_store(settings)
     try:
-        return await process_alerts(
-            alert_store, store.findings(result.tenant.id), result.tenant, result.now, settings.alerts, graph
-        )
+        findings = store.findings(result.tenant.id)
+        findings += late_review_findings(settings, store, result.tenant.id, result.now)
+        return await process_alerts(alert_store, findings, result.tenant, result.now, settings.alerts, graph)
     finally:
         alert_store.close()
+
+
+def sentinel_step(settings: Settings, store: StateStore, result: PassResult) -> None:
+    """Ship the pass's TAP sign-ins and findings to Log Analytics (docs/soc.md). A failed upload is
+    logged and left for the next pass, which sends what is still not uploaded."""
+    from azure.core.exceptions import AzureError
+
+    from monitor.soc.sentinel import UploadError
+    from monitor.soc.service import ship_pass
+
+    try:
+        ship_pass(settings, store, result.tenant.id, result.now)
+    except (UploadError, StoreError, AzureError) as exc:
+        log.warning("sentinel: upload failed, the next pass retries: %s", exc)
 
 
 def keep_recoveries(settings: Settings, result: PassResult, reports: ReportStore | None = None) -> None:
@@ -144,16 +162,21 @@ def _weekly(
     output: Path | None,
     previous: Mapping[str, Any] | None = None,
     alerts: AlertSource | None = None,
+    reviews: ReviewStore | None = None,
+    review_hours: float = 24.0,
 ) -> WeeklyRun:
     """Compute the week's snapshot, compare it with the last one kept (or `previous`), keep it, and
     write the report into `output` when given. `alerts`: where open alerts and undelivered notices come
     from (default: the findings ledger, which knows no deliveries)."""
+    from monitor.soc.service import soc_review_of
     from monitor.weekly.alerts import LedgerAlerts
     from monitor.weekly.compare import compare
     from monitor.weekly.report import WeeklyReport, write_report
     from monitor.weekly.snapshot import read_snapshot
 
     snapshot = read_snapshot(tenant, now, state, reports, alerts or LedgerAlerts(state))
+    if reviews is not None:
+        snapshot = soc_review_of(snapshot, state, reviews, review_hours)
     previous_tenant = (previous or {}).get("tenant")
     if previous is not None and (
         not isinstance(previous_tenant, dict) or previous_tenant.get("id") != tenant.id
@@ -188,6 +211,7 @@ async def weekly_from_snapshot(
     from monitor.pipeline import run_pass
     from monitor.store.memory import MemoryStore
     from monitor.store.reports import MemoryReportStore
+    from monitor.store.reviews import MemoryReviewStore
 
     settings = Settings.from_env(environ)
     moment = now or utcnow()
@@ -196,7 +220,16 @@ async def weekly_from_snapshot(
         async with GraphSession(settings.with_graph(simulator.url, "simulator")) as graph:
             result = await run_pass(graph, state, settings, moment)
     keep_recoveries(settings, result, reports)
-    return _weekly(result.tenant, moment, state, reports, output, previous)
+    return _weekly(
+        result.tenant,
+        moment,
+        state,
+        reports,
+        output,
+        previous,
+        reviews=MemoryReviewStore(),
+        review_hours=settings.soc.review_hours,
+    )
 
 
 def weekly_from_store(
@@ -208,24 +241,38 @@ def weekly_from_store(
     from monitor.store import open_store
     from monitor.store.alerts import open_alert_store
     from monitor.store.reports import open_report_store
+    from monitor.store.reviews import open_review_store
     from monitor.weekly.alerts import StoredAlerts
 
     settings = Settings.from_env(environ, require_storage=True)
     moment = now or utcnow()
     state, reports = open_store(settings), open_report_store(settings)
     alert_store = open_alert_store(settings)
+    reviews = open_review_store(settings)
     try:
         runs = state.latest_runs()
         tenants = [Tenant(run.tenant_id, str(run.summary.get("tenantName", ""))) for run in runs]
         done = []
         for tenant in tenants:
             folder = output if output is None or len(tenants) == 1 else output / tenant.id
-            done.append(_weekly(tenant, moment, state, reports, folder, alerts=StoredAlerts(alert_store)))
+            done.append(
+                _weekly(
+                    tenant,
+                    moment,
+                    state,
+                    reports,
+                    folder,
+                    alerts=StoredAlerts(alert_store),
+                    reviews=reviews,
+                    review_hours=settings.soc.review_hours,
+                )
+            )
         return done
     finally:
         state.close()
         reports.close()
         alert_store.close()
+        reviews.close()
 
 
 async def send_weekly_reports(
@@ -283,8 +330,10 @@ def tap_signins_from_store(
 ) -> TapSignInPage:
     """The SOC view of what the passes stored (GET /api/tap-signins): sign-ins of the lookback unless
     the filters say otherwise."""
+    from monitor.soc.service import histories
     from monitor.store import open_store
     from monitor.store.reports import open_report_store
+    from monitor.store.reviews import open_review_store
     from monitor.views.tap_signins import page
 
     settings = Settings.from_env(environ, require_storage=True)
@@ -292,19 +341,22 @@ def tap_signins_from_store(
     since = request.filters.since or moment - timedelta(days=settings.signin_lookback_days)
     until = request.filters.until or moment
     state, reports = open_store(settings), open_report_store(settings)
+    reviews = open_review_store(settings)
     try:
         signins: list[TapSignIn] = []
         notes: dict[str, list[RuleNote]] = {}
         recoveries: dict[str, Mapping[str, Any]] = {}
-        for run in state.latest_runs():
+        runs = state.latest_runs()
+        for run in runs:
             signins += state.tap_signins(run.tenant_id, since, until)
             for signin_id, found in _finding_notes(state.findings(run.tenant_id)).items():
                 notes.setdefault(signin_id, []).extend(found)
             recoveries |= reports.recoveries(run.tenant_id)
-        return page(signins, notes, recoveries, request)
+        return page(signins, notes, recoveries, request, histories(reviews, [run.tenant_id for run in runs]))
     finally:
         state.close()
         reports.close()
+        reviews.close()
 
 
 def stored_findings(
@@ -332,6 +384,7 @@ class Health:
     checked_at: datetime
     problems: tuple[str, ...] = ()
     last_runs: tuple[RunRecord, ...] = field(default=())
+    soc_review: Mapping[str, Any] | None = None  # unreviewed TAP sign-ins (monitor.soc.workflow)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -349,6 +402,7 @@ class Health:
                 }
                 for run in self.last_runs
             ],
+            "socReview": dict(self.soc_review) if self.soc_review is not None else None,
         }
 
 
@@ -375,6 +429,7 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
     from azure.core.exceptions import AzureError
 
     from monitor.ingest.rejects import recent_rejects
+    from monitor.soc.service import review_backlog
     from monitor.store import open_store
     from monitor.store.alerts import dead_notifications, open_alert_store
 
@@ -382,6 +437,7 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
         store = open_store(settings)
         try:
             runs = tuple(store.latest_runs())
+            soc = review_backlog(settings, [run.tenant_id for run in runs])
         finally:
             store.close()
         alert_store = open_alert_store(settings)
@@ -407,7 +463,7 @@ def health(environ: Mapping[str, str] | None = None) -> Health:
             problems.append(dead_summary(run.tenant_id, dead[run.tenant_id]))
     if rejects:
         problems.append(rejects)
-    return Health("degraded" if problems else "ok", checked, tuple(problems), runs)
+    return Health("degraded" if problems else "ok", checked, tuple(problems), runs, soc)
 
 
 def dead_summary(tenant_id: str, dead: list[Notification]) -> str:

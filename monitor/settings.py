@@ -16,6 +16,7 @@ from typing import Any, Literal
 from urllib.parse import SplitResult, urlsplit
 
 from monitor.schedule import Schedule, ScheduleError
+from monitor.soc.settings import SocSettings, soc_settings
 from monitor.thresholds import Thresholds
 
 GraphCredentialKind = Literal["managed-identity", "default", "simulator"]
@@ -228,6 +229,7 @@ class Settings:
     # SHA-256 digests (hex) of the keys the ingestion routes accept, beyond what the Functions host
     # checks; empty: any key the host let through. The keys themselves are never configured here.
     ingest_key_sha256: tuple[str, ...] = field(default=(), repr=False)
+    soc: SocSettings = field(default_factory=SocSettings)  # the SOC's review and Sentinel (docs/soc.md)
 
     @property
     def has_storage(self) -> bool:
@@ -422,6 +424,7 @@ class Settings:
                 number("MONITOR_INGEST_MAX_BODY_BYTES", cls.ingest_max_body_bytes, int, 1024)
             ),
             ingest_key_sha256=key_digests,
+            soc=soc_settings(env, problems, number),
         )
         if settings.signin_lookback_days > 30:
             problems.append(

@@ -55,6 +55,8 @@ def test_the_app_indexes_a_timer_and_a_health_route(functions: dict[str, Any]) -
         "health",
         "poll",
         "requested_pass",
+        "soc_review_page",
+        "tap_signin_review",
         "tap_signins",
         "weekly",
     ]

@@ -19,6 +19,9 @@ param eventHubNamespaceHost string
 param eventHubName string
 param eventHubConsumerGroup string
 param extraAppSettings object
+param socEasyAuth bool = false
+param sentinelEndpoint string = ''
+param sentinelDcrId string = ''
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -77,6 +80,18 @@ var logStreamSettings = empty(eventHubNamespaceHost) ? {} : {
   MONITOR_ENTRA_LOG_CONSUMER_GROUP: eventHubConsumerGroup
 }
 
+// The SOC review page trusts the signed-in principal only where easyauth.bicep put App Service
+// authentication in front of the app.
+var socSettings = !socEasyAuth ? {} : {
+  MONITOR_SOC_EASY_AUTH: 'on'
+}
+
+// Microsoft Sentinel (optional): the data collection endpoint and rule of sentinel.bicep.
+var sentinelSettings = empty(sentinelEndpoint) ? {} : {
+  MONITOR_SENTINEL_ENDPOINT: sentinelEndpoint
+  MONITOR_SENTINEL_DCR_ID: sentinelDcrId
+}
+
 resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   name: name
   location: location
@@ -133,7 +148,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 
   resource appSettings 'config' = {
     name: 'appsettings'
-    properties: union(extraAppSettings, hostSettings, monitorSettings, alertSettings, secretSettings, logStreamSettings)
+    properties: union(extraAppSettings, hostSettings, monitorSettings, alertSettings, secretSettings, logStreamSettings, socSettings, sentinelSettings)
   }
 
   // Deployment goes through the identity-based package container; no publishing credentials.

@@ -24,6 +24,14 @@ import orjson
 
 from monitor.records import TapSignIn
 from monitor.rules.evidence import iso
+from monitor.soc.review import (
+    Histories,
+    ReviewError,
+    TapSignInReview,
+    parse_review_state,
+    review_json,
+    state_matches,
+)
 
 Result = Literal["success", "failure"]
 RISKS = ("none", "low", "medium", "high", "hidden")
@@ -38,6 +46,7 @@ FILTERS = (
     "country",
     "issuer",
     "flagged",
+    "review",
     "limit",
     "continuation",
 )
@@ -57,6 +66,7 @@ class TapSignInFilter:
     country: str = ""  # ISO 3166 alpha-2, as the sign-in log gives it
     issuer: str = ""  # UPN (or app name) of who issued the pass
     flagged: bool = False  # only sign-ins a rule found something about
+    review: str = ""  # new, reviewed or a verdict (monitor.soc.review)
 
     def fingerprint(self) -> str:
         """A short digest of the filters, bound into continuation tokens."""
@@ -132,9 +142,17 @@ def parse_filters(raw: Mapping[str, str]) -> PageRequest:
         country=country,
         issuer=values.get("issuer", "").strip(),
         flagged=flagged_text in ("true", "1", "yes"),
+        review=_review_filter(values.get("review", "")),
     )
     token = values.get("continuation", "").strip()
     return PageRequest(filters, limit, decode_token(token, filters) if token else None)
+
+
+def _review_filter(value: str) -> str:
+    try:
+        return parse_review_state(value)
+    except ReviewError as exc:
+        raise FilterError(str(exc)) from None
 
 
 def encode_token(position: tuple[str, str], filters: TapSignInFilter) -> str:
@@ -233,9 +251,13 @@ def _with_bursts(
 
 
 def row_json(
-    signin: TapSignIn, notes: Sequence[RuleNote], recovery: Mapping[str, Any] | None
+    signin: TapSignIn,
+    notes: Sequence[RuleNote],
+    recovery: Mapping[str, Any] | None,
+    history: Sequence[TapSignInReview] = (),
 ) -> dict[str, Any]:
-    """One SOC row: scan's tap_signins row (with its `issuance`), what the rules found, the chain."""
+    """One SOC row: scan's tap_signins row (with its `issuance`), what the rules found, the chain, and
+    its review (`new` until someone reviews it; every review oldest first in `review.history`)."""
     return signin.to_json() | {
         "rules": sorted({n.rule for n in notes}),
         "findings": [
@@ -244,10 +266,13 @@ def row_json(
         ],
         "flagged": bool(notes),
         "recovery": dict(recovery) if recovery is not None else None,
+        "review": review_json(history),
     }
 
 
-def _matches(signin: TapSignIn, flagged: bool, f: TapSignInFilter) -> bool:
+def _matches(
+    signin: TapSignIn, flagged: bool, f: TapSignInFilter, history: Sequence[TapSignInReview] = ()
+) -> bool:
     if f.since and signin.created < f.since:
         return False
     if f.until and signin.created > f.until:
@@ -262,6 +287,8 @@ def _matches(signin: TapSignIn, flagged: bool, f: TapSignInFilter) -> bool:
         return False
     issuer = signin.issuance.issued_by.lower() if signin.issuance else ""
     if f.issuer and f.issuer.lower() != issuer:
+        return False
+    if not state_matches(history, f.review):
         return False
     return not f.flagged or flagged
 
@@ -286,13 +313,16 @@ def page(
     notes: Mapping[str, Sequence[RuleNote]],
     recoveries: Mapping[str, Mapping[str, Any]],
     request: PageRequest,
+    reviews: Histories | None = None,
 ) -> TapSignInPage:
     """The page of matching rows after the request's position, newest first. Rows are built for the
-    page only: filtering a month of sign-ins touches each record once."""
+    page only: filtering a month of sign-ins touches each record once. `reviews`: each sign-in's
+    reviews, oldest first (none: every sign-in is `new`)."""
     f = request.filters
     signins = list(signins)
     notes = _with_bursts(signins, notes)
-    matching = [s for s in signins if _matches(s, s.id in notes, f)]
+    histories: Histories = reviews or {}
+    matching = [s for s in signins if _matches(s, s.id in notes, f, histories.get(s.id, ()))]
     matching.sort(key=lambda s: (s.created, s.id), reverse=True)
     total = len(matching)
     if request.after is not None:
@@ -300,7 +330,12 @@ def page(
         matching = [s for s in matching if (s.created, s.id) < after]
     chosen = matching[: request.limit]
     rows = tuple(
-        row_json(s, notes.get(s.id, ()), recoveries.get(s.issuance.audit_id) if s.issuance else None)
+        row_json(
+            s,
+            notes.get(s.id, ()),
+            recoveries.get(s.issuance.audit_id) if s.issuance else None,
+            histories.get(s.id, ()),
+        )
         for s in chosen
     )
     last = chosen[-1] if chosen else None
@@ -329,6 +364,9 @@ CSV_COLUMNS = (
     "isUsableOnce",
     "rules",
     "recoveryStage",
+    "reviewState",
+    "reviewedBy",
+    "reviewedDateTime",
 )
 
 
@@ -339,6 +377,7 @@ def to_csv(result: TapSignInPage) -> str:
     for row in result.rows:
         issuance = row.get("issuance") or {}
         recovery = row.get("recovery") or {}
+        review = row.get("review") or {}
         values = {
             **row,
             "issuedBy": issuance.get("issuedBy"),
@@ -347,6 +386,9 @@ def to_csv(result: TapSignInPage) -> str:
             "isUsableOnce": issuance.get("isUsableOnce"),
             "rules": " ".join(row["rules"]),
             "recoveryStage": recovery.get("stage"),
+            "reviewState": review.get("state", "new"),
+            "reviewedBy": review.get("reviewer"),
+            "reviewedDateTime": review.get("reviewedDateTime"),
         }
         writer.writerow([_cell(values.get(c)) for c in CSV_COLUMNS])
     return out.getvalue()

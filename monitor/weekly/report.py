@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -436,6 +436,7 @@ def to_html(report: WeeklyReport) -> str:
             if s.tap_signins_by_risk
             else ""
         ),
+        _review_backlog(s.review_backlog),
         "<p><b>Recoveries with a pass</b> "
         "(issued, signed in, new method registered, old methods removed):</p>"
         + _table(
@@ -533,3 +534,21 @@ def write_report(report: WeeklyReport, output: Path) -> list[Path]:
         partial.replace(path)
         written.append(path)
     return written
+
+
+def _review_backlog(backlog: Mapping[str, Any] | None) -> str:
+    """The SOC's review backlog: TAP sign-ins of the last 30 days nobody reviewed, and the oldest."""
+    if backlog is None:
+        return ""
+    oldest = backlog.get("oldestUnreviewed") or {}
+    since = (
+        f" The oldest is {escape(str(oldest.get('userPrincipalName', '')))}'s, at "
+        f"{escape(str(oldest.get('createdDateTime', '')))}."
+        if oldest
+        else ""
+    )
+    return (
+        f"<p><b>SOC review:</b> {int(backlog.get('unreviewed', 0))} TAP sign-in(s) not reviewed yet, "
+        f"{int(backlog.get('flaggedUnreviewed', 0))} of them flagged by a rule, "
+        f"{int(backlog.get('overdue', 0))} past the review deadline.{since}</p>"
+    )

@@ -135,6 +135,8 @@ class WeeklySnapshot:
     undelivered: tuple[UndeliveredNotification, ...]
     runs: RunSummary
     recoveries: tuple[Mapping[str, Any], ...] = field(default=())
+    # The SOC's unreviewed TAP sign-ins at the end of the week (monitor.soc.workflow.ReviewBacklog).
+    review_backlog: Mapping[str, Any] | None = None
 
     # -- headline figures -------------------------------------------------------------------------
 
@@ -271,6 +273,7 @@ class WeeklySnapshot:
                     ],
                 },
                 "recoveries": list(self.recoveries),
+                "reviews": dict(self.review_backlog) if self.review_backlog is not None else None,
             },
             "findings": {
                 "open": [

@@ -35,17 +35,23 @@ KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
 AZURE_EVENT_HUBS_DATA_RECEIVER = "a638d3c7-ab3a-418d-83e6-5f17a39d4fde"
 
 
+# monitor/settings.py and the modules it hands a group of settings to (the SOC's).
+SETTINGS_MODULES = (REPO / "monitor" / "settings.py", REPO / "monitor" / "soc" / "settings.py")
+
+
 def settings_the_code_reads() -> set[str]:
-    tree = ast.parse((REPO / "monitor" / "settings.py").read_text())
-    in_fstrings = {id(n) for j in ast.walk(tree) if isinstance(j, ast.JoinedStr) for n in ast.walk(j)}
-    names = {
-        node.value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant)
-        and isinstance(node.value, str)
-        and id(node) not in in_fstrings
-        and SETTING_NAME.fullmatch(node.value)
-    }
+    names: set[str] = set()
+    for module in SETTINGS_MODULES:
+        tree = ast.parse(module.read_text())
+        in_fstrings = {id(n) for j in ast.walk(tree) if isinstance(j, ast.JoinedStr) for n in ast.walk(j)}
+        names |= {
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in in_fstrings
+            and SETTING_NAME.fullmatch(node.value)
+        }
     return names | {f"MONITOR_{name.upper()}" for name in Thresholds.names()}
 
 
@@ -213,6 +219,8 @@ def test_the_managed_identity_holds_only_the_data_roles_it_needs_each_on_its_res
             ("rbac.bicep", KEY_VAULT_SECRETS_USER, "vault", "managedIdentityPrincipalId"),
             ("rbac.bicep", KEY_VAULT_SECRETS_OFFICER, "vault", "deployerPrincipalId"),
             ("eventhub.bicep", AZURE_EVENT_HUBS_DATA_RECEIVER, "hub", "managedIdentityPrincipalId"),
+            # Logs Ingestion API uploads, on the data collection rule only (optional Sentinel module).
+            ("sentinel.bicep", MONITORING_METRICS_PUBLISHER, "rule", "managedIdentityPrincipalId"),
         ]
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import replace
+from datetime import timedelta
 
 import orjson
 import pytest
@@ -68,7 +69,7 @@ def test_each_filter_keeps_exactly_the_matching_sign_ins_newest_first(
         (
             {"colour": "red"},
             "unknown filter(s): colour (known: since, until, user, result, risk, country, issuer, "
-            "flagged, limit, continuation)",
+            "flagged, review, limit, continuation)",
         ),
         ({"continuation": "not-a-token"}, "continuation token is not one this view issued"),
     ],
@@ -129,3 +130,29 @@ def test_csv_has_one_line_per_row_and_keeps_formulas_as_text() -> None:
     header, line = text.splitlines()
     assert header.startswith("id,createdDateTime,userPrincipalName,userId,succeeded")
     assert ',"\'=HYPERLINK(""http://x"")",' in line
+
+
+def test_the_review_filter_keeps_new_reviewed_or_one_verdict() -> None:
+    from monitor.soc.review import by_signin, new_review
+    from tests.support import NOW, TENANT_ID
+
+    reviews = by_signin(
+        [
+            new_review(TENANT_ID, SIGNINS[2].id, "undetermined", "ana", NOW),
+            new_review(TENANT_ID, SIGNINS[2].id, "true-positive", "ben", NOW + timedelta(minutes=1)),
+            new_review(TENANT_ID, SIGNINS[0].id, "false-positive", "ana", NOW),
+        ]
+    )
+
+    def kept(review: str) -> list[str]:
+        request = parse_filters({"review": review})
+        return [row["id"][-1:] for row in page(SIGNINS, NOTES, {}, request, reviews).rows]
+
+    assert kept("new") == ["4", "2"]
+    assert kept("reviewed") == ["3", "1"]
+    assert kept("true-positive") == ["3"]
+    assert kept("undetermined") == []
+    (row,) = page(SIGNINS, NOTES, {}, parse_filters({"review": "TruePositive"}), reviews).rows
+    assert [h["verdict"] for h in row["review"]["history"]] == ["undetermined", "true-positive"]
+    with pytest.raises(FilterError, match="review must be one of new, reviewed"):
+        parse_filters({"review": "closed"})
