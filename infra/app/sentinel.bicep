@@ -74,7 +74,7 @@ resource signinTable 'Microsoft.OperationalInsights/workspaces/tables@2023-09-01
   properties: {
     schema: {
       name: 'TapSignInReview_CL'
-      columns: map(signinColumns, c => { name: c.name, type: c.type == 'datetime' ? 'dateTime' : c.type })
+      columns: [for c in signinColumns: { name: c.name, type: c.type == 'datetime' ? 'dateTime' : c.type }]
     }
     retentionInDays: 90
   }
@@ -86,7 +86,7 @@ resource findingTable 'Microsoft.OperationalInsights/workspaces/tables@2023-09-0
   properties: {
     schema: {
       name: 'MonitorFinding_CL'
-      columns: map(findingColumns, c => { name: c.name, type: c.type == 'datetime' ? 'dateTime' : c.type })
+      columns: [for c in findingColumns: { name: c.name, type: c.type == 'datetime' ? 'dateTime' : c.type }]
     }
     retentionInDays: 90
   }
