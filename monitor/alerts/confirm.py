@@ -174,7 +174,8 @@ overflow-wrap:anywhere;word-break:break-word}
 main{max-width:560px;margin:0 auto}
 h1{font-size:20px;margin:0 0 12px}
 table{width:100%;border-collapse:collapse;table-layout:fixed;margin:0 0 16px}
-th{text-align:left;vertical-align:top;width:34%;padding:4px 8px 4px 0;color:#444;font-weight:600}
+th{text-align:left;vertical-align:top;width:40%;padding:4px 8px 4px 0;color:#444;font-weight:600;
+overflow-wrap:normal;word-break:normal}
 td{padding:4px 0}
 .done{background:#dff6dd;border-left:4px solid #107c10;padding:8px 12px;margin:0 0 16px}
 .problem{background:#fde7e9;border-left:4px solid #a4262c;padding:8px 12px;margin:0 0 16px}
@@ -217,7 +218,6 @@ def alert_page(
     """The alert, what was just done (if anything), and the buttons that still apply."""
     e = html.escape
     rows = [
-        ("Alert", alert.title),
         ("Tenant", alert.tenant_name or alert.tenant_id),
         ("Severity", alert.severity.capitalize()),
         ("State", f"open since {_when(alert.opened_at)}" if alert.state == "open" else "resolved"),

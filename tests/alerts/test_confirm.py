@@ -128,9 +128,7 @@ def test_get_shows_the_alert_and_its_buttons_and_changes_nothing(
         tables(configured["MONITOR_STORAGE_CONNECTION_STRING"], configured["MONITOR_TABLE_PREFIX"]) == before
     )
     text = text_of(page)
-    assert (
-        "Alert PIN reset service app is not consented Tenant Contoso Severity High State open since" in text
-    )
+    assert "PIN reset service app is not consented Tenant Contoso Severity High State open since" in text
     assert re.findall(r'<button[^>]*value="([^"]+)">([^<]+)</button>', page) == [
         ("ack", "Acknowledge"),
         ("snooze-1d", "Snooze for 1 day"),
