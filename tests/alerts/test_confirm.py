@@ -420,3 +420,33 @@ def test_the_email_carries_a_link_per_alert_in_html_and_text_and_the_outbox_hold
     stored = outbox_entities(azurite, table_prefix)
     assert b"/api/confirm/" not in stored
     assert b"token=" not in stored
+
+
+@pytest.mark.parametrize(
+    ("method", "alert_id", "token", "body"),
+    [
+        ("GET", "ÿÿÿ", "1.2.teams.ack." + "a" * 43, b""),
+        ("POST", "0123456789ab", None, b"\xff\xfe" * 10),
+        ("POST", "0123456789ab", None, b"token=" + b"x" * 5000),
+        ("POST", "0123456789ab", None, b"&".join(b"f%d=1" % n for n in range(50))),
+        ("PUT", "0123456789ab", "", b""),
+        ("GET", "0123456789AB", "1.99999999999.teams.ack+snooze." + "_" * 43, b""),
+    ],
+    ids=["unicode-id", "binary-form", "huge-form", "many-fields", "other-method", "forged"],
+)
+def test_odd_requests_get_a_page_never_a_500(
+    route: Any, configured: dict[str, str], method: str, alert_id: str, token: str | None, body: bytes
+) -> None:
+    request = func.HttpRequest(
+        method,
+        f"http://localhost/api/confirm/{alert_id}",
+        headers=SAME_SITE,
+        params={"token": token} if token is not None else {},
+        route_params={"alert_id": alert_id},
+        body=body,
+    )
+
+    response = route(request)
+
+    assert response.status_code in (400, 403, 404, 405)
+    assert response.get_body().startswith(b"<!DOCTYPE html>")
