@@ -121,14 +121,21 @@ def _respond(request: Request, settings: AlertSettings, access: AlertAccess, now
     if method == "GET":
         return alert_page(200, alert, grant, token, "", now)
     action = form.get("action", "")
+    until = now + actions.parse_duration(SNOOZES[action][0]) if action in SNOOZES else now
+
+    def change(alert: Alert, at: datetime) -> Alert:
+        # The alert as re-read for the change: a pass may have resolved and reopened it meanwhile.
+        if alert.cycle != grant.cycle:
+            raise actions.ActionError(
+                "the alert opened again since this link was sent; use the latest message"
+            )
+        if action == "ack":
+            return actions.acknowledge(alert, grant.acknowledger, at)
+        return actions.snooze(alert, until, at)
+
     if action == "ack" and "ack" in grant.actions:
-        change: Callable[[Alert, datetime], Alert] = lambda a, at: actions.acknowledge(  # noqa: E731
-            _same_cycle(a, grant), grant.acknowledger, at
-        )
         done = "Acknowledged: no more reminders about this alert until it resolves and opens again."
     elif action in SNOOZES and "snooze" in grant.actions:
-        until = now + actions.parse_duration(SNOOZES[action][0])
-        change = lambda a, at: actions.snooze(_same_cycle(a, grant), until, at)  # noqa: E731
         done = f"Snoozed until {_when(until)}: no notices about this alert until then."
     else:
         raise _Refused(400, "Unknown action", "Use one of the buttons on the page.")
@@ -137,13 +144,6 @@ def _respond(request: Request, settings: AlertSettings, access: AlertAccess, now
     except actions.ActionError as exc:
         return alert_page(409, alert, grant, token, f"Nothing changed: {exc}.", now)
     return alert_page(200, changed, grant, token, done, now)
-
-
-def _same_cycle(alert: Alert, grant: links.Grant) -> Alert:
-    """The alert as re-read for the change: a pass may have resolved and reopened it meanwhile."""
-    if alert.cycle != grant.cycle:
-        raise actions.ActionError("the alert opened again since this link was sent; use the latest message")
-    return alert
 
 
 def _form(body: bytes) -> dict[str, str]:

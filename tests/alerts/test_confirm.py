@@ -450,3 +450,26 @@ def test_odd_requests_get_a_page_never_a_500(
 
     assert response.status_code in (400, 403, 404, 405)
     assert response.get_body().startswith(b"<!DOCTYPE html>")
+
+
+def test_an_alert_that_reopened_between_reading_and_writing_is_not_acknowledged(opened: Alert) -> None:
+    from monitor.alerts import confirm
+
+    class Reopening:
+        """Reads cycle 1; by the time the change is applied, a pass has reopened the alert (cycle 2)."""
+
+        def read(self, alert_id: str) -> Alert | None:
+            return opened
+
+        def change(self, alert_id: str, change: Any, now: Any) -> Alert:
+            result: Alert = change(replace(opened, cycle=2), now)
+            return result
+
+    settings = AlertSettings(link_key=KEY.encode(), public_url=PUBLIC)
+    body = urlencode({"token": links.sign(KEY.encode(), opened.id, 1, "teams", T0), "action": "ack"}).encode()
+    request = confirm.Request("POST", opened.id, {}, SAME_SITE, body)
+
+    page = confirm.respond(request, settings, Reopening(), T0)
+
+    assert page.status == 409
+    assert "Nothing changed: the alert opened again since this link was sent" in page.markup
