@@ -65,6 +65,21 @@ def alert_action(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(orjson.dumps(body), status_code=status, mimetype="application/json")
 
 
+# Anonymous: the signed token in the link is the authorization (a function key cannot go in an email).
+# Not under alerts/: the host orders routes by function name, so alerts/{alert_id}/{action} would take
+# its POSTs.
+@app.route(route="confirm/{alert_id}", methods=["GET", "POST"], auth_level=func.AuthLevel.ANONYMOUS)
+def alert_confirm(req: func.HttpRequest) -> func.HttpResponse:
+    """The page behind the link in an alert message: GET shows the alert, only POST acknowledges or
+    snoozes it (link scanners open every link). docs/alerts.md."""
+    from monitor import service
+
+    status, body, headers = service.alert_confirm_page(
+        req.method, req.route_params.get("alert_id", ""), dict(req.params), dict(req.headers), req.get_body()
+    )
+    return func.HttpResponse(body, status_code=status, headers=headers, mimetype="text/html", charset="utf-8")
+
+
 @app.timer_trigger(
     schedule="%MONITOR_WEEKLY_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True
 )

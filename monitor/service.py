@@ -615,6 +615,49 @@ def alert_request(
     return 200, alert.to_json()
 
 
+def alert_confirm_page(
+    method: str,
+    alert_id: str,
+    params: Mapping[str, str],
+    headers: Mapping[str, str],
+    body: bytes,
+    environ: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> tuple[int, bytes, dict[str, str]]:
+    """GET/POST /api/confirm/{alert_id}: the page behind the signed link in an alert message
+    (monitor.alerts.confirm); GET changes nothing. Always a page; never a 500."""
+    from azure.core.exceptions import AzureError
+
+    from monitor.alerts import confirm
+    from monitor.store.alerts import AlertConflict
+
+    moment = now or utcnow()
+
+    class Access:
+        def read(self, alert_id: str) -> Alert | None:
+            alert_store = _alert_store(environ)
+            try:
+                return alert_store.alert_by_id(alert_id)
+            finally:
+                alert_store.close()
+
+        def change(self, alert_id: str, change: Callable[[Alert, datetime], Alert], now: datetime) -> Alert:
+            return change_alert(alert_id, change, now, environ)
+
+    request = confirm.Request(method, alert_id, params, headers, body)
+    try:
+        settings = Settings.from_env(environ, require_storage=True)
+        page = confirm.respond(request, settings.alerts, Access(), moment)
+    except SettingsError:
+        page = confirm.message_page(503, "Not available", "The monitor is not configured; try again later.")
+    except UnknownAlert:
+        page = confirm.message_page(404, "No such alert", "There is no alert with this ID.")
+    except (AlertConflict, AzureError) as exc:
+        log.warning("alert confirmation failed: alert=%s error=%s", alert_id[:12], type(exc).__name__)
+        page = confirm.message_page(503, "Try again", "The alert store did not answer; nothing was changed.")
+    return page.status, page.body(), dict(page.headers)
+
+
 def tap_signins_response(
     params: Mapping[str, str], environ: Mapping[str, str] | None = None
 ) -> tuple[int, bytes, str]:

@@ -146,6 +146,10 @@ class AlertSettings:
     # The mailbox (UPN or object ID) Graph sends from, or the ACS sender address.
     email_sender: str = field(default="", repr=False)
     acs_connection_string: str = field(default="", repr=False)
+    # Signed links from alert messages to the confirmation page (docs/alerts.md): the HMAC key and the
+    # app's public URL; without both, messages carry no link.
+    link_key: bytes = field(default=b"", repr=False)
+    public_url: str = ""
 
     def destination(self, name: str) -> AlertDestination | None:
         return next((d for d in self.destinations if d.name == name), None)
@@ -634,5 +638,31 @@ def _alert_settings(env: Mapping[str, str], problems: list[str], number: Any) ->
         email_transport=transport,
         email_sender=sender,
         acs_connection_string=acs,
+        **_link_settings(env, problems),
     )
     return settings
+
+
+# An app setting whose Key Vault reference did not resolve holds the reference text itself ("Use Key
+# Vault references as app settings", Microsoft Learn): that is no key, so links stay off until it is set.
+_UNRESOLVED_REFERENCE = "@Microsoft.KeyVault("
+LINK_KEY_CHARS = 32
+
+
+def _link_settings(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """MONITOR_ALERT_LINK_KEY and MONITOR_PUBLIC_URL; a problem names the setting, never the key."""
+    key = env.get("MONITOR_ALERT_LINK_KEY", "").strip()
+    if key.startswith(_UNRESOLVED_REFERENCE):
+        key = ""
+    if key and len(key) < LINK_KEY_CHARS:
+        problems.append(f"MONITOR_ALERT_LINK_KEY must be at least {LINK_KEY_CHARS} characters")
+        key = ""
+    url = env.get("MONITOR_PUBLIC_URL", "").strip().rstrip("/")
+    parts = urlsplit(url)
+    if url and (parts.scheme not in ("http", "https") or not parts.hostname):
+        problems.append(f"MONITOR_PUBLIC_URL must be the app's http(s) URL, got {url!r}")
+        url = ""
+    elif url and parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        problems.append("MONITOR_PUBLIC_URL must use https unless it is on loopback")
+        url = ""
+    return {"link_key": key.encode(), "public_url": url}

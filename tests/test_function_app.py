@@ -49,6 +49,7 @@ def configured(
 def test_the_app_indexes_a_timer_and_a_health_route(functions: dict[str, Any]) -> None:
     assert sorted(functions) == [
         "alert_action",
+        "alert_confirm",
         "azure_monitor_alerts",
         "device_reports",
         "entra_log_stream",

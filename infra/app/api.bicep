@@ -69,6 +69,15 @@ var alertSettings = {
 
 var secretSettings = {
   MONITOR_ALERT_TEAMS_URL: '${secretReference}teams-webhook-url)'
+  // Signs the acknowledge links in alert messages (docs/alerts.md). Until the secret is set the
+  // reference does not resolve, the monitor reads no key, and messages carry no link.
+  MONITOR_ALERT_LINK_KEY: '${secretReference}alert-link-key)'
+}
+
+// Where those links point: the app's default host name. Behind a custom domain, change it here (this
+// var comes after extraAppSettings in the union below, so a value there would be replaced).
+var linkSettings = {
+  MONITOR_PUBLIC_URL: 'https://${functionApp.properties.defaultHostName}'
 }
 
 // The Entra log stream (optional): an Event Hub trigger reading with the managed identity.
@@ -110,7 +119,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     //checkov:skip=CKV_AZURE_18: the HTTP version check in its web app form, which checkov also applies to function apps (see CKV_AZURE_67 below)
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
-    //checkov:skip=CKV_AZURE_222: the health route and the timer need no inbound network isolation; every route requires a function key
+    //checkov:skip=CKV_AZURE_222: the health route and the timer need no inbound network isolation; every route requires a function key, except the alert confirmation page, which requires the signed token of its link
     publicNetworkAccess: 'Enabled'
     //checkov:skip=CKV_AZURE_17: callers authenticate with the function key (Azure Monitor action groups cannot present client certificates)
     clientCertEnabled: false
@@ -148,7 +157,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 
   resource appSettings 'config' = {
     name: 'appsettings'
-    properties: union(extraAppSettings, hostSettings, monitorSettings, alertSettings, secretSettings, logStreamSettings, socSettings, sentinelSettings)
+    properties: union(extraAppSettings, hostSettings, monitorSettings, alertSettings, secretSettings, logStreamSettings, socSettings, sentinelSettings, linkSettings)
   }
 
   // Deployment goes through the identity-based package container; no publishing credentials.

@@ -15,6 +15,10 @@ from typing import Any
 from monitor.alerts import facts
 from monitor.alerts.content import headline
 
+# The link to the confirmation page, where the alert is acknowledged or snoozed (monitor.alerts.confirm).
+ACKNOWLEDGE = "Acknowledge or snooze"
+NO_LINKS: Mapping[str, str] = {}
+
 SUBJECT_CHARS = 160
 
 
@@ -55,10 +59,12 @@ def _rows(item: Mapping[str, Any]) -> tuple[facts.Message, list[tuple[str, str]]
     return designed, [(k, v) for k, v in rows if v]
 
 
-def plain_text(items: Sequence[Mapping[str, Any]]) -> str:
+def plain_text(items: Sequence[Mapping[str, Any]], links: Mapping[str, str] = NO_LINKS) -> str:
+    """`links`: the signed confirmation link of each alert by ID, made when the message is sent."""
     lines: list[str] = []
     for item in items:
         alert = item["alert"]
+        link = links.get(str(alert["id"]))
         designed, rows = _rows(item)
         resolved = item["event"] == "resolved"
         lines += [headline(item), "=" * min(len(headline(item)), 78)]
@@ -72,6 +78,8 @@ def plain_text(items: Sequence[Mapping[str, Any]]) -> str:
                 lines.append(f"{designed.action.title}: {designed.action.url}")
         if designed.why:
             lines.append(f"Why: {designed.why.url}")
+        if link and not resolved:
+            lines.append(f"{ACKNOWLEDGE}: {link}")
         lines += ["", facts.small_print(designed.ids, alert["id"]), "", ""]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -87,7 +95,7 @@ _BUTTON = (
 )
 
 
-def _html_block(item: Mapping[str, Any]) -> str:
+def _html_block(item: Mapping[str, Any], link: str | None) -> str:
     alert = item["alert"]
     e = html.escape
     resolved = item["event"] == "resolved"
@@ -113,6 +121,10 @@ def _html_block(item: Mapping[str, Any]) -> str:
             f'<a href="{e(designed.why.url)}" style="{_BUTTON};border:1px solid #0f6cbd;color:#0f6cbd">'
             f"{e(designed.why.title)}</a>"
         )
+    if link and not resolved:
+        buttons.append(
+            f'<a href="{e(link)}" style="{_BUTTON};border:1px solid #616161;color:#242424">{ACKNOWLEDGE}</a>'
+        )
     if buttons:
         parts.append("<p>" + "".join(buttons) + "</p>")
     parts.append(
@@ -121,8 +133,8 @@ def _html_block(item: Mapping[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def html_text(items: Sequence[Mapping[str, Any]]) -> str:
-    blocks = "\n<hr>\n".join(_html_block(item) for item in items)
+def html_text(items: Sequence[Mapping[str, Any]], links: Mapping[str, str] = NO_LINKS) -> str:
+    blocks = "\n<hr>\n".join(_html_block(item, links.get(str(item["alert"]["id"]))) for item in items)
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
@@ -132,7 +144,12 @@ def html_text(items: Sequence[Mapping[str, Any]]) -> str:
 
 
 def build_message(
-    items: Sequence[Mapping[str, Any]], sender: str, recipient: str, sent_at: datetime, delivery_id: str
+    items: Sequence[Mapping[str, Any]],
+    sender: str,
+    recipient: str,
+    sent_at: datetime,
+    delivery_id: str,
+    links: Mapping[str, str] = NO_LINKS,
 ) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject_line(items)
@@ -145,7 +162,7 @@ def build_message(
     # Machine-made mail (RFC 3834): auto-responders and out-of-office replies stay quiet.
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
-    text, markup = with_delivery_id(plain_text(items), html_text(items), delivery_id)
+    text, markup = with_delivery_id(plain_text(items, links), html_text(items, links), delivery_id)
     message.set_content(text)
     message.add_alternative(markup, subtype="html")
     return message

@@ -26,7 +26,7 @@ import httpx
 import orjson
 
 from monitor import telemetry
-from monitor.alerts import delivery, email, teams, webhook
+from monitor.alerts import delivery, email, links, teams, webhook
 from monitor.alerts.content import notice
 from monitor.alerts.delivery import Outcome
 from monitor.alerts.lifecycle import AlertPolicy, Transition, next_alert, reconcile
@@ -243,6 +243,14 @@ class Courier:
         self.graph = graph
         self.now = now
 
+    def _links(self, rows: Sequence[Notification], channel: str) -> dict[str, str]:
+        """The confirmation links of these notices, signed now, at send time: a token is a secret, so
+        it is never in the outbox (a retry signs a fresh one)."""
+        settings = self.settings
+        return links.alert_links(
+            [r.payload for r in rows], settings.link_key, settings.public_url, channel, self.now
+        )
+
     async def _post(
         self, destination: AlertDestination, rows: Sequence[Notification], delivery_id: str, digest: bool
     ) -> Outcome:
@@ -250,7 +258,10 @@ class Courier:
         what = f"{destination.channel} destination {destination.name}"
         if destination.channel == "teams":
             try:
-                card = teams.digest_card(items) if digest else teams.alert_card(items[0])
+                if digest:
+                    card = teams.digest_card(items)
+                else:
+                    card = teams.alert_card(items[0], self._links(rows, "teams").get(rows[0].alert_id))
             except (KeyError, TypeError, IndexError) as exc:
                 # A stored notice that lost its shape (edited, truncated) will never render: say so.
                 return Outcome("dead", f"{what}: the stored notice is not in the expected shape ({exc!r})")
@@ -275,7 +286,12 @@ class Courier:
         settings = self.settings
         try:
             message = email.build_message(
-                [r.payload for r in rows], settings.email_sender, recipient, self.now, delivery_id
+                [r.payload for r in rows],
+                settings.email_sender,
+                recipient,
+                self.now,
+                delivery_id,
+                self._links(rows, "email"),
             )
         except (KeyError, TypeError, IndexError) as exc:
             return Outcome("dead", f"{what}: a stored notice is not in the expected shape ({exc!r})")

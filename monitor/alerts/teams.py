@@ -95,10 +95,16 @@ def _severity_line(item: Mapping[str, Any]) -> str:
     return f"{severity} · {name}" if name else severity
 
 
-def alert_card(item: Mapping[str, Any]) -> dict[str, Any]:
+# The button to the confirmation page (monitor.alerts.confirm), where the alert is acknowledged or
+# snoozed. It gets a row of its own: a third button beside the fix and "Why" is cut on a phone.
+ACKNOWLEDGE = "Acknowledge or snooze"
+
+
+def alert_card(item: Mapping[str, Any], link: str | None = None) -> dict[str, Any]:
     """One notice, designed per rule (monitor.alerts.facts): what is wrong, with whom or what, the
     facts a person needs, what to do, one button that opens the place to fix it and one "Why" link.
-    IDs go in the small print at the end, labelled."""
+    IDs go in the small print at the end, labelled. `link`: the signed confirmation link of an opened
+    or reminder notice, made when the card is sent (never stored); a resolved notice gets none."""
     alert = item["alert"]
     resolved = item["event"] == "resolved"
     colour = "Good" if resolved else _COLOURS.get(alert["severity"], "Default")
@@ -131,6 +137,13 @@ def alert_card(item: Mapping[str, Any]) -> dict[str, Any]:
             )
     if designed.why:
         actions.append({"type": "Action.OpenUrl", "title": designed.why.title, "url": designed.why.url})
+    if link and not resolved:
+        # The fix and "Why" first, then the acknowledge button below them, before the small print.
+        if actions:
+            body.append({"type": "ActionSet", "actions": actions})
+        acknowledge = {"type": "Action.OpenUrl", "title": ACKNOWLEDGE, "url": link}
+        body.append({"type": "ActionSet", "actions": [acknowledge]})
+        actions = []
     body.append(
         _text(facts.small_print(designed.ids, alert["id"]), size="Small", isSubtle=True, separator=True)
     )
