@@ -117,6 +117,10 @@ async def measure_typed(url: str, pages: int) -> dict[str, Any]:
 
     async with GraphSession(settings_for(url)) as graph:
         _, _, query = signin_queries(NOW - timedelta(days=14), NOW)[1]  # appId = the client app
+        # "List signIns" documents $filter, $top and $skiptoken only, and the simulator (like Graph in
+        # 2022) refuses $select there: the monitor's session drops it after the first refusal, so the
+        # typed path asks without it from the start and both paths read whole sign-ins.
+        query = {name: value for name, value in query.items() if name != "$select"}
         builder = graph.client.audit_logs.sign_ins
         # Prime imports and the simulator's cache with one typed page, untimed.
         await builder.with_url(graph.url("beta", "auditLogs/signIns", {**query, "$top": 1})).get()
@@ -176,6 +180,10 @@ def main() -> int:
         write_load_tenant(tenant, signins=args.signins)
         took = time.perf_counter() - clock
         print(f"load tenant: {args.signins:,} PIN reset sign-ins written to {tenant} in {took:.1f} s")
+    print(
+        "runs on: the Graph simulator in its own process over HTTP on loopback (graphsim, no throttle), "
+        "read through msgraph-sdk; no store"
+    )
     with serve(tenant) as url:
         monitor = run_child(url, "--measure", "monitor", "--days", "14")
         eighth = run_child(url, "--measure", "monitor", "--days", "1.75")
