@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +36,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.store.memory import MemoryStore  # noqa: E402 - after the path is set
+from monitor.collectors.tap import TAP_STREAM  # noqa: E402 - after the path is set
+from monitor.store.memory import MemoryStore  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 BUDGET_SECONDS = 480.0
@@ -63,6 +67,7 @@ class PassFigures:
     tap_strategy: str
     tap_done: bool
     simulator_seconds: float = 0.0  # spent answering in the simulator (Graph's own latency, here)
+    sources: dict[str, int] = field(default_factory=dict)  # report requests per source
 
     @property
     def floor(self) -> float:
@@ -110,12 +115,17 @@ def passes(tenant: Path) -> list[PassFigures]:
             async with GraphSession(settings, pacer=pacer) as graph:
                 result = await run_pass(graph, store, settings, now)
             seconds = virtual.clock() - started
-            reports = sum(1 for r in sim.requests if REPORTS.pattern.match(r.path))
+            sent = [r for r in sim.requests if REPORTS.pattern.match(r.path)]
+            reports = len(sent)
+            sources = Counter(_source(r.path, r.query) for r in sent)
             done = store.checkpoint(result.tenant.id, TAP_SIGNIN_STREAM) == now
             strategy = _strategy(store, result.tenant.id)
             # The next pass starts its throttle window clean, as one 10 minutes later would.
             virtual.offset += 10.0
-            return PassFigures(label, reports, sim.count(status=429), seconds, strategy, done, answering[0])
+            throttled = sim.count(status=429)
+            return PassFigures(
+                label, reports, throttled, seconds, strategy, done, answering[0], dict(sources)
+            )
 
         # Warm the simulator (it parses the 100,000-sign-in file on first use): not a pass.
         import httpx
@@ -135,8 +145,22 @@ def passes(tenant: Path) -> list[PassFigures]:
 
 
 def _strategy(store: MemoryStore, tenant_id: str) -> str:
+    """How the pass read TAP sign-ins, from its run record."""
     runs = store.runs(tenant_id, limit=1)
-    return str(runs[0].summary.get("tapStrategy", "not read")) if runs else "?"
+    reads = runs[0].summary.get("reads", []) if runs else []
+    tap = [r for r in reads if isinstance(r, dict) and r.get("stream") == TAP_STREAM]
+    return str(tap[0].get("strategy", tap[0].get("mode", "?"))) if tap else "not read"
+
+
+def _source(path: str, query: Mapping[str, str]) -> str:
+    """A report request's source, user ids and paging tokens left out."""
+    path = re.sub(r"/users/[^/]+/", "/users/{id}/", path)
+    filtered = query.get("$filter", "")
+    if "userId eq" in filtered:
+        return f"{path} (one holder)"
+    if "activityDisplayName" in filtered:
+        return f"{path} ({filtered.rsplit('activityDisplayName eq ', 1)[-1]})"
+    return path
 
 
 def main() -> int:
@@ -145,6 +169,7 @@ def main() -> int:
     )
     parser.add_argument("--holders", default="50,500,2000", help="comma-separated counts of pass holders")
     parser.add_argument("--signins", type=int, default=100_000)
+    parser.add_argument("--requests", action="store_true", help="list each pass's report requests by source")
     args = parser.parse_args()
 
     from examples.tenantgen import write_load_tenant
@@ -172,6 +197,9 @@ def main() -> int:
                     f.tap_strategy + ("" if f.tap_done else " (goes on next pass)"),
                 )
             )
+            if args.requests:
+                for source, count in sorted(f.sources.items(), key=lambda kv: (-kv[1], kv[0])):
+                    print(f"{'':>24}{count:>5}  {source}")
             ok &= f.throttled == 0 and f.seconds <= PASS_LIMIT_SECONDS
             if f.label == "steady state" and holders >= 2000:
                 ok &= f.seconds <= 60
