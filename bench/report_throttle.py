@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from monitor.collectors.tap import TAP_STREAM  # noqa: E402 - after the path is set
+from monitor.store.base import StateStore  # noqa: E402
 from monitor.store.memory import MemoryStore  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -83,7 +84,7 @@ class PassFigures:
         return (self.seconds - self.simulator_seconds) / self.floor if self.floor else 0.0
 
 
-def passes(tenant: Path) -> list[PassFigures]:
+def passes(tenant: Path, store: StateStore) -> list[PassFigures]:
     from graphsim import GraphSimulator, ThrottleModel
     from monitor.graph.pacing import REPORTS, Pacer
     from monitor.graph.session import GraphSession
@@ -91,7 +92,6 @@ def passes(tenant: Path) -> list[PassFigures]:
     from monitor.settings import Settings
 
     virtual = VirtualTime()
-    store = MemoryStore()
     figures: list[PassFigures] = []
     with GraphSimulator(tenant, throttle=ThrottleModel(clock=virtual.clock)) as sim:
         answering = [0.0]
@@ -144,7 +144,7 @@ def passes(tenant: Path) -> list[PassFigures]:
     return figures
 
 
-def _strategy(store: MemoryStore, tenant_id: str) -> str:
+def _strategy(store: StateStore, tenant_id: str) -> str:
     """How the pass read TAP sign-ins, from its run record."""
     runs = store.runs(tenant_id, limit=1)
     reads = runs[0].summary.get("reads", []) if runs else []
@@ -169,12 +169,28 @@ def main() -> int:
     )
     parser.add_argument("--holders", default="50,500,2000", help="comma-separated counts of pass holders")
     parser.add_argument("--signins", type=int, default=100_000)
+    parser.add_argument(
+        "--store",
+        choices=("tables", "memory"),
+        default="tables",
+        help="Table Storage in Azurite (what production runs; the default) or the memory store",
+    )
     parser.add_argument("--requests", action="store_true", help="list each pass's report requests by source")
     args = parser.parse_args()
 
     from examples.tenantgen import write_load_tenant
 
     ok = True
+    print(
+        "runs on: the Graph simulator over HTTP on loopback in this process (its throttle model on, sharing "
+        "the pacer's virtual clock), msgraph-sdk, and "
+        + ("Table Storage in Azurite" if args.store == "tables" else "the memory store")
+    )
+    azurite = None
+    if args.store == "tables":
+        from tests.conftest import AzuriteTables
+
+        azurite = AzuriteTables().start()
     print(f"load tenants: {args.signins:,} sign-ins over 14 days; budget {BUDGET_SECONDS:.0f} s a pass")
     line = "{:>7} {:<14} {:>11} {:>11} {:>7} {:>11} {:>7} {:>6} {:>8}  {}"
     header = ("holders", "pass", "report req.", "answers 429", "pass s", "simulator s", "floor s")
@@ -182,7 +198,17 @@ def main() -> int:
     for holders in (int(h) for h in args.holders.split(",")):
         tenant = Path(tempfile.mkdtemp(prefix=f"bench-throttle-{holders}-"))
         write_load_tenant(tenant, signins=args.signins, tap_users=holders, pin_reset_share=0.05)
-        for f in passes(tenant):
+        if azurite is not None:
+            from monitor.store.tables import open_table_store
+
+            store: StateStore = open_table_store(azurite.connection_string, prefix=f"throttle{holders}")
+        else:
+            store = MemoryStore()
+        try:
+            figures = passes(tenant, store)
+        finally:
+            store.close()
+        for f in figures:
             print(
                 line.format(
                     holders,
@@ -203,6 +229,8 @@ def main() -> int:
             ok &= f.throttled == 0 and f.seconds <= PASS_LIMIT_SECONDS
             if f.label == "steady state" and holders >= 2000:
                 ok &= f.seconds <= 60
+    if azurite is not None:
+        azurite.stop()
     print(
         "targets: no 429; each pass within its 10-minute limit; 2,000-holder steady state within 60 s:",
         "met" if ok else "NOT met",
