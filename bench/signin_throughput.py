@@ -48,6 +48,15 @@ TARGET = 100.0
 
 
 def rss_mb() -> float:
+    """This process's peak RSS. Linux keeps getrusage's ru_maxrss across fork and exec, so a child of the
+    parent that wrote a 120,000 sign-in tenant would report the parent's peak: VmHWM is this process's
+    own (it starts again at exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
