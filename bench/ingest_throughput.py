@@ -39,6 +39,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=20_000)
     args = parser.parse_args()
+    print(
+        "runs on: no storage and no HTTP; parsing and mapping in this process, and the route's function "
+        "called through the azure-functions library (a refused body never reaches storage)"
+    )
 
     body = device_report_body()
     rate(
@@ -62,10 +66,6 @@ def main() -> None:
             records.append(other)
     # A diagnostic setting sends events of up to 1 MB (Event Hubs' event size limit): about 600 records.
     events = [orjson.dumps({"records": records[i : i + 600]}) for i in range(0, len(records), 600)]
-    print(
-        "runs on: no storage and no HTTP; parsing and mapping in this process, and the route's function "
-        "called through the azure-functions library (a refused body never reaches storage)"
-    )
     print(f"{len(events)} event bodies of up to 600 records, {max(map(len, events)) / 1e6:.2f} MB at most")
 
     def stream() -> None:
