@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -211,6 +212,7 @@ def main() -> int:
             figures = passes(tenant, store)
         finally:
             store.close()
+            shutil.rmtree(tenant, ignore_errors=True)  # about 400 MB each, and no way to reuse it
         for f in figures:
             print(
                 line.format(
