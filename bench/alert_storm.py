@@ -53,6 +53,10 @@ def main() -> int:
 
     port = free_port()
     workspace = tempfile.mkdtemp(prefix="azurite-")
+    print(
+        "runs on: Table Storage in Azurite (alert and outbox tables), the Teams and webhook posts to a "
+        "loopback capture receiver over HTTP"
+    )
     azurite = subprocess.Popen(
         [str(AZURITE), "--tableHost", "127.0.0.1", "--tablePort", str(port), "--inMemoryPersistence",
          "--disableTelemetry", "--skipApiVersionCheck", "--silent"],

@@ -36,6 +36,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20261201)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, GraphSimulator(write_crash_tenant(Path(tmp) / "t")) as sim:
+        print(
+            "runs on: the Graph simulator over HTTP on loopback in this process, msgraph-sdk, and the memory "
+            "store, then Table Storage in Azurite"
+        )
         reference = MemoryStore()
         one_pass(sim, reference)
         clean = state(reference)

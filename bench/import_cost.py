@@ -34,6 +34,7 @@ def main() -> int:
     )
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
+    print(f"runs on: fresh Python interpreters ({sys.executable}), best of {args.runs}; no I/O but imports")
     bare = best("pass", args.runs)
     functions = best("import azure.functions", args.runs)
     app = best("import function_app", args.runs)

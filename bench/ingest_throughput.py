@@ -39,6 +39,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=20_000)
     args = parser.parse_args()
+    print(
+        "runs on: no storage and no HTTP; parsing and mapping in this process, and the route's function "
+        "called through the azure-functions library (a refused body never reaches storage)"
+    )
 
     body = device_report_body()
     rate(

@@ -50,6 +50,7 @@ def main() -> int:
     parser.add_argument("--tap-signins", type=int, default=5000)
     parser.add_argument("--reviewed", type=float, default=0.1)
     args = parser.parse_args()
+    print("runs on: Table Storage in Azurite (TAP sign-ins, reviews); no Graph")
 
     from monitor import service
     from monitor.records import TapSignIn, utcnow

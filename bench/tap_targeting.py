@@ -73,6 +73,10 @@ def main() -> int:
     tenant = args.tenant or Path(tempfile.mkdtemp(prefix="bench-tap-"))
     if not (tenant / "beta").exists():
         write_load_tenant(tenant, signins=args.signins, tap_users=args.tap_users, pin_reset_share=0.05)
+    print(
+        "runs on: the Graph simulator in its own process over HTTP on loopback (no throttle model: the "
+        "throttle floor is computed from the requests), read through msgraph-sdk; no store"
+    )
     with serve(tenant) as url:
         rows = asyncio.run(measure(url))
 

@@ -97,6 +97,10 @@ def main() -> None:
     parser.add_argument("--devices", type=int, default=20_000)
     parser.add_argument("--tap-signins", type=int, default=50_000)
     args = parser.parse_args()
+    print(
+        "runs on: the memory store, filled as passes would fill it; no Graph and no Table Storage "
+        "(the figures are the report's and the SOC view's own cost, not the store's)"
+    )
     state, reports = MemoryStore(), MemoryReportStore()
     fill(state, args.devices, args.tap_signins)
     print(f"{args.devices} devices, 14 days of hourly PIN reset counts, {args.tap_signins} TAP sign-ins")

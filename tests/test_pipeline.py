@@ -111,8 +111,7 @@ def test_a_pass_whose_signin_read_broke_midway_then_reran_stores_what_one_clean_
     resumed = new_store()
     simulator.reset()
     # The connection drops for good after the first pages: some sign-ins are stored, the rest are not.
-    # (The first request is the $select Graph refuses; see graph/session.py.)
-    simulator.add_fault(Fault("drop", path=SIGNINS, after=3, times=None))
+    simulator.add_fault(Fault("drop", path=SIGNINS, after=2, times=None))
     broken = one_pass(simulator, resumed)
     assert [p.source for p in broken.problems] == [SIGNINS]
     assert {r.rule: r.status for r in broken.results}["signin.pin-reset.consent-errors"] == "error"

@@ -179,7 +179,7 @@ def test_a_scan_out_of_budget_keeps_whole_chunks_and_the_next_pass_goes_on(simul
     clock = FakeTime()
     simulator_throttle = ThrottleModel(clock=clock.clock)
     with GraphSimulator(simulator.snapshot.root, throttle=simulator_throttle) as throttled:
-        pacer = Pacer(budget_seconds=25, clock=clock.clock, sleep=clock.sleep)
+        pacer = Pacer(budget_seconds=15, clock=clock.clock, sleep=clock.sleep)
         first, found, checkpoints = planned(throttled, issuances, knowledge, pacer=pacer)
         assert first.problem is not None
         assert first.problem.kind == "skipped"
