@@ -56,9 +56,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=6, help="sign-in reads per tenant")
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
-    print(
-        "runs on: graphsim in this process over HTTP (loopback), many tenants, both report throttles; no store"
-    )
+    print("runs on: graphsim in this process over HTTP (loopback), many tenants, both throttles; no store")
     total = args.tenants * args.requests
     orders = {
         "interleaved": [(t, r) for r in range(args.requests) for t in range(args.tenants)],
