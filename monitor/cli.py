@@ -216,6 +216,11 @@ HELP_PAGES: dict[str, tuple[str, str]] = {
         "Store Entra log-stream records and judge them at once (what the Event Hub trigger does).",
         "python -m monitor ingest-log-records event.json --now 2026-11-20T12:00:00Z",
     ),
+    "ingest-rejects": (
+        "The Entra log-stream records the Event Hub trigger refused, each with its reason (a bad tenant, "
+        "time, result code or size), so a person can see what the stream lost; health counts the last day.",
+        "python -m monitor ingest-rejects --since 2026-11-20T00:00:00Z",
+    ),
     "queue-alert": (
         "Queue the pass an Azure Monitor alert asks for (what POST /api/azure-monitor-alerts does).",
         "python -m monitor queue-alert alert.json",

@@ -12,4 +12,5 @@ scripts/bootstrap.sh
 # of a whole site (HTTP logging, .NET version, Azure Files...); the site itself is checked in api.bicep.
 .venv-checkov/bin/checkov -d infra --framework bicep secrets --skip-download --quiet --compact \
   --skip-path infra/app/easyauth.bicep
-.venv/bin/python -m pytest "$@"
+# One worker per core (pytest-xdist); each worker starts its own Azurite and simulators on free ports.
+.venv/bin/python -m pytest -n auto "$@"
