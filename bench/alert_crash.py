@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from azure.data.tables import TableServiceClient  # noqa: E402 - after the path is set
 
 from graphsim import GraphSimulator  # noqa: E402
-from monitor.alerts.receiver import CaptureReceiver  # noqa: E402
+from graphsim.receiver import CaptureReceiver  # noqa: E402
 from monitor.store.alerts import AlertStore, MemoryAlertStore, TableAlertStore  # noqa: E402
 from tests.alert_crash import (  # noqa: E402
     KillResult,

@@ -44,8 +44,8 @@ def main() -> int:
 
     from azure.data.tables import TableServiceClient
 
+    from graphsim.receiver import CaptureReceiver
     from monitor.alerts.process import process_alerts
-    from monitor.alerts.receiver import CaptureReceiver
     from monitor.records import Tenant
     from monitor.settings import AlertDestination, AlertSettings
     from monitor.store.alerts import TableAlertStore

@@ -42,7 +42,7 @@ queue_port=$(port)
 pids+=($!)
 
 # Stand-ins for the Teams Workflows webhook and the SIEM webhook: every post kept as the exact body.
-"$py" -m monitor.alerts.receiver --dir "$alerts" --port 0 > "$run/receiver.log" 2>&1 &
+"$py" -m graphsim.receiver --dir "$alerts" --port 0 > "$run/receiver.log" 2>&1 &
 pids+=($!)
 receiver=$(wait_for "$run/receiver.log")
 [ -n "$receiver" ] || { echo "demo: the alert receiver did not start:" >&2; cat "$run/receiver.log" >&2; exit 1; }

@@ -22,10 +22,10 @@ from typing import Any
 import orjson
 
 from graphsim import GraphSimulator
+from graphsim.receiver import CaptureReceiver
 from monitor.alerts import email
 from monitor.alerts.model import alert_id
 from monitor.alerts.process import process_alerts
-from monitor.alerts.receiver import CaptureReceiver
 from monitor.graph.session import GraphSession
 from monitor.settings import AlertDestination, AlertSettings
 from monitor.store.alerts import AlertStore

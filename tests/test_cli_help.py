@@ -12,8 +12,8 @@ import httpx
 import orjson
 import pytest
 
+from graphsim.receiver import CaptureReceiver
 from monitor.alerts import webhook
-from monitor.alerts.receiver import CaptureReceiver
 from monitor.cli import build_parser, main
 from tests.conftest import ROOT
 

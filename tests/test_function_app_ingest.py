@@ -234,7 +234,7 @@ def test_a_consent_failure_on_the_log_stream_is_alerted_in_that_invocation(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from monitor.alerts.receiver import CaptureReceiver
+    from graphsim.receiver import CaptureReceiver
 
     created = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.0000000+00:00")
     record = signin_record(created=created, error_code=65001)

@@ -12,7 +12,7 @@ import pytest
 from azure.data.tables import TableServiceClient
 
 from graphsim import GraphSimulator
-from monitor.alerts.receiver import CaptureReceiver
+from graphsim.receiver import CaptureReceiver
 from monitor.store.alerts import MemoryAlertStore, TableAlertStore
 from tests.alert_crash import KillResult, crash_then_recover, endpoints, kill_points_of_a_clean_step
 

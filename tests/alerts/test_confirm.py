@@ -23,11 +23,11 @@ import pytest
 from azure.data.tables import TableServiceClient
 
 from graphsim import GraphSimulator
+from graphsim.receiver import CaptureReceiver
 from monitor import service
 from monitor.alerts import links
 from monitor.alerts.model import Alert
 from monitor.alerts.process import process_alerts
-from monitor.alerts.receiver import CaptureReceiver
 from monitor.graph.session import GraphSession
 from monitor.records import utcnow
 from monitor.settings import AlertDestination, AlertSettings

@@ -26,9 +26,9 @@ import aiohttp
 import azure.functions as func
 import pytest
 
+from graphsim.receiver import CaptureReceiver
 from monitor.alerts import email, links, teams
 from monitor.alerts.process import process_alerts
-from monitor.alerts.receiver import CaptureReceiver
 from monitor.records import utcnow
 from monitor.store.alerts import AlertStore
 from tests.alerts.support import TENANT, alert_settings, failing

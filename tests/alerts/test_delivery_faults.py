@@ -19,9 +19,9 @@ import orjson
 import pytest
 
 from graphsim import GraphSimulator
+from graphsim.receiver import Answer, CaptureReceiver, Delivery
 from monitor.alerts import delivery
 from monitor.alerts.process import AlertPass, process_alerts
-from monitor.alerts.receiver import Answer, CaptureReceiver, Delivery
 from monitor.graph.session import GraphSession
 from monitor.settings import AlertDestination, AlertSettings
 from monitor.store.alerts import AlertStore, dead_notifications

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from graphsim import GraphSimulator
+from graphsim.receiver import CaptureReceiver
 from monitor import service
-from monitor.alerts.receiver import CaptureReceiver
 from tests.support import NOW, TENANT_ID, configure_monitor, write_tenant
 
 

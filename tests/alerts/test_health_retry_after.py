@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from graphsim import GraphSimulator
+from graphsim.receiver import Answer, CaptureReceiver
 from monitor import service
-from monitor.alerts.receiver import Answer, CaptureReceiver
 from tests.support import NOW, TENANT_ID, configure_monitor, write_tenant
 
 

@@ -12,11 +12,11 @@ from datetime import timedelta
 import orjson
 import pytest
 
+from graphsim.receiver import Answer, CaptureReceiver
 from monitor.alerts import webhook
 from monitor.alerts.lifecycle import next_alert
 from monitor.alerts.model import Alert
 from monitor.alerts.process import AlertPass, notices_for, policy_of, process_alerts, reconcile_alerts
-from monitor.alerts.receiver import Answer, CaptureReceiver
 from monitor.settings import AlertSettings
 from monitor.store.alerts import AlertStore, dead_notifications
 from monitor.store.base import StoredFinding

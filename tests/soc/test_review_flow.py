@@ -14,8 +14,8 @@ import orjson
 import pytest
 
 from graphsim import GraphSimulator
+from graphsim.receiver import CaptureReceiver
 from monitor import cli, service
-from monitor.alerts.receiver import CaptureReceiver
 from monitor.soc.workflow import REVIEW_RULE
 from tests.conftest import ROOT
 from tests.support import NOW, configure_monitor, indexed_functions

@@ -13,8 +13,8 @@ import pytest
 from jsonschema import Draft6Validator
 
 from graphsim import GraphSimulator
+from graphsim.receiver import Answer, CaptureReceiver
 from monitor.alerts import webhook
-from monitor.alerts.receiver import Answer, CaptureReceiver
 from monitor.graph.session import GraphSession
 from monitor.service import WeeklyRun, weekly_from_snapshot
 from monitor.settings import Settings

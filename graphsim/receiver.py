@@ -6,7 +6,7 @@ across both), and its request headers beside it as `0002-<name>.headers` ("Name:
 signature can be checked from the files alone. Tests script answers per path (500, then 429, then
 202...) and read `deliveries`.
 
-    python -m monitor.alerts.receiver --dir .run/demo/alerts [--port 0]
+    python -m graphsim.receiver --dir .run/demo/alerts [--port 0]
 
 prints `listening on http://127.0.0.1:PORT` and serves until SIGINT/SIGTERM.
 """
@@ -135,7 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m monitor.alerts.receiver", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m graphsim.receiver", description=__doc__)
     parser.add_argument("--dir", type=Path, required=True, help="where captured bodies are written")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
