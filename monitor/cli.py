@@ -493,25 +493,12 @@ async def _tap_signins(args: argparse.Namespace) -> str:
     from graphsim import SnapshotError
     from monitor.collectors.directory import TenantUnreadable
     from monitor.service import tap_signins_from_snapshot, tap_signins_from_store
-    from monitor.views.tap_signins import FilterError, parse_filters, to_csv
+    from monitor.views.tap_signins import FILTERS, FilterError, parse_filters, to_csv
 
     if getattr(args, "soc_action", None) == "review":
         return review_command(args)
     raw = {
-        name: value
-        for name in (
-            "since",
-            "until",
-            "user",
-            "result",
-            "risk",
-            "country",
-            "issuer",
-            "review",
-            "limit",
-            "continuation",
-        )
-        if (value := getattr(args, name)) is not None
+        name: value for name in FILTERS if name != "flagged" and (value := getattr(args, name)) is not None
     }
     if args.flagged:
         raw["flagged"] = "true"

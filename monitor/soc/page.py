@@ -23,21 +23,12 @@ from monitor.settings import Settings, SettingsError
 from monitor.soc.principal import REVIEW_ROLE, NotSignedIn, Principal, principal_of
 from monitor.soc.review import VERDICT_MEANING, VERDICTS, ReviewError
 from monitor.store.base import StoreError
+from monitor.views.tap_signins import FILTERS
 
 log = logging.getLogger(__name__)
 PATH = "/api/soc/review"
-PAGE_FILTERS = (
-    "since",
-    "until",
-    "user",
-    "result",
-    "risk",
-    "country",
-    "issuer",
-    "flagged",
-    "review",
-    "continuation",
-)
+# The view's filters but its page size: the page shows one page of the view's default size.
+PAGE_FILTERS = tuple(name for name in FILTERS if name != "limit")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'",
