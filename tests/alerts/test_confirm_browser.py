@@ -33,8 +33,8 @@ from monitor.records import utcnow
 from monitor.store.alerts import AlertStore
 from tests.alerts.support import TENANT, alert_settings, failing
 from tests.alerts.test_cards import NOTICES
+from tests.chromium import chromium_command
 from tests.rendering.browser import (
-    CHROMIUM,
     HOST_CONFIG,
     RENDERER,
     SHOTS,
@@ -201,21 +201,7 @@ async def _acknowledge_through_the_browser(
     )
     profile = work / "profile"
     process = subprocess.Popen(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--remote-debugging-port=0",
-            "--window-size=600,1000",
-            "about:blank",
-        ],
+        chromium_command(profile, "--remote-debugging-port=0", "--window-size=600,1000", "about:blank"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,9 +18,9 @@ from typing import Any
 
 import pytest
 
+from tests.chromium import CHROMIUM, chromium_command
 from tests.conftest import ROOT
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 RENDERER = (
     ROOT / "tools" / "adaptivecards" / "node_modules" / "adaptivecards" / "dist" / "adaptivecards.min.js"
 )
@@ -140,21 +139,7 @@ def need_browser() -> None:
 
 def _chromium(profile: Path, *args: str, width: int, height: int = 2400) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            f"--user-data-dir={profile}",
-            f"--window-size={width},{height}",
-            *args,
-        ],
+        chromium_command(profile, "--hide-scrollbars", f"--window-size={width},{height}", *args),
         capture_output=True,
         text=True,
         timeout=180,

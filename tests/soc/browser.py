@@ -7,7 +7,6 @@ Functions host would (azure.functions.HttpRequest)."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import threading
 import time
@@ -20,7 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 import azure.functions as func
 import orjson
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from tests.chromium import chromium_command
 
 
 class Chromium:
@@ -36,20 +35,7 @@ class Chromium:
             os.dup2(write_end, 4)
 
         self._process = subprocess.Popen(
-            [
-                CHROMIUM,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={profile}",
-                "--remote-debugging-pipe",
-                "about:blank",
-            ],
+            chromium_command(profile, "--remote-debugging-pipe", "about:blank"),
             preexec_fn=child_fds,
             # close_fds runs after preexec_fn: keep 3 and 4 open through it.
             pass_fds=(3, 4, to_browser_r, from_browser_w),

@@ -22,8 +22,9 @@ from monitor.soc.principal import REVIEW_ROLE, encode_principal
 from monitor.soc.service import histories
 from monitor.store import open_store
 from monitor.store.reviews import open_review_store
+from tests.chromium import CHROMIUM
 from tests.conftest import ROOT
-from tests.soc.browser import CHROMIUM, Chromium, EasyAuthFront
+from tests.soc.browser import Chromium, EasyAuthFront
 from tests.support import NOW, configure_monitor, indexed_functions
 
 TENANT = ROOT / "examples" / "tenants" / "tap-suspicious"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,12 +16,12 @@ from jsonschema import Draft6Validator
 from monitor.service import WeeklyRun, weekly_from_snapshot
 from monitor.weekly.delivery import email_body, email_subject, teams_card
 from monitor.weekly.report import to_html
+from tests.chromium import CHROMIUM, chromium_command
 from tests.conftest import ROOT
 
 TENANT = ROOT / "examples" / "tenants" / "tap-suspicious"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 CARD_SCHEMA = ROOT / "tests" / "data" / "adaptive-card-1.4.0.schema.json"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -87,22 +86,14 @@ def test_chromium_renders_the_page_without_console_errors(run: WeeklyRun, tmp_pa
     shot = ROOT / ".run" / "weekly-report.png"
     shot.parent.mkdir(exist_ok=True)
     done = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}",
+        chromium_command(
+            tmp_path / "profile",
             "--enable-logging=stderr",
             "--v=0",
             f"--screenshot={shot}",
             "--window-size=1280,2000",
             page.as_uri(),
-        ],
+        ),
         capture_output=True,
         text=True,
         timeout=120,
