@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
+import orjson
 from azure.core import MatchConditions
 from azure.core.exceptions import (
     AzureError,
@@ -40,8 +41,11 @@ from azure.core.exceptions import (
     ResourceExistsError,
     ResourceModifiedError,
     ResourceNotFoundError,
+    map_error,
 )
 from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
+from azure.data.tables._generated.operations._operations import build_table_query_entities_request
+from azure.data.tables._serialize import _parameter_filter_substitution
 
 from monitor.records import (
     ConsentState,
@@ -165,6 +169,66 @@ def open_table_store(connection_string: str = "", endpoint: str = "", prefix: st
             endpoint=endpoint, credential=DefaultAzureCredential(), **RETRY, **TIMEOUTS
         )
     return TableStore(service, prefix)
+
+
+# -- fast reads ------------------------------------------------------------------------------------
+# The SDK turns every entity into a TableEntity (each property checked for an OData type, each time
+# parsed into its own datetime subclass) after its generated client has already deserialized the
+# whole page into a model: at 50,000 TAP sign-ins that was most of a 29 s page. Reads that return
+# many rows go through the SDK's own pipeline (authentication, retries, the same request) and parse
+# the page with orjson instead; `from_entity` reads the plain values by the record's type hints.
+
+NO_METADATA = "application/json;odata=nometadata"
+Continuation = tuple[str, str]  # (NextPartitionKey, NextRowKey) of Table Storage
+
+
+def query_filter(template: str, **parameters: Any) -> str:
+    """`template` with each @name replaced by its OData literal (strings quoted, times as datetime'')."""
+    return _parameter_filter_substitution(parameters, template)
+
+
+def query_page(
+    client: TableClient,
+    query: str,
+    *,
+    select: Sequence[str] | None = None,
+    top: int | None = None,
+    after: Continuation | None = None,
+) -> tuple[list[dict[str, Any]], Continuation | None]:
+    """One page of a query as plain dicts, and Table Storage's continuation (None: no more rows)."""
+    operations = client._client.table  # the SDK's generated operations: same pipeline, same policies
+    request = build_table_query_entities_request(
+        table=client.table_name,
+        format=NO_METADATA,
+        top=top,
+        select=",".join(select) if select else None,
+        filter=query,
+        next_partition_key=after[0] if after else None,
+        next_row_key=after[1] if after else None,
+        version=operations._config.version,
+        headers={"Accept": NO_METADATA},
+    )
+    request.url = operations._client.format_url(request.url, url=operations._config.url)
+    response = operations._client._pipeline.run(request, stream=False).http_response
+    if response.status_code != 200:
+        map_error(status_code=response.status_code, response=response, error_map={})
+        raise HttpResponseError(response=response)
+    rows = orjson.loads(response.body()).get("value", [])
+    partition = response.headers.get("x-ms-continuation-NextPartitionKey")
+    row = response.headers.get("x-ms-continuation-NextRowKey")
+    return rows, ((partition or "", row or "") if partition or row else None)
+
+
+def query_rows(
+    client: TableClient, query: str, *, select: Sequence[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every row of a query, page after page, as plain dicts."""
+    after: Continuation | None = None
+    while True:
+        rows, after = query_page(client, query, select=select, after=after)
+        yield from rows
+        if after is None:
+            return
 
 
 class TableStore:
@@ -375,14 +439,39 @@ class TableStore:
     def save_tap_signins(self, tenant_id: str, signins: Sequence[TapSignIn]) -> None:
         self._submit("tapsignins", (("upsert", _tap_signin_entity(tenant_id, s)) for s in signins))
 
+    def _tap_signin_range(self, tenant_id: str, start: datetime, end: datetime) -> str:
+        return query_filter(
+            "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi",
+            pk=tenant_id,
+            lo=_second_key(start),
+            hi=_second_key(end) + "~",
+        )
+
     @_guarded("read TAP sign-ins", "tapsignins")
     def tap_signins(self, tenant_id: str, start: datetime, end: datetime) -> list[TapSignIn]:
-        found = self._tables["tapsignins"].query_entities(
-            "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi",
-            parameters={"pk": tenant_id, "lo": _second_key(start), "hi": _second_key(end) + "~"},
-        )
+        found = query_rows(self._tables["tapsignins"], self._tap_signin_range(tenant_id, start, end))
         signins = (from_entity(TapSignIn, e) for e in found)
         return sorted((s for s in signins if start <= s.created <= end), key=lambda s: (s.created, s.id))
+
+    @_guarded("count TAP sign-ins", "tapsignins")
+    def count_tap_signins(self, tenant_id: str, start: datetime, end: datetime) -> int:
+        """How many TAP sign-ins were created in [start, end]: keys only, no record built."""
+        query = self._tap_signin_range(tenant_id, start, end)
+        # The key holds the second; a row in the first or last second is checked against its time.
+        inner_lo, inner_hi = _second_key(start), _second_key(end)
+        count = 0
+        edges: list[str] = []
+        for row in query_rows(self._tables["tapsignins"], query, select=["RowKey"]):
+            second = str(row["RowKey"])[:15]
+            if second in (inner_lo, inner_hi):
+                edges.append(str(row["RowKey"]))
+            else:
+                count += 1
+        for key in edges:
+            entity = self._tables["tapsignins"].get_entity(tenant_id, key, select=["Created"])
+            if start <= _utc(entity["Created"]) <= end:
+                count += 1
+        return count
 
     # -- findings ------------------------------------------------------------------------------
 
