@@ -129,16 +129,30 @@ def _plan(cls: Any) -> tuple[tuple[str, str, Decoder, bool], ...]:
 
 
 def _decoder(hint: Any) -> Decoder:
-    if get_origin(hint) in (typing.Union, types.UnionType):
+    """What `_decode(hint, value)` does, with the type hint looked at once rather than per value."""
+    origin = get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
         options = [a for a in get_args(hint) if a is not type(None)]
         if len(options) == 1:
             inner = _decoder(options[0])
             return lambda value: None if value is None else inner(value)
+        return lambda value: _decode(hint, value)
     if hint is str:
         return lambda value: value if type(value) is str else _decode(hint, value)
     if hint is datetime:
         return _datetime
+    if hint in (int, float, bool):
+        return lambda value: hint(value) if type(value) in _SCALARS else _decode(hint, value)
+    if origin is typing.Literal or hint is Any:
+        return lambda value: value if type(value) is str else _decode(hint, value)
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return lambda value: (
+            _from_plain(hint, orjson.loads(value)) if type(value) is str else _decode(hint, value)
+        )
     return lambda value: _decode(hint, value)
+
+
+_SCALARS = (int, float, bool, str)
 
 
 def _datetime(value: Any) -> datetime | None:
@@ -150,10 +164,14 @@ def _datetime(value: Any) -> datetime | None:
     return datetime.fromtimestamp(moment.timestamp(), UTC)
 
 
-def _from_plain(cls: Any, document: Mapping[str, Any]) -> Any:
+@cache
+def _plain_plan(cls: Any) -> tuple[tuple[str, Decoder], ...]:
     hints = _hints(cls)
-    names = [f.name for f in dataclasses.fields(cls) if f.name in document]
-    return cls(**{name: _decode(hints[name], document[name]) for name in names})
+    return tuple((f.name, _decoder(hints[f.name])) for f in dataclasses.fields(cls))
+
+
+def _from_plain(cls: Any, document: Mapping[str, Any]) -> Any:
+    return cls(**{name: decode(document[name]) for name, decode in _plain_plan(cls) if name in document})
 
 
 def _decode(hint: Any, value: Any) -> Any:

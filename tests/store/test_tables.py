@@ -11,6 +11,7 @@ import pytest
 from monitor.records import TapSignIn
 from monitor.rules.base import Finding, RuleResult
 from monitor.rules.cases._builders import tap_signin
+from monitor.store.entities import from_entity
 from monitor.store.tables import StoreError, TableStore, _tap_signin_entity, open_table_store, safe_key
 from tests.store.test_contract import TENANT, signin
 
@@ -132,3 +133,19 @@ def test_writing_to_an_hour_already_counted_counts_it_again_and_a_rewrite_double
     tables.save_tap_signins(TENANT, tap_signins_at(SPREAD[4] + timedelta(seconds=2)))
 
     assert counts_of(tables) == [105, 49, 80, 1, 0]
+
+
+def test_a_page_read_without_the_sdks_entity_decoding_gives_the_records_the_sdk_gives(
+    tables: TableStore,
+) -> None:
+    odd = replace(
+        tap_signin(n=7, error_code=2**40, risk="high", prior=None),
+        created=T0 - timedelta(microseconds=123_457),
+    )
+    signins = [odd, *tap_signins_at(T0 - timedelta(days=1), T0 - timedelta(minutes=5))]
+    tables.save_tap_signins(TENANT, signins)
+    raw = tables._tables["tapsignins"].query_entities("PartitionKey eq @pk", parameters={"pk": TENANT})
+    through_the_sdk = sorted((from_entity(TapSignIn, e) for e in raw), key=lambda s: (s.created, s.id))
+
+    assert tables.tap_signins(TENANT, T0 - timedelta(days=2), T0) == through_the_sdk
+    assert through_the_sdk == sorted(signins, key=lambda s: (s.created, s.id))
