@@ -6,6 +6,9 @@ arguments to `parse_filters` as strings and get the same errors; a bad filter is
 one-line reason (exit 2, or a 400), never a crash. The continuation token is opaque to callers: base64 of
 a small JSON position (the last row's time and id) and a fingerprint of the filters it was issued for, so
 a token replayed with other filters, or edited, is refused.
+
+Read from the store (`stored_page`), a page filtered by time only (the SOC's default view) reads the
+newest rows after its position and the stored hourly counts; any other filter reads the whole window.
 """
 
 from __future__ import annotations
