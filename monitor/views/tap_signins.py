@@ -386,14 +386,27 @@ def newest_first(
     start: datetime,
     end: datetime,
     before: tuple[datetime, str] | None = None,
+    count: Callable[[datetime, datetime], int] | None = None,
+    want: int = 0,
 ) -> Iterator[TapSignIn]:
     """Sign-ins created in [start, end] (and before the position `before`), newest first, read in
     windows that start at the newest hour and double backwards: a page of the newest rows reads about
-    that many rows from the store, not the whole window."""
+    that many rows from the store, not the whole window. With `count` (the store's count, cheap), a
+    window is counted first: an empty one is not read, and one holding many more than the `want` rows
+    a page needs is narrowed before it is read (sign-ins bunched in a few hours long ago)."""
     high = end if before is None else min(end, before[0])
     width = FIRST_WINDOW
     while high >= start:
         low = max(start, high - width)
+        if count is not None:
+            found_here = count(low, high)
+            if found_here > 4 * max(want, 1) and width > FIRST_WINDOW:
+                width = max(FIRST_WINDOW, width / 4)
+                continue
+            if found_here == 0:
+                high = low - timedelta(microseconds=1)
+                width *= 2
+                continue
         found = sorted(read(low, high), key=lambda s: (s.created, s.id), reverse=True)
         yield from (s for s in found if before is None or (s.created, s.id) < before)
         high = low - timedelta(microseconds=1)  # times are kept to the microsecond: no gap, no overlap
@@ -420,7 +433,17 @@ def stored_page(
         signins = [s for tenant in tenants for s in read(tenant, start, end)]
         return page(signins, notes, recoveries, request, histories)
     before = _position(request.after) if request.after is not None else None
-    streams = [newest_first(functools.partial(read, tenant), start, end, before) for tenant in tenants]
+    streams = [
+        newest_first(
+            functools.partial(read, tenant),
+            start,
+            end,
+            before,
+            functools.partial(count, tenant),
+            request.limit + 1,
+        )
+        for tenant in tenants
+    ]
     newest = heapq.merge(*streams, key=lambda s: (s.created, s.id), reverse=True)
     chosen = list(itertools.islice(newest, request.limit + 1))
     matched = sum(count(tenant, start, end) for tenant in tenants)

@@ -121,3 +121,19 @@ def test_the_count_by_key_is_the_number_of_sign_ins_read_for_every_window(store:
     for start, end in windows:
         for tenant in TENANTS:
             assert store.count_tap_signins(tenant, start, end) == len(store.tap_signins(tenant, start, end))
+
+
+def test_sign_ins_bunched_in_a_few_hours_long_ago_page_as_the_whole_window_does(store: StateStore) -> None:
+    bunched = [
+        replace(
+            tap_signin(BOB, n=1000 + n),
+            created=END - timedelta(days=9, minutes=n % 3, microseconds=n // 7),
+        )
+        for n in range(60)
+    ]
+    store.save_tap_signins(TENANTS[1], bunched)
+    for raw in ({"limit": "7"}, {"limit": "1"}, {"limit": "50"}):
+        expected = every_page(store, raw, whole=True)
+
+        assert every_page(store, raw, whole=False) == expected
+        assert sum(len(p.rows) for p in expected) == expected[0].matched == 95
