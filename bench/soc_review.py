@@ -58,6 +58,12 @@ def main() -> int:
     parser.add_argument("--tap-signins", type=int, default=50_000)
     parser.add_argument("--devices", type=int, default=20_000)
     parser.add_argument("--reviewed", type=float, default=0.1)
+    parser.add_argument(
+        "--bunched",
+        action="store_true",
+        help="TAP sign-ins in 60 hours of the week, 4 to 6.6 days old (bench/weekly_report.py's tenant), "
+        "rather than spread over 14 days",
+    )
     args = parser.parse_args()
     print("runs on: Table Storage in Azurite (state, reports, reviews); no Graph")
 
@@ -104,7 +110,9 @@ def main() -> int:
         now = NOW
         timed(
             f"write {args.devices} devices, 14 days of hourly counts, {args.tap_signins} TAP sign-ins",
-            lambda: fill(state, args.devices, args.tap_signins, spread=timedelta(days=14)),
+            lambda: fill(
+                state, args.devices, args.tap_signins, spread=None if args.bunched else timedelta(days=14)
+            ),
         )
         signins = state.tap_signins(TENANT, now - timedelta(days=14), now)[::-1]
         state.save_run(RunRecord(TENANT, "bench", now, now, now, "ok", {}))

@@ -397,7 +397,9 @@ def newest_first(
     high = end if before is None else min(end, before[0])
     width = FIRST_WINDOW
     while high >= start:
-        low = max(start, high - width)
+        # Windows begin on the hour: past the first, each is whole hours, which the store counts from
+        # the hourly counts it keeps rather than by key.
+        low = max(start, (high - width).replace(minute=0, second=0, microsecond=0))
         if count is not None:
             found_here = count(low, high)
             if found_here > 4 * max(want, 1) and width > FIRST_WINDOW:
