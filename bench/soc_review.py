@@ -1,11 +1,14 @@
-"""What the SOC's review paths cost on Table Storage (Azurite): the first page of the review queue,
-one review through the CLI path, health's backlog read, and where a read of the window's TAP sign-ins
-spends its time (the Table client's query and entity conversion against our record mapping).
+"""What the SOC's review paths and the weekly snapshot cost on Table Storage (Azurite): the first page
+of the review queue, one review through the CLI path, health's backlog read, the weekly snapshot, and
+where a read of the window's TAP sign-ins spends its time.
 
-    .venv/bin/python bench/soc_review.py [--tap-signins 5000] [--reviewed 0.1]
+    .venv/bin/python bench/soc_review.py [--tap-signins 50000] [--devices 20000] [--reviewed 0.1]
 
-Writes `--tap-signins` TAP sign-ins spread over 14 days into an in-memory Azurite, reviews a share of
-them, records one pass, and prints seconds per call.
+Writes `--tap-signins` TAP sign-ins spread evenly over 14 days, `--devices` devices with verdicts, 14 days
+of hourly PIN reset counts and the passes' TAP issuances (bench/weekly_report.py's tenant) into an
+in-memory Azurite, reviews a share of the sign-ins, records one pass, and prints seconds per call.
+Targets: the first page of GET /api/tap-signins within 1 s, the weekly snapshot within 5 s; exits 1 when
+either is missed.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,10 +38,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+FIRST_PAGE_TARGET = 1.0
+SNAPSHOT_TARGET = 5.0
+took: dict[str, float] = {}
+
+
 def timed(label: str, call: object) -> object:
     started = time.perf_counter()
     result = call()  # type: ignore[operator]
-    print(f"{label}: {time.perf_counter() - started:.2f} s")
+    took[label] = time.perf_counter() - started
+    print(f"{label}: {took[label]:.2f} s")
     return result
 
 
@@ -47,22 +55,33 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--tap-signins", type=int, default=5000)
+    parser.add_argument("--tap-signins", type=int, default=50_000)
+    parser.add_argument("--devices", type=int, default=20_000)
     parser.add_argument("--reviewed", type=float, default=0.1)
+    parser.add_argument(
+        "--bunched",
+        action="store_true",
+        help="TAP sign-ins in 60 hours of the week, 4 to 6.6 days old (bench/weekly_report.py's tenant), "
+        "rather than spread over 14 days",
+    )
     args = parser.parse_args()
-    print("runs on: Table Storage in Azurite (TAP sign-ins, reviews); no Graph")
+    print("runs on: Table Storage in Azurite (state, reports, reviews); no Graph")
 
+    from bench.weekly_report import NOW, fill
+    from bench.weekly_report import TENANT as WEEKLY_TENANT
     from monitor import service
-    from monitor.records import TapSignIn, utcnow
-    from monitor.rules.cases._builders import tap_signin
+    from monitor.records import TapSignIn
     from monitor.settings import Settings
     from monitor.soc.review import new_review
-    from monitor.soc.service import review_signin
+    from monitor.soc.service import review_signin, soc_review_of
     from monitor.store.base import RunRecord
     from monitor.store.entities import from_entity
+    from monitor.store.reports import open_report_store
     from monitor.store.reviews import open_review_store
     from monitor.store.tables import open_table_store
     from monitor.views.tap_signins import parse_filters
+    from monitor.weekly.alerts import LedgerAlerts
+    from monitor.weekly.snapshot import read_snapshot
 
     port = free_port()
     workspace = tempfile.mkdtemp(prefix="azurite-")
@@ -88,14 +107,14 @@ def main() -> int:
         }
         settings = Settings.from_env(environ)
         state = open_table_store(connection, prefix="bench")
-        # Now is the wall clock: the stored window must hold the sign-ins for the health and page reads.
-        now = utcnow()
-        step = timedelta(days=14) / max(args.tap_signins, 1)
-        signins = [
-            replace(tap_signin(n=n), created=now - step * n - timedelta(seconds=1))
-            for n in range(args.tap_signins)
-        ]
-        timed(f"write {len(signins)} TAP sign-ins", lambda: state.save_tap_signins(TENANT, signins))
+        now = NOW
+        timed(
+            f"write {args.devices} devices, 14 days of hourly counts, {args.tap_signins} TAP sign-ins",
+            lambda: fill(
+                state, args.devices, args.tap_signins, spread=None if args.bunched else timedelta(days=14)
+            ),
+        )
+        signins = state.tap_signins(TENANT, now - timedelta(days=14), now)[::-1]
         state.save_run(RunRecord(TENANT, "bench", now, now, now, "ok", {}))
         reviews = open_review_store(settings)
         chosen = signins[:: max(1, int(1 / args.reviewed))] if args.reviewed > 0 else []
@@ -119,24 +138,61 @@ def main() -> int:
         keys = list(table.query_entities("PartitionKey eq @pk", parameters={"pk": TENANT}, select=["RowKey"]))
         print(f"the same {len(keys)} rows, RowKey only: {time.perf_counter() - started:.2f} s")
         timed(
-            "SOC view, first page of 100 (GET /api/tap-signins)",
-            lambda: service.tap_signins_from_store(parse_filters({}), environ=environ),
+            "the same window through the store (orjson page reader and record mapping)",
+            lambda: state.tap_signins(TENANT, now - timedelta(days=15), now),
         )
+        first = "SOC view, first page of 100 (GET /api/tap-signins)"
+        timed(first, lambda: service.tap_signins_from_store(parse_filters({}), now, environ=environ))
+        timed(
+            "SOC view, first page then its next page (two requests)",
+            lambda: service.tap_signins_from_store(
+                parse_filters(
+                    {"continuation": service.tap_signins_from_store(
+                        parse_filters({}), now, environ=environ).continuation or ""}
+                ),
+                now,
+                environ=environ,
+            ),
+        )  # fmt: skip
         timed(
             "review queue, flagged or not, new only",
-            lambda: service.tap_signins_from_store(parse_filters({"review": "new"}), environ=environ),
+            lambda: service.tap_signins_from_store(parse_filters({"review": "new"}), now, environ=environ),
         )
         timed(
             "one review (tap-signins review ID)",
-            lambda: review_signin(signins[1].id, "true-positive", "bench", "checked", environ=environ),
+            lambda: review_signin(
+                signins[1].id, "true-positive", "bench", "checked", now=now, environ=environ
+            ),
         )
         timed("health (GET /api/health)", lambda: service.health(environ))
+        reports = open_report_store(settings)
+        snapshot_label = "weekly snapshot (read_snapshot)"
+        snapshot = timed(
+            snapshot_label,
+            lambda: read_snapshot(WEEKLY_TENANT, now, state, reports, LedgerAlerts(state)),
+        )
+        reviews = open_review_store(settings)
+        timed(
+            "the week's review backlog added to it (soc_review_of)",
+            lambda: soc_review_of(snapshot, state, reviews, 24.0),  # type: ignore[arg-type]
+        )
+        reviews.close()
+        reports.close()
         state.close()
+        missed = [
+            f"{label} {took[label]:.2f} s > {target:.0f} s"
+            for label, target in ((first, FIRST_PAGE_TARGET), (snapshot_label, SNAPSHOT_TARGET))
+            if took[label] > target
+        ]
+        print(
+            "targets: "
+            + ("; ".join(missed) + ": MISSED" if missed else "met (first page <= 1 s, snapshot <= 5 s)")
+        )
+        return 1 if missed else 0
     finally:
         azurite.terminate()
         azurite.wait(timeout=10)
         shutil.rmtree(workspace, ignore_errors=True)
-    return 0
 
 
 if __name__ == "__main__":

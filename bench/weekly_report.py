@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from monitor.entra import PIN_RESET_CLIENT_APP_ID, PIN_RESET_SERVICE_APP_ID  # noqa: E402
 from monitor.records import SignInHour, Tenant  # noqa: E402
 from monitor.rules.cases._builders import issuance, tap_signin  # noqa: E402
+from monitor.store.base import StateStore  # noqa: E402
 from monitor.store.memory import MemoryStore  # noqa: E402
 from monitor.store.reports import MemoryReportStore  # noqa: E402
 from monitor.views.tap_signins import page, parse_filters  # noqa: E402
@@ -43,7 +44,9 @@ BUILDS = ("10.0.22631.4460", "10.0.19045.5131", "10.0.17763.6414", "10.0.16299.1
 EDITIONS = (("Enterprise", 4), ("Professional", 48), ("Core", 101))
 
 
-def fill(store: MemoryStore, devices: int, tap_signins: int) -> None:
+def fill(store: StateStore, devices: int, tap_signins: int, spread: timedelta | None = None) -> None:
+    """A large tenant's stored state. TAP sign-ins fall in 60 hours of the week, or, with `spread`,
+    evenly over that time before NOW (newest first, one every spread / tap_signins)."""
     states = {}
     for n in range(devices):
         build = BUILDS[n % len(BUILDS)]
@@ -74,6 +77,9 @@ def fill(store: MemoryStore, devices: int, tap_signins: int) -> None:
         )
         for n in range(tap_signins)
     ]
+    if spread is not None:
+        step = spread / max(tap_signins, 1)
+        signins = [replace(s, created=NOW - step * n - timedelta(seconds=1)) for n, s in enumerate(signins)]
     store.save_tap_signins(TENANT.id, signins)
 
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from monitor.ingest.routes import Answer
     from monitor.ingest.stream import TenantIngest
     from monitor.pipeline import PassResult
-    from monitor.records import TapSignIn, Tenant
+    from monitor.records import Tenant
     from monitor.rules.base import Finding
     from monitor.store.alerts import AlertStore
     from monitor.store.base import StateStore
@@ -334,7 +334,7 @@ def tap_signins_from_store(
     from monitor.store import open_store
     from monitor.store.reports import open_report_store
     from monitor.store.reviews import open_review_store
-    from monitor.views.tap_signins import page
+    from monitor.views.tap_signins import stored_page
 
     settings = Settings.from_env(environ, require_storage=True)
     moment = now or utcnow()
@@ -343,16 +343,24 @@ def tap_signins_from_store(
     state, reports = open_store(settings), open_report_store(settings)
     reviews = open_review_store(settings)
     try:
-        signins: list[TapSignIn] = []
         notes: dict[str, list[RuleNote]] = {}
         recoveries: dict[str, Mapping[str, Any]] = {}
-        runs = state.latest_runs()
-        for run in runs:
-            signins += state.tap_signins(run.tenant_id, since, until)
-            for signin_id, found in _finding_notes(state.findings(run.tenant_id)).items():
+        tenants = [run.tenant_id for run in state.latest_runs()]
+        for tenant_id in tenants:
+            for signin_id, found in _finding_notes(state.findings(tenant_id)).items():
                 notes.setdefault(signin_id, []).extend(found)
-            recoveries |= reports.recoveries(run.tenant_id)
-        return page(signins, notes, recoveries, request, histories(reviews, [run.tenant_id for run in runs]))
+            recoveries |= reports.recoveries(tenant_id)
+        return stored_page(
+            tenants,
+            state.tap_signins,
+            state.count_tap_signins,
+            notes,
+            recoveries,
+            request,
+            since,
+            until,
+            histories(reviews, tenants),
+        )
     finally:
         state.close()
         reports.close()

@@ -279,6 +279,10 @@ class StateStore(Protocol):
         """TAP sign-ins created in [start, end], oldest first."""
         ...
 
+    def count_tap_signins(self, tenant_id: str, start: datetime, end: datetime) -> int:
+        """How many TAP sign-ins were created in [start, end] (what `tap_signins` would return)."""
+        ...
+
     def consent(self, tenant_id: str) -> dict[str, StoredConsent]: ...
 
     def save_unusable(self, tenant_id: str, items: Sequence[UnusableItem]) -> None:

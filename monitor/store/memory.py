@@ -123,6 +123,9 @@ class MemoryStore:
         kept = self._tap_signins.get(tenant_id, {}).values()
         return sorted((s for s in kept if start <= s.created <= end), key=lambda s: (s.created, s.id))
 
+    def count_tap_signins(self, tenant_id: str, start: datetime, end: datetime) -> int:
+        return sum(1 for s in self._tap_signins.get(tenant_id, {}).values() if start <= s.created <= end)
+
     def findings(self, tenant_id: str) -> list[StoredFinding]:
         return sorted(self._findings.get(tenant_id, {}).values(), key=lambda f: f.key)
 

@@ -26,7 +26,7 @@ from monitor.settings import Settings
 from monitor.soc.review import TapSignInReview
 from monitor.store.base import StoreConfigError, StoreError
 from monitor.store.entities import from_entity, to_entity
-from monitor.store.tables import BATCH, RETRY, TIMEOUTS, describe, safe_key
+from monitor.store.tables import BATCH, RETRY, TIMEOUTS, describe, query_filter, query_rows, safe_key
 
 BACKLOG = "backlog"  # the partition of the backlog rows; tenant ids are GUIDs, never this
 P = ParamSpec("P")
@@ -122,7 +122,7 @@ class TableReviewStore:
 
     @_guarded("read reviews")
     def reviews(self, tenant_id: str) -> list[TapSignInReview]:
-        found = self._table.query_entities("PartitionKey eq @pk", parameters={"pk": tenant_id})
+        found = query_rows(self._table, query_filter("PartitionKey eq @pk", pk=tenant_id))
         return _order([from_entity(TapSignInReview, e) for e in found])
 
     @_guarded("save the review backlog")

@@ -6,6 +6,9 @@ arguments to `parse_filters` as strings and get the same errors; a bad filter is
 one-line reason (exit 2, or a 400), never a crash. The continuation token is opaque to callers: base64 of
 a small JSON position (the last row's time and id) and a fingerprint of the filters it was issued for, so
 a token replayed with other filters, or edited, is refused.
+
+Read from the store (`stored_page`), a page filtered by time only (the SOC's default view) reads the
+newest rows after its position and the stored hourly counts; any other filter reads the whole window.
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
+import functools
 import hashlib
+import heapq
 import io
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import orjson
@@ -326,9 +332,34 @@ def page(
     matching.sort(key=lambda s: (s.created, s.id), reverse=True)
     total = len(matching)
     if request.after is not None:
-        after = (_time("continuation", request.after[0]), request.after[1])
+        after = _position(request.after)
         matching = [s for s in matching if (s.created, s.id) < after]
-    chosen = matching[: request.limit]
+    return _page_of(matching[: request.limit + 1], notes, recoveries, request, histories, total)
+
+
+def _position_time(moment: datetime) -> str:
+    """The last row's time in a token: to the microsecond when it has one, or the next page would
+    skip rows of the same second (times read from the log stream can carry fractions)."""
+    if moment.microsecond == 0:
+        return iso(moment)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _position(after: tuple[str, str]) -> tuple[datetime, str]:
+    return (_time("continuation", after[0]), after[1])
+
+
+def _page_of(
+    chosen: Sequence[TapSignIn],
+    notes: Mapping[str, Sequence[RuleNote]],
+    recoveries: Mapping[str, Mapping[str, Any]],
+    request: PageRequest,
+    histories: Histories,
+    matched: int,
+) -> TapSignInPage:
+    """The page from up to limit + 1 matching sign-ins, newest first (one more than the page: more)."""
+    more = len(chosen) > request.limit
+    chosen = chosen[: request.limit]
     rows = tuple(
         row_json(
             s,
@@ -339,9 +370,86 @@ def page(
         for s in chosen
     )
     last = chosen[-1] if chosen else None
-    more = last is not None and len(matching) > request.limit
-    token = encode_token((iso(last.created), last.id), f) if more and last is not None else None
-    return TapSignInPage(rows, token, total)
+    token = encode_token((_position_time(last.created), last.id), request.filters) if more and last else None
+    return TapSignInPage(rows, token, matched)
+
+
+# -- reading a page from the store -----------------------------------------------------------------
+
+Reader = Callable[[str, datetime, datetime], list[TapSignIn]]  # (tenant, start, end): oldest first
+Count = Callable[[str, datetime, datetime], int]  # (tenant, start, end): how many
+FIRST_WINDOW = timedelta(hours=1)
+
+
+def newest_first(
+    read: Callable[[datetime, datetime], list[TapSignIn]],
+    start: datetime,
+    end: datetime,
+    before: tuple[datetime, str] | None = None,
+    count: Callable[[datetime, datetime], int] | None = None,
+    want: int = 0,
+) -> Iterator[TapSignIn]:
+    """Sign-ins created in [start, end] (and before the position `before`), newest first, read in
+    windows that start at the newest hour and double backwards: a page of the newest rows reads about
+    that many rows from the store, not the whole window. With `count` (the store's count, cheap), a
+    window is counted first: an empty one is not read, and one holding many more than the `want` rows
+    a page needs is narrowed before it is read (sign-ins bunched in a few hours long ago)."""
+    high = end if before is None else min(end, before[0])
+    width = FIRST_WINDOW
+    while high >= start:
+        # Windows begin on the hour: past the first, each is whole hours, which the store counts from
+        # the hourly counts it keeps rather than by key.
+        low = max(start, (high - width).replace(minute=0, second=0, microsecond=0))
+        if count is not None:
+            found_here = count(low, high)
+            if found_here > 4 * max(want, 1) and width > FIRST_WINDOW:
+                width = max(FIRST_WINDOW, width / 4)
+                continue
+            if found_here == 0:
+                high = low - timedelta(microseconds=1)
+                width *= 2
+                continue
+        found = sorted(read(low, high), key=lambda s: (s.created, s.id), reverse=True)
+        yield from (s for s in found if before is None or (s.created, s.id) < before)
+        high = low - timedelta(microseconds=1)  # times are kept to the microsecond: no gap, no overlap
+        width *= 2
+
+
+def stored_page(
+    tenants: Sequence[str],
+    read: Reader,
+    count: Count,
+    notes: Mapping[str, Sequence[RuleNote]],
+    recoveries: Mapping[str, Mapping[str, Any]],
+    request: PageRequest,
+    start: datetime,
+    end: datetime,
+    reviews: Histories | None = None,
+) -> TapSignInPage:
+    """`page` over the tenants' stored sign-ins of [start, end], the same rows and token. Filtered by
+    time only (the SOC's default view), it reads the newest rows only and counts the rest by key;
+    any other filter needs every sign-in of the window, and reads them."""
+    f = request.filters
+    histories: Histories = reviews or {}
+    if f != TapSignInFilter(since=f.since, until=f.until):
+        signins = [s for tenant in tenants for s in read(tenant, start, end)]
+        return page(signins, notes, recoveries, request, histories)
+    before = _position(request.after) if request.after is not None else None
+    streams = [
+        newest_first(
+            functools.partial(read, tenant),
+            start,
+            end,
+            before,
+            functools.partial(count, tenant),
+            request.limit + 1,
+        )
+        for tenant in tenants
+    ]
+    newest = heapq.merge(*streams, key=lambda s: (s.created, s.id), reverse=True)
+    chosen = list(itertools.islice(newest, request.limit + 1))
+    matched = sum(count(tenant, start, end) for tenant in tenants)
+    return _page_of(chosen, _with_bursts(chosen, notes), recoveries, request, histories, matched)
 
 
 CSV_COLUMNS = (
