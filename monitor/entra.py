@@ -13,6 +13,11 @@ from typing import Final
 PIN_RESET_SERVICE_APP_ID: Final = "b8456c59-1230-44c7-a4a2-99b085333e84"
 PIN_RESET_CLIENT_APP_ID: Final = "9115dd05-fad5-4f9c-acc7-305d08b1b04e"
 
+# The longest lifetime a Temporary Access Pass can have: 30 days, the ceiling of the policy's
+# maximumLifetimeInMinutes (docs/facts.md). A pass whose own lifetime is not known may have been valid
+# this long.
+LONGEST_TAP_MINUTES: Final = 43_200
+
 PIN_RESET_APPS: Final[dict[str, str]] = {
     PIN_RESET_SERVICE_APP_ID: "Microsoft Pin Reset Service Production",
     PIN_RESET_CLIENT_APP_ID: "Microsoft Pin Reset Client Production",

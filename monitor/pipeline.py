@@ -45,6 +45,7 @@ from monitor.collectors.tap import (
     with_current_passes,
 )
 from monitor.collectors.tap_plan import USUAL_COUNTRIES_KIND, TapKnowledge, read_tap_signins_planned
+from monitor.entra import LONGEST_TAP_MINUTES
 from monitor.graph.errors import GraphReadError
 from monitor.graph.session import GraphSession
 from monitor.ingest.stream import recount_signin_hours
@@ -87,8 +88,6 @@ SIGNIN_STREAM = PIN_RESET_STREAM
 TAP_AUDIT_STREAM = "audits.tap"
 TAP_SIGNIN_STREAM = TAP_STREAM
 SIGNIN_SOURCE = "beta/auditLogs/signIns"
-# Graph's longest TAP lifetime (30 days): a pass whose lifetime is unknown may have been valid this long.
-LONGEST_TAP_MINUTES = 43_200
 
 
 def new_run_id(started: datetime) -> str:

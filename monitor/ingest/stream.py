@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from monitor.collectors.signins import HourlyTally, floor_hour
 from monitor.collectors.tap import belonging_issuance
-from monitor.entra import PIN_RESET_APPS
+from monitor.entra import LONGEST_TAP_MINUTES, PIN_RESET_APPS
 from monitor.ingest.resource_logs import LogBatch, TenantRecords
 from monitor.records import (
     ConsentState,
@@ -33,8 +33,6 @@ from monitor.rules.base import RuleResult
 from monitor.settings import Settings
 from monitor.store.base import FindingChanges, StateStore
 
-# Graph's longest TAP lifetime (30 days), for passes whose lifetime is not known.
-LONGEST_TAP_MINUTES = 43_200
 _HOUR = timedelta(hours=1)
 _INSTANT = timedelta(microseconds=1)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from monitor.entra import PIN_RESET_APPS, ErrorClass
+from monitor.entra import LONGEST_TAP_MINUTES, PIN_RESET_APPS, ErrorClass
 from monitor.records import SignInHour, TapIssuance, TapSignIn, Tenant
 from monitor.rules.base import SEVERITIES
 from monitor.rules.evidence import iso
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from monitor.store.reports import ReportStore
 
 DAYS = 7
-# Graph's longest TAP lifetime (30 days): a pass whose lifetime is unknown may have been valid this long.
-LONGEST_TAP_MINUTES = 43_200
 PIN_RECOVERY_RULE = "policy.pin-recovery.not-configured"
 FAILURE_CLASSES = tuple(c.value for c in ErrorClass if c is not ErrorClass.SUCCESS)
 RISK_LEVELS = ("none", "low", "medium", "high", "hidden")
