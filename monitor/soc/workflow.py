@@ -20,6 +20,7 @@ from monitor.rules.base import SEVERITIES, Severity
 from monitor.rules.evidence import iso
 from monitor.soc.review import Histories, TapSignInReview
 from monitor.store.base import StoredFinding
+from monitor.views.tap_signins import evidence_strings
 
 REVIEW_RULE = "soc.tap-signin.unreviewed"
 REVIEW_TITLE = "A flagged Temporary Access Pass sign-in has not been reviewed"
@@ -29,17 +30,6 @@ REVIEW_WINDOW = timedelta(days=30)
 
 class UnknownSignIn(LookupError):
     """No stored TAP sign-in has this ID."""
-
-
-def _strings(value: Any, into: set[str]) -> None:
-    if isinstance(value, str):
-        into.add(value)
-    elif isinstance(value, Mapping):
-        for v in value.values():
-            _strings(v, into)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            _strings(v, into)
 
 
 @dataclass(frozen=True)
@@ -58,7 +48,7 @@ def flags_by_signin(findings: Iterable[StoredFinding]) -> dict[str, Flag]:
         if finding.rule == REVIEW_RULE:
             continue
         strings: set[str] = set()
-        _strings(finding.evidence, strings)
+        evidence_strings(finding.evidence, strings)
         for value in strings:
             before = found.get(value)
             if before is None:

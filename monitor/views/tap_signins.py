@@ -202,15 +202,16 @@ class RuleNote:
     status: str  # "open" or "resolved" (a scan's findings are "open")
 
 
-def _strings(value: Any, into: set[str]) -> None:
+def evidence_strings(value: Any, into: set[str]) -> None:
+    """Every string anywhere in a finding's evidence (the sign-in IDs it names among them), into `into`."""
     if isinstance(value, str):
         into.add(value)
     elif isinstance(value, Mapping):
         for v in value.values():
-            _strings(v, into)
+            evidence_strings(v, into)
     elif isinstance(value, list | tuple):
         for v in value:
-            _strings(v, into)
+            evidence_strings(v, into)
 
 
 def notes_by_signin(
@@ -221,7 +222,7 @@ def notes_by_signin(
     named: dict[str, list[RuleNote]] = {}
     for rule, severity, title, status, evidence in findings:
         strings: set[str] = set()
-        _strings(evidence, strings)
+        evidence_strings(evidence, strings)
         note = RuleNote(rule, severity, title, status)
         for value in strings:
             named.setdefault(value, []).append(note)
