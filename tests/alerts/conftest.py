@@ -1,3 +1,3 @@
-from tests.alerts.support import alert_store, any_alert_store
+from tests.alerts.support import alert_store, any_alert_store, graph
 
-__all__ = ["alert_store", "any_alert_store"]
+__all__ = ["alert_store", "any_alert_store", "graph"]

@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from azure.data.tables import TableServiceClient
 
+from graphsim import GraphSimulator
 from monitor.entra import PIN_RESET_SERVICE_APP_ID
 from monitor.records import Tenant
 from monitor.settings import AlertDestination, AlertRoute, AlertSettings, Settings
 from monitor.store.alerts import AlertStore, MemoryAlertStore, TableAlertStore
 from monitor.store.base import StoredFinding
+from tests.support import write, write_tenant
 
 TENANT = Tenant("4b1c5b67-3f1e-4e38-9d5e-2a2f3c1d0e9a", "Contoso")
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -92,3 +95,20 @@ def _table_store(request: pytest.FixtureRequest) -> Iterator[AlertStore]:
 
 def storage_settings(connection: str, prefix: str, alerts: AlertSettings) -> Settings:
     return Settings(storage_connection_string=connection, table_prefix=prefix, alerts=alerts)
+
+
+MAILBOX = "pinreset-monitor@contoso.com"
+
+
+@pytest.fixture
+def graph(tmp_path: Path) -> Iterator[GraphSimulator]:
+    """A Graph simulator whose tenant has one mailbox, MAILBOX, to send alert email from; what it sends
+    is kept under tmp_path/mail."""
+    snapshot = write_tenant(tmp_path / "tenant")
+    write(
+        snapshot,
+        "v1.0/users",
+        {"value": [{"id": "0f0f0f0f-0000-4000-8000-000000000001", "userPrincipalName": MAILBOX}]},
+    )
+    with GraphSimulator(snapshot, mail_dir=tmp_path / "mail") as sim:
+        yield sim

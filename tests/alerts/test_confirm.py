@@ -32,8 +32,8 @@ from monitor.graph.session import GraphSession
 from monitor.records import utcnow
 from monitor.settings import AlertDestination, AlertSettings
 from monitor.store.alerts import AlertStore
-from tests.alerts.support import T0, TENANT, alert_settings, failing, passing
-from tests.support import indexed_functions, simulator_settings, write, write_tenant
+from tests.alerts.support import MAILBOX, T0, TENANT, alert_settings, failing, passing
+from tests.support import indexed_functions, simulator_settings
 
 KEY = "a-link-key-of-at-least-32-characters"
 PUBLIC = "https://pinmon-abc.azurewebsites.net"
@@ -375,25 +375,13 @@ def test_no_link_without_the_settings_and_none_on_a_resolved_notice(
     assert all("Acknowledge" not in b for b in bodies)
 
 
-@pytest.fixture
-def graph(tmp_path: Path) -> Iterator[GraphSimulator]:
-    snapshot = write_tenant(tmp_path / "tenant")
-    write(
-        snapshot,
-        "v1.0/users",
-        {"value": [{"id": "0f0f0f0f-0000-4000-8000-000000000001", "userPrincipalName": "m@contoso.com"}]},
-    )
-    with GraphSimulator(snapshot, mail_dir=tmp_path / "mail") as sim:
-        yield sim
-
-
 def test_the_email_carries_a_link_per_alert_in_html_and_text_and_the_outbox_holds_none(
     graph: GraphSimulator, alert_store: AlertStore, tmp_path: Path, azurite: str, table_prefix: str
 ) -> None:
     settings = AlertSettings(
         destinations=(AlertDestination("admins", "email", recipients=("alex@contoso.com",)),),
         default_route=("admins",),
-        email_sender="m@contoso.com",
+        email_sender=MAILBOX,
         link_key=KEY.encode(),
         public_url=PUBLIC,
     )

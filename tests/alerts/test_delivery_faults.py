@@ -12,7 +12,6 @@ from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -27,9 +26,9 @@ from monitor.settings import AlertDestination, AlertSettings
 from monitor.store.alerts import AlertStore, dead_notifications
 from monitor.store.base import StoredFinding
 from monitor.weekly.alerts import StoredAlerts
-from tests.alerts.support import T0, TENANT, alert_settings, failing
+from tests.alerts.support import MAILBOX, T0, TENANT, alert_settings, failing
 from tests.alerts.test_cards import VALIDATOR
-from tests.support import simulator_settings, write, write_tenant
+from tests.support import simulator_settings
 
 
 class ProcessDied(BaseException):
@@ -257,21 +256,6 @@ def test_a_teams_digest_card_shows_its_delivery_id(
     [post] = receiver.accepted("/teams/ops")
     [delivery_id] = {n.delivery_id for n in alert_store.notifications(TENANT.id)}
     assert f"Delivery ID {delivery_id}" in card_texts(post)
-
-
-MAILBOX = "pinreset-monitor@contoso.com"
-
-
-@pytest.fixture
-def graph(tmp_path: Path) -> Iterator[GraphSimulator]:
-    snapshot = write_tenant(tmp_path / "tenant")
-    write(
-        snapshot,
-        "v1.0/users",
-        {"value": [{"id": "0f0f0f0f-0000-4000-8000-000000000001", "userPrincipalName": MAILBOX}]},
-    )
-    with GraphSimulator(snapshot, mail_dir=tmp_path / "mail") as sim:
-        yield sim
 
 
 def mailed(sim: GraphSimulator) -> list[EmailMessage]:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from email import policy
@@ -12,31 +11,16 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
-import pytest
-
 from graphsim import GraphSimulator
 from monitor.alerts import email
 from monitor.alerts.process import process_alerts
 from monitor.graph.session import GraphSession
 from monitor.settings import AlertDestination, AlertSettings
 from monitor.store.alerts import AlertStore
-from tests.alerts.support import T0, TENANT, failing
-from tests.support import simulator_settings, write, write_tenant
+from tests.alerts.support import MAILBOX, T0, TENANT, failing
+from tests.support import simulator_settings
 
-MAILBOX = "pinreset-monitor@contoso.com"
 ADMINS = ("alex@contoso.com", "sam@contoso.com")
-
-
-@pytest.fixture
-def graph(tmp_path: Path) -> Iterator[GraphSimulator]:
-    snapshot = write_tenant(tmp_path / "tenant")
-    write(
-        snapshot,
-        "v1.0/users",
-        {"value": [{"id": "0f0f0f0f-0000-4000-8000-000000000001", "userPrincipalName": MAILBOX}]},
-    )
-    with GraphSimulator(snapshot, mail_dir=tmp_path / "mail") as sim:
-        yield sim
 
 
 def mail_settings(**changes: object) -> AlertSettings:
