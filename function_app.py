@@ -1,25 +1,37 @@
 """Azure Functions app (Python v2 programming model): wiring only.
 
-Each trigger calls the same entry point as `python -m monitor` (monitor/service.py). Settings come from
-app settings; see README.md for the list. The monitor is imported inside each function, not here: the
-host imports this module to index the triggers, and that should cost little more than azure.functions
-(bench/import_cost.py).
+Each trigger builds one `Runtime` (monitor/service/runtime.py: the settings read once, the stores it
+uses, one close) and calls the same entry point as `python -m monitor` (monitor/service/). Settings come
+from app settings; see README.md for the list. Every route answers through `monitor.service.answer`,
+which turns errors into 400, 404 or 503, never 500. The monitor is imported inside each function, not
+here: the host imports this module to index the triggers, and that should cost little more than
+azure.functions (bench/import_cost.py).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, List  # noqa: UP035 - the worker refuses list[...] (below)
 
 import azure.functions as func
 
 if TYPE_CHECKING:
-    from monitor.ingest.routes import Answer
+    from monitor.service.answer import Answer
+    from monitor.service.runtime import Runtime
 
 app = func.FunctionApp()
 log = logging.getLogger("monitor.functions")
+
+
+def _http(answer: Answer) -> func.HttpResponse:
+    return func.HttpResponse(
+        answer.to_bytes(),
+        status_code=answer.status,
+        headers=dict(answer.headers),
+        mimetype=answer.media_type,
+        charset="utf-8",
+    )
 
 
 @app.timer_trigger(
@@ -28,41 +40,33 @@ log = logging.getLogger("monitor.functions")
 async def poll(timer: func.TimerRequest) -> None:
     """The monitoring pass: read Graph, evaluate the rules, record findings, then alert on the findings
     ledger (what `monitor run` does)."""
-    from monitor import service
+    from monitor.service.passes import run_configured_pass
+    from monitor.service.runtime import Runtime
 
     if timer.past_due:
         log.warning("poll timer is past due; running the pass now")
-    result = await service.run_configured_pass()
+    with Runtime.from_env() as runtime:
+        result = await run_configured_pass(runtime)
     log.info("poll done: tenant=%s findings=%d", result.tenant.id, len(result.findings))
 
 
 @app.route(route="health", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 def health(req: func.HttpRequest) -> func.HttpResponse:
     """Configuration, store reachability and the last passes (what `monitor status` prints)."""
-    import orjson
+    from monitor.service.health import health as check
 
-    from monitor import service
-
-    report = service.health()
-    return func.HttpResponse(
-        orjson.dumps(report.to_json()),
-        status_code=503 if report.status == "unhealthy" else 200,
-        mimetype="application/json",
-    )
+    return _http(check().answer())
 
 
 @app.route(route="alerts/{alert_id}/{action}", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 def alert_action(req: func.HttpRequest) -> func.HttpResponse:
     """Acknowledge (`ack`, body `{"by"?}`) or snooze (`snooze`, body `{"for": "2h"}` or `{"until": T}`)
     one alert, as `monitor alerts ack|snooze` does. Bad body 400, unknown alert or action 404."""
-    import orjson
+    from monitor.service.alerts import alert_request
+    from monitor.service.answer import respond
 
-    from monitor import service
-
-    status, body = service.alert_request(
-        req.route_params.get("alert_id", ""), req.route_params.get("action", ""), req.get_body()
-    )
-    return func.HttpResponse(orjson.dumps(body), status_code=status, mimetype="application/json")
+    alert_id, action = req.route_params.get("alert_id", ""), req.route_params.get("action", "")
+    return _http(respond("alert action", lambda rt: alert_request(rt, alert_id, action, req.get_body())))
 
 
 # Anonymous: the signed token in the link is the authorization (a function key cannot go in an email).
@@ -72,12 +76,19 @@ def alert_action(req: func.HttpRequest) -> func.HttpResponse:
 def alert_confirm(req: func.HttpRequest) -> func.HttpResponse:
     """The page behind the link in an alert message: GET shows the alert, only POST acknowledges or
     snoozes it (link scanners open every link). docs/alerts.md."""
-    from monitor import service
+    from monitor.service.alerts import alert_confirm_page, confirm_error_page
+    from monitor.service.answer import respond
 
-    status, body, headers = service.alert_confirm_page(
-        req.method, req.route_params.get("alert_id", ""), dict(req.params), dict(req.headers), req.get_body()
+    alert_id = req.route_params.get("alert_id", "")
+    return _http(
+        respond(
+            "alert confirmation",
+            lambda rt: alert_confirm_page(
+                rt, req.method, alert_id, dict(req.params), dict(req.headers), req.get_body()
+            ),
+            error_page=confirm_error_page,
+        )
     )
-    return func.HttpResponse(body, status_code=status, headers=headers, mimetype="text/html", charset="utf-8")
 
 
 @app.timer_trigger(
@@ -85,35 +96,33 @@ def alert_confirm(req: func.HttpRequest) -> func.HttpResponse:
 )
 async def weekly(timer: func.TimerRequest) -> None:
     """The weekly compliance snapshot, kept in Table Storage (what `monitor weekly` does)."""
-    from monitor import service
-    from monitor.settings import Settings
+    from monitor.service.runtime import Runtime
+    from monitor.service.weekly import weekly_timer
 
     if timer.past_due:
         log.warning("weekly timer is past due; building the snapshot now")
-    output = Settings.from_env(require_storage=True).weekly_output
-    runs = service.weekly_from_store(None, Path(output) if output else None)
-    sent = await service.send_weekly_reports(runs)
+    with Runtime.from_env() as runtime:
+        runs, sent = await weekly_timer(runtime)
     log.info("weekly done: tenants=%d deliveries=%d", len(runs), len(sent))
 
 
 @app.route(route="tap-signins", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 def tap_signins(req: func.HttpRequest) -> func.HttpResponse:
     """TAP sign-ins for SOC review, filtered and paged (what `monitor tap-signins` prints)."""
-    from monitor import service
+    from monitor.service.answer import respond
+    from monitor.service.soc import tap_signins_answer
 
-    status, body, mimetype = service.tap_signins_response(dict(req.params))
-    return func.HttpResponse(body, status_code=status, mimetype=mimetype)
+    return _http(respond("tap-signins", lambda rt: tap_signins_answer(rt, dict(req.params))))
 
 
 @app.route(route="tap-signins/{signin_id}/review", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 def tap_signin_review(req: func.HttpRequest) -> func.HttpResponse:
     """A SOC verdict on one TAP sign-in, body {"verdict", "note"?, "by"} (`monitor tap-signins review`)."""
-    import orjson
-
+    from monitor.service.answer import respond
     from monitor.soc.service import review_request
 
-    status, body = review_request(req.route_params.get("signin_id", ""), req.get_body())
-    return func.HttpResponse(orjson.dumps(body), status_code=status, mimetype="application/json")
+    signin_id = req.route_params.get("signin_id", "")
+    return _http(respond("review", lambda rt: review_request(rt, signin_id, req.get_body())))
 
 
 # A browser page: no function key (a person cannot carry one); App Service built-in authentication
@@ -121,42 +130,55 @@ def tap_signin_review(req: func.HttpRequest) -> func.HttpResponse:
 @app.route(route="soc/review", methods=["GET", "POST"], auth_level=func.AuthLevel.ANONYMOUS)
 def soc_review_page(req: func.HttpRequest) -> func.HttpResponse:
     """The SOC's review page: TAP sign-ins with filters and a verdict form (docs/soc.md)."""
-    from monitor.soc.page import review_page
+    from monitor.service.answer import respond
+    from monitor.soc.page import error_page, review_page
 
-    status, body, headers = review_page(req.method, req.url, req.headers, req.params, req.get_body())
-    return func.HttpResponse(body, status_code=status, headers=headers)
+    def page(rt: Runtime) -> Answer:
+        return review_page(rt, req.method, req.url, req.headers, req.params, req.get_body())
+
+    return _http(respond("review page", page, error_page=error_page))
 
 
 # -- event-driven ingestion (docs/ingest.md) ----------------------------------------------------------
 
 
-def _answer(answer: Answer) -> func.HttpResponse:
-    return func.HttpResponse(answer.to_bytes(), status_code=answer.status, mimetype="application/json")
-
-
 @app.route(route="device-reports", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 def device_reports(req: func.HttpRequest) -> func.HttpResponse:
     """A device's dsregcmd /status report (what `monitor ingest-device-report FILE` stores)."""
-    from monitor import service
+    from monitor.service.answer import respond
+    from monitor.service.ingest import receive_device_report
 
-    return _answer(service.receive_device_report(req.headers, req.params, req.get_body()))
+    return _http(
+        respond(
+            "device-reports",
+            lambda rt: receive_device_report(rt, req.headers, req.params, req.get_body()),
+        )
+    )
 
 
 @app.route(route="azure-monitor-alerts", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 def azure_monitor_alerts(req: func.HttpRequest) -> func.HttpResponse:
     """An Azure Monitor alert (common alert schema): queue a pass for its tenant and answer 202 at once."""
-    from monitor import service
+    from monitor.service.answer import respond
+    from monitor.service.ingest import receive_azure_monitor_alert
 
-    return _answer(service.receive_azure_monitor_alert(req.headers, req.params, req.get_body()))
+    return _http(
+        respond(
+            "azure-monitor-alerts",
+            lambda rt: receive_azure_monitor_alert(rt, req.headers, req.params, req.get_body()),
+        )
+    )
 
 
 # The queue of monitor.settings.PASS_QUEUE, on the app's own storage account (its identity settings).
 @app.queue_trigger(arg_name="message", queue_name="pinmon-passes", connection="AzureWebJobsStorage")
 async def requested_pass(message: func.QueueMessage) -> None:
     """A pass an alert asked for, debounced per tenant (what `monitor run` does, at most once a minute)."""
-    from monitor import service
+    from monitor.service.passes import run_requested_pass
+    from monitor.service.runtime import Runtime
 
-    outcome = await service.run_requested_pass(message.get_body())
+    with Runtime.from_env() as runtime:
+        outcome = await run_requested_pass(runtime, message.get_body())
     log.info("requested pass: message=%s outcome=%s", message.id, outcome)
 
 
@@ -187,9 +209,11 @@ def entra_log_stream(events: List[func.EventHubEvent]) -> None:  # noqa: UP006
     """Entra sign-in and audit logs from a diagnostic setting (`monitor ingest-log-records FILE`)."""
     import orjson
 
-    from monitor import service
+    from monitor.service.ingest import ingest_log_events
+    from monitor.service.runtime import Runtime
 
-    done = service.ingest_log_events([event.get_body() for event in events])
+    with Runtime.from_env() as runtime:
+        done = ingest_log_events(runtime, [event.get_body() for event in events])
     log.info("log stream batch: %s", orjson.dumps(done.summary()).decode())
 
 

@@ -22,6 +22,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -69,8 +70,10 @@ def main() -> int:
 
     from bench.weekly_report import NOW, fill
     from bench.weekly_report import TENANT as WEEKLY_TENANT
-    from monitor import service
     from monitor.records import TapSignIn
+    from monitor.service.health import health
+    from monitor.service.runtime import Runtime
+    from monitor.service.soc import tap_signins_from_store
     from monitor.settings import Settings
     from monitor.soc.review import new_review
     from monitor.soc.service import review_signin, soc_review_of
@@ -141,30 +144,25 @@ def main() -> int:
             "the same window through the store (orjson page reader and record mapping)",
             lambda: state.tap_signins(TENANT, now - timedelta(days=15), now),
         )
+
+        def view(filters: dict[str, str]) -> Any:
+            """One request to the view, as the route serves it: its own Runtime."""
+            with Runtime.from_env(environ) as runtime:
+                return tap_signins_from_store(runtime, parse_filters(filters), now)
+
+        def review() -> Any:
+            with Runtime.from_env(environ) as runtime:
+                return review_signin(runtime, signins[1].id, "true-positive", "bench", "checked", now=now)
+
         first = "SOC view, first page of 100 (GET /api/tap-signins)"
-        timed(first, lambda: service.tap_signins_from_store(parse_filters({}), now, environ=environ))
+        timed(first, lambda: view({}))
         timed(
             "SOC view, first page then its next page (two requests)",
-            lambda: service.tap_signins_from_store(
-                parse_filters(
-                    {"continuation": service.tap_signins_from_store(
-                        parse_filters({}), now, environ=environ).continuation or ""}
-                ),
-                now,
-                environ=environ,
-            ),
-        )  # fmt: skip
-        timed(
-            "review queue, flagged or not, new only",
-            lambda: service.tap_signins_from_store(parse_filters({"review": "new"}), now, environ=environ),
+            lambda: view({"continuation": view({}).continuation or ""}),
         )
-        timed(
-            "one review (tap-signins review ID)",
-            lambda: review_signin(
-                signins[1].id, "true-positive", "bench", "checked", now=now, environ=environ
-            ),
-        )
-        timed("health (GET /api/health)", lambda: service.health(environ))
+        timed("review queue, flagged or not, new only", lambda: view({"review": "new"}))
+        timed("one review (tap-signins review ID)", review)
+        timed("health (GET /api/health)", lambda: health(environ))
         reports = open_report_store(settings)
         snapshot_label = "weekly snapshot (read_snapshot)"
         snapshot = timed(

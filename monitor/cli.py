@@ -30,13 +30,16 @@ import textwrap
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import orjson
 
 from monitor import report
 from monitor.settings import SettingsError
 from monitor.soc.cli import add_review_command, review_command
+
+if TYPE_CHECKING:
+    from monitor.service.runtime import Runtime
 
 log = logging.getLogger("monitor")
 
@@ -268,6 +271,13 @@ def add_ingest_commands(commands: Any) -> None:
         command.set_defaults(output=None)
 
 
+def _runtime(*, require_storage: bool = True) -> Runtime:
+    """The command's Runtime, from the environment (a SettingsError is a usage error: exit 2)."""
+    from monitor.service.runtime import Runtime
+
+    return Runtime.from_env(require_storage=require_storage)
+
+
 def _read_input(path: Path) -> bytes:
     try:
         return path.read_bytes()
@@ -278,10 +288,10 @@ def _read_input(path: Path) -> bytes:
 def _answered(answer: Any) -> str:
     """An HTTP route's answer as the CLI's result: 4xx is bad input (exit 2), 5xx storage (exit 1)."""
     if answer.status >= 500:
-        raise IngestFailed(answer.body.get("error", "storage failed"))
+        raise IngestFailed(answer.json().get("error", "storage failed"))
     if answer.status >= 400:
-        raise UsageError(answer.body.get("error", "rejected"))
-    return _json(dict(answer.body))
+        raise UsageError(answer.json().get("error", "rejected"))
+    return _json(dict(answer.json()))
 
 
 class IngestFailed(Exception):
@@ -289,26 +299,27 @@ class IngestFailed(Exception):
 
 
 def _ingest(args: argparse.Namespace) -> str:
-    from monitor import service
+    from monitor.service import ingest, passes
 
-    if args.command == "ingest-device-report":
-        return _answered(service.ingest_device_report(_read_input(args.file)))
-    if args.command == "queue-alert":
-        return _answered(service.queue_alert(_read_input(args.file)))
-    if args.command == "run-queued-passes":
-        return _json({"passes": asyncio.run(service.run_queued_passes(now=args.now))})
-    if args.command == "ingest-rejects":
-        since = args.since or datetime.now(UTC) - timedelta(days=7)
-        return _json({"rejects": service.ingest_rejects(since)})
-    from monitor.ingest.errors import RejectedBody
-    from monitor.ingest.resource_logs import event_records
+    with _runtime() as runtime:
+        if args.command == "ingest-device-report":
+            return _answered(ingest.store_device_report(runtime, {}, _read_input(args.file)))
+        if args.command == "queue-alert":
+            return _answered(ingest.queue_alert(runtime, {}, _read_input(args.file)))
+        if args.command == "run-queued-passes":
+            return _json({"passes": asyncio.run(passes.run_queued_passes(runtime, now=args.now))})
+        if args.command == "ingest-rejects":
+            since = args.since or datetime.now(UTC) - timedelta(days=7)
+            return _json({"rejects": ingest.ingest_rejects(runtime, since)})
+        from monitor.ingest.errors import RejectedBody
+        from monitor.ingest.resource_logs import event_records
 
-    body = _read_input(args.file)
-    try:
-        event_records(body)
-    except RejectedBody as exc:
-        raise UsageError(f"{args.file}: {exc}") from exc
-    return _json(service.ingest_log_events([body], now=args.now).to_json())
+        body = _read_input(args.file)
+        try:
+            event_records(body)
+        except RejectedBody as exc:
+            raise UsageError(f"{args.file}: {exc}") from exc
+        return _json(ingest.ingest_log_events(runtime, [body], now=args.now).to_json())
 
 
 def _emit(text: str, output: Path | None, csv: bool = False) -> None:
@@ -335,12 +346,13 @@ def _render(result: Any, fmt: str) -> str:
 async def _scan(args: argparse.Namespace) -> str:
     from graphsim import SnapshotError
     from monitor.collectors.directory import TenantUnreadable
-    from monitor.service import scan_snapshot
+    from monitor.service.offline import scan_snapshot
 
     if args.now is None:
         warn_if_snapshot_is_old(args.snapshot, datetime.now(UTC))
     try:
-        result = await scan_snapshot(args.snapshot, now=args.now)
+        with _runtime(require_storage=False) as runtime:
+            result = await scan_snapshot(runtime, args.snapshot, now=args.now)
     except (SnapshotError, TenantUnreadable) as exc:
         raise UsageError(f"unreadable snapshot: {exc}") from exc
     return _render(result, args.format)
@@ -387,49 +399,56 @@ def warn_if_snapshot_is_old(snapshot: Path, now: datetime) -> None:
 
 
 async def _run(args: argparse.Namespace) -> str:
-    from monitor.service import run_configured_pass
+    from monitor.service.passes import run_configured_pass
 
-    result = await run_configured_pass(now=args.now)
+    with _runtime() as runtime:
+        result = await run_configured_pass(runtime, now=args.now)
     return _render(result, args.format)
 
 
 def _findings(args: argparse.Namespace) -> str:
-    from monitor.service import stored_findings
-
-    findings = stored_findings(args.tenant, args.status)
+    with _runtime() as runtime:
+        store = runtime.state
+        tenants = [args.tenant] if args.tenant else [run.tenant_id for run in store.latest_runs()]
+        findings = [
+            f for t in tenants for f in store.findings(t) if args.status == "all" or f.status == args.status
+        ]
     if args.format == "json":
         return _json([report.stored_finding_json(f) for f in findings])
     return report.stored_findings_table(findings)
 
 
 def _alerts(args: argparse.Namespace) -> str:
-    from monitor import service
     from monitor.alerts import listing
-    from monitor.alerts.actions import ActionError
+    from monitor.errors import BadRequest, NotFound
     from monitor.records import utcnow
+    from monitor.service import alerts as service
 
     fmt = getattr(args, "format", "table")
-    try:
-        if args.alert_action in ("ack", "snooze"):
-            if args.alert_action == "ack":
-                alert = service.acknowledge_alert(args.alert_id, by=args.by)
-            else:
-                alert = service.snooze_alert(args.alert_id, duration=args.duration, until=args.until)
-            return _json(alert.to_json()) if fmt == "json" else listing.alerts_table([alert], utcnow())
-    except (ActionError, service.UnknownAlert) as exc:
-        raise UsageError(str(exc).strip("'\"")) from exc
-    if args.alert_action == "outbox":
-        rows = service.outbox(args.tenant, args.status)
-        return _json([n.to_json() for n in rows]) if fmt == "json" else listing.outbox_table(rows)
-    alerts = service.list_alerts(args.tenant, args.state)
-    if fmt == "json":
-        return _json([a.to_json() for a in alerts])
-    dead = len(service.outbox(args.tenant, "dead"))
-    return listing.alerts_table(alerts, utcnow(), dead)
+    with _runtime() as runtime:
+        try:
+            if args.alert_action in ("ack", "snooze"):
+                if args.alert_action == "ack":
+                    alert = service.acknowledge_alert(runtime, args.alert_id, by=args.by)
+                else:
+                    alert = service.snooze_alert(
+                        runtime, args.alert_id, duration=args.duration, until=args.until
+                    )
+                return _json(alert.to_json()) if fmt == "json" else listing.alerts_table([alert], utcnow())
+        except (BadRequest, NotFound) as exc:
+            raise UsageError(str(exc).strip("'\"")) from exc
+        if args.alert_action == "outbox":
+            rows = service.outbox(runtime, args.tenant, args.status)
+            return _json([n.to_json() for n in rows]) if fmt == "json" else listing.outbox_table(rows)
+        alerts = service.list_alerts(runtime, args.tenant, args.state)
+        if fmt == "json":
+            return _json([a.to_json() for a in alerts])
+        dead = len(service.outbox(runtime, args.tenant, "dead"))
+        return listing.alerts_table(alerts, utcnow(), dead)
 
 
 def _status(args: argparse.Namespace) -> str:
-    from monitor.service import health
+    from monitor.service.health import health
 
     document = health().to_json()
     return _json(document) if args.format == "json" else status_table(document)
@@ -455,7 +474,8 @@ def status_table(document: dict[str, Any]) -> str:
 async def _weekly(args: argparse.Namespace) -> str:
     from graphsim import SnapshotError
     from monitor.collectors.directory import TenantUnreadable
-    from monitor.service import ReportMismatch, send_weekly_reports, weekly_from_snapshot, weekly_from_store
+    from monitor.service.offline import weekly_from_snapshot
+    from monitor.service.weekly import ReportMismatch, send_weekly_reports, weekly_from_store
 
     previous = None
     if args.previous is not None:
@@ -465,23 +485,24 @@ async def _weekly(args: argparse.Namespace) -> str:
             raise UsageError(f"cannot read the previous report {args.previous}: {exc}") from exc
         if not isinstance(previous, dict) or "periodEnd" not in previous:
             raise UsageError(f"{args.previous} is not a weekly report.json")
-    try:
-        if args.snapshot is not None:
-            runs = [await weekly_from_snapshot(args.snapshot, args.now, args.output, previous)]
-        else:
-            if previous is not None:
-                raise UsageError("--previous needs --snapshot (with storage the last kept snapshot is used)")
-            runs = weekly_from_store(args.now, args.output)
-    except (SnapshotError, TenantUnreadable) as exc:
-        raise UsageError(f"unreadable snapshot: {exc}") from exc
-    except ReportMismatch as exc:
-        raise UsageError(str(exc)) from exc
-    except OSError as exc:
-        raise UsageError(f"cannot write the report into {args.output}: {exc.strerror}") from exc
-    if not runs:
-        return "No monitoring pass is recorded yet: there is nothing to report.\n"
-    # Kept in Table Storage: also sent to the alert destinations, as the weekly timer sends it.
-    sent = await send_weekly_reports(runs) if args.snapshot is None else []
+    if args.snapshot is None and previous is not None:
+        raise UsageError("--previous needs --snapshot (with storage the last kept snapshot is used)")
+    with _runtime(require_storage=args.snapshot is None) as runtime:
+        try:
+            if args.snapshot is not None:
+                runs = [await weekly_from_snapshot(runtime, args.snapshot, args.now, args.output, previous)]
+            else:
+                runs = weekly_from_store(runtime, args.now, args.output)
+        except (SnapshotError, TenantUnreadable) as exc:
+            raise UsageError(f"unreadable snapshot: {exc}") from exc
+        except ReportMismatch as exc:
+            raise UsageError(str(exc)) from exc
+        except OSError as exc:
+            raise UsageError(f"cannot write the report into {args.output}: {exc.strerror}") from exc
+        if not runs:
+            return "No monitoring pass is recorded yet: there is nothing to report.\n"
+        # Kept in Table Storage: also sent to the alert destinations, as the weekly timer sends it.
+        sent = await send_weekly_reports(runtime, runs) if args.snapshot is None else []
     return "".join(
         f"{run.report.snapshot.tenant.display_name or run.report.snapshot.tenant.id}: "
         f"{run.report.changes.summary}\n" + "".join(f"  wrote {path}\n" for path in run.written)
@@ -492,7 +513,8 @@ async def _weekly(args: argparse.Namespace) -> str:
 async def _tap_signins(args: argparse.Namespace) -> str:
     from graphsim import SnapshotError
     from monitor.collectors.directory import TenantUnreadable
-    from monitor.service import tap_signins_from_snapshot, tap_signins_from_store
+    from monitor.service.offline import tap_signins_from_snapshot
+    from monitor.service.soc import tap_signins_from_store
     from monitor.views.tap_signins import FILTERS, FilterError, parse_filters, to_csv
 
     if getattr(args, "soc_action", None) == "review":
@@ -507,10 +529,11 @@ async def _tap_signins(args: argparse.Namespace) -> str:
     except FilterError as exc:
         raise UsageError(str(exc)) from exc
     try:
-        if args.snapshot is not None:
-            result = await tap_signins_from_snapshot(args.snapshot, args.now, request)
-        else:
-            result = tap_signins_from_store(request, args.now)
+        with _runtime(require_storage=args.snapshot is None) as runtime:
+            if args.snapshot is not None:
+                result = await tap_signins_from_snapshot(runtime, args.snapshot, args.now, request)
+            else:
+                result = tap_signins_from_store(runtime, request, args.now)
     except (SnapshotError, TenantUnreadable) as exc:
         raise UsageError(f"unreadable snapshot: {exc}") from exc
     if args.format == "csv":

@@ -1,7 +1,8 @@
 """The one place that reads configuration: app settings in Azure, environment variables locally.
 
-`Settings.from_env()` builds a frozen object and fails fast with every problem at once, so a person
-fixing a deployment sees the whole list, not one missing setting per restart.
+`from_env()` builds a frozen object and fails fast with every problem at once, so a person fixing a
+deployment sees the whole list, not one missing setting per restart. It is called in one place: each
+invocation's `Runtime` (monitor/service/runtime.py) reads the settings once and hands them down.
 """
 
 from __future__ import annotations

@@ -15,10 +15,10 @@ import pytest
 from azure.functions.timer import TimerRequest
 
 from graphsim import GraphSimulator
-from monitor import service
 from monitor.entra import PIN_RESET_SERVICE_APP_ID
 from monitor.store.reports import TableReportStore
 from monitor.store.tables import open_table_store
+from tests import entry as service
 from tests.conftest import ROOT
 from tests.support import (
     NOW,
@@ -240,7 +240,7 @@ def recovered(
     """A pass (the poll timer) over a tenant whose user recovered with a pass 10 days ago."""
     with GraphSimulator(write_recovery_tenant(tmp_path / "tenant")) as sim:
         configure_monitor(monkeypatch, sim.url, azurite, table_prefix)
-        from monitor import service
+        from tests import entry as service
 
         asyncio.run(service.run_configured_pass(now=NOW))
         yield sim

@@ -150,9 +150,10 @@ def test_without_storage_settings_a_route_answers_503_not_500(
     monkeypatch.delenv("MONITOR_STORAGE_CONNECTION_STRING", raising=False)
     monkeypatch.delenv("MONITOR_STORAGE_ENDPOINT", raising=False)
 
+    problem = "MONITOR_STORAGE_CONNECTION_STRING or MONITOR_STORAGE_ENDPOINT is required to keep state"
     assert post(functions, "azure-monitor-alerts", orjson.dumps(alert())) == (
         503,
-        {"error": "the monitor is misconfigured; GET /api/health lists the problems"},
+        {"error": f"the monitor is misconfigured: {problem}", "problems": [problem]},
     )
 
 
@@ -188,7 +189,7 @@ def test_alerts_within_a_minute_run_one_pass(
 def test_an_alert_after_the_pass_waits_on_the_queue_until_the_gate_opens(
     functions: dict[str, Any], configured: Any
 ) -> None:
-    from monitor import service
+    from tests import entry as service
 
     post(functions, "azure-monitor-alerts", orjson.dumps(alert()))
     (first,) = queued_messages()
@@ -201,7 +202,7 @@ def test_an_alert_after_the_pass_waits_on_the_queue_until_the_gate_opens(
 
 
 def test_a_queue_message_the_monitor_did_not_write_is_dropped(configured: Any) -> None:
-    from monitor import service
+    from tests import entry as service
 
     assert asyncio.run(service.run_requested_pass(b"not json")) == "rejected"
 
@@ -261,7 +262,7 @@ def queue_alert(functions: dict[str, Any], tenant_id: str | None = None) -> str:
 
 
 def run_message(message: str | bytes) -> str:
-    from monitor import service
+    from tests import entry as service
 
     return str(asyncio.run(service.run_requested_pass(message)))
 

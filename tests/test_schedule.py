@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monitor.schedule import Schedule, ScheduleError
-from monitor.service import stale_after
+from monitor.service.health import stale_after
 from monitor.settings import Settings, SettingsError
 
 MONDAY = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)

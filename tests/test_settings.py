@@ -258,7 +258,7 @@ def test_a_value_at_a_bound_is_accepted() -> None:
     ],
 )
 def test_a_password_in_the_graph_endpoint_is_never_echoed(endpoint: str) -> None:
-    from monitor import service
+    from tests import entry as service
 
     with pytest.raises(SettingsError) as failure:
         Settings.from_env({"MONITOR_GRAPH_ENDPOINT": endpoint})

@@ -10,13 +10,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from monitor.alerts.model import Alert
+from monitor.errors import BadRequest
 
 _DURATION = re.compile(r"^\s*([0-9]+)\s*([mhd])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 MAX_SNOOZE = timedelta(days=90)
 
 
-class ActionError(ValueError):
+class ActionError(BadRequest):
     """A request to acknowledge or snooze that cannot be done; the message says why, in one line."""
 
 

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from monitor.settings import Settings
-from monitor.store.ingest import IngestRejects, open_ingest_store
+from monitor.store.ingest import IngestRejects, IngestStore
 
 if TYPE_CHECKING:  # health imports this module; the record mappers are not needed to read rejects
     from monitor.ingest.resource_logs import LogBatch
@@ -30,33 +29,21 @@ def batch_digest(bodies: Sequence[bytes | str]) -> str:
     return digest.hexdigest()[:32]
 
 
-def keep_rejects(settings: Settings, bodies: Sequence[bytes | str], batch: LogBatch, at: datetime) -> None:
+def keep_rejects(store: IngestStore, bodies: Sequence[bytes | str], batch: LogBatch, at: datetime) -> None:
     """Record what `batch` refused. Raises what the store raises: the batch is then retried."""
     rejects = IngestRejects(
         SOURCE, batch_digest(bodies), at, batch.received, batch.malformed, tuple(batch.malformed_reasons)
     )
-    store = open_ingest_store(settings)
-    try:
-        store.save_rejects(rejects)
-    finally:
-        store.close()
+    store.save_rejects(rejects)
 
 
-def listed(settings: Settings, since: datetime) -> list[dict[str, Any]]:
-    store = open_ingest_store(settings)
-    try:
-        return [r.to_json() for r in store.rejects(since)]
-    finally:
-        store.close()
+def listed(store: IngestStore, since: datetime) -> list[dict[str, Any]]:
+    return [r.to_json() for r in store.rejects(since)]
 
 
-def recent_rejects(settings: Settings, now: datetime) -> str:
+def recent_rejects(store: IngestStore, now: datetime) -> str:
     """One health line for the records refused in the last day, or ""."""
-    store = open_ingest_store(settings)
-    try:
-        found = store.rejects(now - HEALTH_WINDOW)
-    finally:
-        store.close()
+    found = store.rejects(now - HEALTH_WINDOW)
     if not found:
         return ""
     latest = found[0].reasons[0] if found[0].reasons else "no reason kept"

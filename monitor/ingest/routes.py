@@ -17,31 +17,17 @@ import codecs
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from monitor.ingest.schemas import SchemaName, violation
+from monitor.service.answer import Answer, refused
 from monitor.settings import Settings
 
 KEY_HEADER = "x-functions-key"
 KEY_PARAM = "code"
-
-
-@dataclass(frozen=True)
-class Answer:
-    """An HTTP answer: status and JSON body."""
-
-    status: int
-    body: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_bytes(self) -> bytes:
-        return orjson.dumps(dict(self.body))
-
-
-def refused(status: int, reason: str) -> Answer:
-    return Answer(status, {"error": reason})
 
 
 @dataclass(frozen=True)

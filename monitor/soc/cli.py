@@ -26,15 +26,17 @@ def add_review_command(soc: argparse.ArgumentParser) -> None:
 def review_command(args: argparse.Namespace) -> str:
     """Record the review; a bad verdict or an unknown sign-in is a usage error (exit 2)."""
     from monitor.cli import UsageError
+    from monitor.service.runtime import Runtime
     from monitor.soc.review import ReviewError
     from monitor.soc.service import review_signin
     from monitor.soc.workflow import UnknownSignIn
 
     reviewer = args.by or _os_user()
     try:
-        row: dict[str, Any] = review_signin(
-            args.signin_id, args.verdict, reviewer, args.note, via="cli", now=args.now
-        )
+        with Runtime.from_env() as runtime:
+            row: dict[str, Any] = review_signin(
+                runtime, args.signin_id, args.verdict, reviewer, args.note, via="cli", now=args.now
+            )
     except (ReviewError, UnknownSignIn) as exc:
         raise UsageError(str(exc).strip("'\"")) from exc
     return orjson.dumps(row, option=orjson.OPT_INDENT_2).decode() + "\n"

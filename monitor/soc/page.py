@@ -14,16 +14,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from azure.core.exceptions import AzureError
-
-from monitor.settings import Settings, SettingsError
+from monitor.service.answer import Answer
 from monitor.soc.principal import REVIEW_ROLE, NotSignedIn, Principal, principal_of
 from monitor.soc.review import VERDICT_MEANING, VERDICTS, ReviewError
-from monitor.store.base import StoreError
 from monitor.views.tap_signins import FILTERS
+
+if TYPE_CHECKING:
+    from monitor.service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 PATH = "/api/soc/review"
@@ -36,11 +36,11 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
-Page = tuple[int, bytes, dict[str, str]]
 
 
-def _html(status: int, body: str) -> Page:
-    return status, body.encode(), {**SECURITY_HEADERS, "Content-Type": "text/html; charset=utf-8"}
+def _html(status: int, body: str) -> Answer:
+    headers = {**SECURITY_HEADERS, "Content-Type": "text/html; charset=utf-8"}
+    return Answer(status, body.encode(), "text/html", headers)
 
 
 def _document(title: str, content: str) -> str:
@@ -53,7 +53,7 @@ def _document(title: str, content: str) -> str:
 SIGN_IN = "/.auth/login/aad?post_login_redirect_uri=" + PATH
 
 
-def _refused(reason: str, sign_in: bool = False) -> Page:
+def _refused(reason: str, sign_in: bool = False) -> Answer:
     link = f'<p><a href="{escape(SIGN_IN)}">Sign in with Microsoft Entra ID</a></p>' if sign_in else ""
     return _html(
         403,
@@ -66,12 +66,8 @@ def _refused(reason: str, sign_in: bool = False) -> Page:
     )
 
 
-def _reviewer(headers: Mapping[str, str], environ: Mapping[str, str] | None) -> Principal | Page:
-    try:
-        easy_auth = Settings.from_env(environ).soc.easy_auth
-    except SettingsError:
-        return _html(503, _document("Not configured", "<h1>The monitor is not configured</h1>"))
-    if not easy_auth:
+def _reviewer(runtime: Runtime, headers: Mapping[str, str]) -> Principal | Answer:
+    if not runtime.settings.soc.easy_auth:
         # Without built-in authentication in front, anyone could send the principal header.
         return _refused("App Service authentication is not turned on for this app (MONITOR_SOC_EASY_AUTH).")
     try:
@@ -97,34 +93,32 @@ def same_origin(url: str, headers: Mapping[str, str]) -> bool:
 
 
 def review_page(
+    runtime: Runtime,
     method: str,
     url: str,
     headers: Mapping[str, str],
     params: Mapping[str, str],
     body: bytes,
-    environ: Mapping[str, str] | None = None,
-) -> Page:
-    """The page's answer (status, body, headers); never a 500."""
-    who = _reviewer(headers, environ)
+) -> Answer:
+    """The page's answer. Storage and configuration errors are raised, and answered by `error_page`."""
+    who = _reviewer(runtime, headers)
     if not isinstance(who, Principal):
         return who
-    try:
-        if method.upper() == "POST":
-            return _post(who, url, headers, body, environ)
-        return _get(who, params, environ, notice="")
-    except SettingsError:
-        return _html(503, _document("Not configured", "<h1>The monitor is not configured</h1>"))
-    except StoreError as exc:
-        log.warning("review page: Table Storage failed: %s", exc)
-        return _html(503, _document("Unavailable", "<h1>Table Storage is unavailable; try again</h1>"))
-    except AzureError as exc:  # a credential that cannot get a token, before any table is touched
-        log.warning("review page: Table Storage failed: %s", type(exc).__name__)
-        return _html(503, _document("Unavailable", "<h1>Table Storage is unavailable; try again</h1>"))
+    if method.upper() == "POST":
+        return _post(runtime, who, url, headers, body)
+    return _get(runtime, who, params, notice="")
 
 
-def _post(
-    who: Principal, url: str, headers: Mapping[str, str], body: bytes, environ: Mapping[str, str] | None
-) -> Page:
+def error_page(answer: Answer) -> Answer:
+    """An error answer (monitor.service.answer.failure) as a page."""
+    if answer.status == 503:
+        title, said = "Unavailable", "The monitor or its Table Storage is unavailable; try again"
+    else:
+        title, said = "Not available", str(answer.json().get("error", "The request cannot be served"))
+    return _html(answer.status, _document(title, f"<h1>{escape(said)}</h1>"))
+
+
+def _post(runtime: Runtime, who: Principal, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
     from monitor.soc.service import review_signin
     from monitor.soc.workflow import UnknownSignIn
 
@@ -136,33 +130,29 @@ def _post(
     back = {k: v for k, v in parse_qsl(form.get("back", "")) if k in PAGE_FILTERS}
     try:
         review_signin(
+            runtime,
             form.get("signin", ""),
             form.get("verdict", ""),
             who.name,
             form.get("note", ""),
             reviewer_id=who.object_id,
             via="page",
-            environ=environ,
         )
     except (ReviewError, UnknownSignIn) as exc:
-        return _get(who, back, environ, notice=str(exc).strip("'\""), status=400)
+        return _get(runtime, who, back, notice=str(exc).strip("'\""), status=400)
     location = PATH + ("?" + urlencode(back) if back else "")
-    return 303, b"", {**SECURITY_HEADERS, "Location": location}
+    return Answer(303, b"", "text/html", {**SECURITY_HEADERS, "Location": location})
 
 
 def _get(
-    who: Principal,
-    params: Mapping[str, str],
-    environ: Mapping[str, str] | None,
-    notice: str,
-    status: int = 200,
-) -> Page:
-    from monitor.service import tap_signins_from_store
+    runtime: Runtime, who: Principal, params: Mapping[str, str], notice: str, status: int = 200
+) -> Answer:
+    from monitor.service.soc import tap_signins_from_store
     from monitor.views.tap_signins import FilterError, parse_filters
 
     chosen = {k: v for k, v in params.items() if k in PAGE_FILTERS and v.strip()}
     try:
-        result = tap_signins_from_store(parse_filters(chosen), environ=environ)
+        result = tap_signins_from_store(runtime, parse_filters(chosen))
     except FilterError as exc:
         return _html(
             400, _document("Bad filter", _filters(chosen) + f'<p class="error">{escape(str(exc))}</p>')

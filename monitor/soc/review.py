@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from monitor.errors import BadRequest
 from monitor.rules.evidence import iso
 
 Verdict = Literal["true-positive", "benign-positive", "false-positive", "undetermined"]
@@ -35,7 +36,7 @@ MAX_REVIEWER = 256
 Via = Literal["cli", "api", "page"]
 
 
-class ReviewError(ValueError):
+class ReviewError(BadRequest):
     """A review that cannot be recorded; the message says why in one line."""
 
 

@@ -1,5 +1,5 @@
 """MONITOR_SOC_* and MONITOR_SENTINEL_* settings (docs/soc.md, docs/deploy.md), read by
-`monitor.settings.Settings.from_env` like every other setting."""
+`monitor.settings.Settings` like every other setting."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from monitor.errors import NotFound
 from monitor.records import TapSignIn
 from monitor.rules.base import SEVERITIES, Severity
 from monitor.rules.evidence import iso
@@ -28,7 +29,7 @@ REVIEW_TITLE = "A flagged Temporary Access Pass sign-in has not been reviewed"
 REVIEW_WINDOW = timedelta(days=30)
 
 
-class UnknownSignIn(LookupError):
+class UnknownSignIn(NotFound):
     """No stored TAP sign-in has this ID."""
 
 

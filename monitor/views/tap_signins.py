@@ -24,10 +24,11 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
+from monitor.errors import BadRequest
 from monitor.records import TapSignIn
 from monitor.rules.evidence import iso
 from monitor.soc.review import (
@@ -38,6 +39,10 @@ from monitor.soc.review import (
     review_json,
     state_matches,
 )
+
+if TYPE_CHECKING:
+    from monitor.rules.base import Finding
+    from monitor.store.base import StoredFinding
 
 Result = Literal["success", "failure"]
 RISKS = ("none", "low", "medium", "high", "hidden")
@@ -58,7 +63,7 @@ FILTERS = (
 )
 
 
-class FilterError(ValueError):
+class FilterError(BadRequest):
     """A filter the SOC view cannot apply; the message says which and why."""
 
 
@@ -212,6 +217,16 @@ def evidence_strings(value: Any, into: set[str]) -> None:
     elif isinstance(value, list | tuple):
         for v in value:
             evidence_strings(v, into)
+
+
+def finding_notes(findings: Iterable[Finding | StoredFinding]) -> dict[str, list[RuleNote]]:
+    """`notes_by_signin` of findings as a pass returns them (open) or as the ledger keeps them."""
+    from monitor.store.base import StoredFinding
+
+    return notes_by_signin(
+        (f.rule, f.severity, f.title, f.status if isinstance(f, StoredFinding) else "open", f.evidence)
+        for f in findings
+    )
 
 
 def notes_by_signin(

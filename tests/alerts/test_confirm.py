@@ -24,7 +24,6 @@ from azure.data.tables import TableServiceClient
 
 from graphsim import GraphSimulator
 from graphsim.receiver import CaptureReceiver
-from monitor import service
 from monitor.alerts import links
 from monitor.alerts.model import Alert
 from monitor.alerts.process import process_alerts
@@ -32,6 +31,7 @@ from monitor.graph.session import GraphSession
 from monitor.records import utcnow
 from monitor.settings import AlertDestination, AlertSettings
 from monitor.store.alerts import AlertStore
+from tests import entry as service
 from tests.alerts.support import MAILBOX, T0, TENANT, alert_settings, failing, passing
 from tests.support import indexed_functions, simulator_settings
 

@@ -11,7 +11,7 @@ import pytest
 
 from graphsim import GraphSimulator
 from graphsim.receiver import CaptureReceiver
-from monitor import service
+from tests import entry as service
 from tests.support import NOW, TENANT_ID, configure_monitor, write_tenant
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from graphsim import GraphSimulator
 from graphsim.receiver import Answer, CaptureReceiver
-from monitor import service
+from tests import entry as service
 from tests.support import NOW, TENANT_ID, configure_monitor, write_tenant
 
 

@@ -116,7 +116,7 @@ def test_a_log_stream_alert_keeps_the_consent_button_for_the_failing_app() -> No
 
 
 def test_a_log_stream_alert_takes_the_tenant_name_of_the_last_pass() -> None:
-    from monitor.service import known_tenant_name
+    from monitor.service.passes import known_tenant_name
 
     store = MemoryStore()
     moment = datetime(2026, 11, 20, 12, tzinfo=UTC)

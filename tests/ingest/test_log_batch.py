@@ -11,9 +11,9 @@ from typing import Any
 import orjson
 import pytest
 
-from monitor import service
 from monitor.settings import Settings
 from monitor.store.tables import open_table_store
+from tests import entry as service
 from tests.ingest.samples import signin_record
 from tests.support import TENANT_ID
 

@@ -14,11 +14,12 @@ import pytest
 from jsonschema import Draft6Validator
 
 from monitor.alerts import email, teams
-from monitor.service import WeeklyRun, weekly_from_snapshot
+from monitor.service.weekly import WeeklyRun
 from monitor.weekly.delivery import teams_card
 from monitor.weekly.report import to_html
 from tests.alerts.test_cards import NOTICES
 from tests.conftest import ROOT
+from tests.entry import weekly_from_snapshot
 from tests.rendering.browser import render_cards, render_page, screenshot_cards
 
 ITEMS: dict[str, dict[str, Any]] = {p.id: p.values[0] for p in NOTICES}

@@ -16,12 +16,12 @@ import azure.functions as func
 import pytest
 
 from graphsim import GraphSimulator
-from monitor import service
 from monitor.settings import Settings
 from monitor.soc.principal import REVIEW_ROLE, encode_principal
 from monitor.soc.service import histories
 from monitor.store import open_store
 from monitor.store.reviews import open_review_store
+from tests import entry as service
 from tests.chromium import CHROMIUM
 from tests.conftest import ROOT
 from tests.soc.browser import Chromium, EasyAuthFront

@@ -15,8 +15,9 @@ import pytest
 
 from graphsim import GraphSimulator
 from graphsim.receiver import CaptureReceiver
-from monitor import cli, service
+from monitor import cli
 from monitor.soc.workflow import REVIEW_RULE
+from tests import entry as service
 from tests.conftest import ROOT
 from tests.support import NOW, configure_monitor, indexed_functions
 

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from graphsim import GraphSimulator
-from monitor import cli, service
+from monitor import cli
 from monitor.soc.sentinel import (
     FINDING_TABLE,
     MAX_BODY,
@@ -23,6 +23,7 @@ from monitor.soc.sentinel import (
     open_uploader,
 )
 from monitor.soc.service import LoopbackToken
+from tests import entry as service
 from tests.conftest import ROOT
 from tests.soc.logs_ingestion import DCR_ID, LogsIngestionStandIn, declared_columns
 from tests.support import NOW, configure_monitor

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import orjson
 
-from monitor import service
+from tests import entry as service
 from tests.conftest import ROOT
 from tests.support import NOW
 

@@ -13,11 +13,12 @@ import orjson
 import pytest
 from jsonschema import Draft6Validator
 
-from monitor.service import WeeklyRun, weekly_from_snapshot
+from monitor.service.weekly import WeeklyRun
 from monitor.weekly.delivery import email_body, email_subject, teams_card
 from monitor.weekly.report import to_html
 from tests.chromium import CHROMIUM, chromium_command
 from tests.conftest import ROOT
+from tests.entry import weekly_from_snapshot
 
 TENANT = ROOT / "examples" / "tenants" / "tap-suspicious"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -16,11 +16,12 @@ from graphsim import GraphSimulator
 from graphsim.receiver import Answer, CaptureReceiver
 from monitor.alerts import webhook
 from monitor.graph.session import GraphSession
-from monitor.service import WeeklyRun, weekly_from_snapshot
+from monitor.service.weekly import WeeklyRun
 from monitor.settings import Settings
 from monitor.weekly.report import to_html
 from monitor.weekly.send import send_weekly
 from tests.conftest import ROOT
+from tests.entry import weekly_from_snapshot
 from tests.support import simulator_settings
 
 TENANT = ROOT / "examples" / "tenants" / "consent-missing"

@@ -12,7 +12,8 @@ import orjson
 import pytest
 
 from monitor.entra import PIN_RESET_SERVICE_APP_ID
-from monitor.service import ReportMismatch, WeeklyRun, weekly_from_snapshot
+from monitor.service.weekly import ReportMismatch, WeeklyRun
+from tests.entry import weekly_from_snapshot
 from tests.support import NOW, TENANT_ID, signin_series, stamp, write, write_recovery_tenant, write_tenant
 
 READY_ID = "0d5e0000-0000-4000-8000-000000000001"

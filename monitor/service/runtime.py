@@ -1,0 +1,215 @@
+"""One invocation's parts: the settings read once, each store opened on first use, the Graph client,
+and one `close()`.
+
+Every entry point (the triggers, the routes, the CLI) builds one `Runtime` and hands it to the function
+it calls; nothing below it reads the environment or opens a store of its own. Tests build one over
+memory stores (`Runtime.in_memory`). A deployment that watches many tenants builds one per tenant with
+`for_tenant`, sharing the stores' account and giving each its own Graph credential.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
+
+from monitor.settings import Settings
+
+if TYPE_CHECKING:
+    from azure.core.credentials_async import AsyncTokenCredential
+
+    from monitor.graph.session import GraphSession
+    from monitor.store.alerts import AlertStore
+    from monitor.store.base import StateStore
+    from monitor.store.ingest import IngestStore
+    from monitor.store.pass_queue import PassQueue
+    from monitor.store.reports import ReportStore
+    from monitor.store.reviews import MemoryUploadLedger, ReviewStore, TableUploadLedger
+
+T = TypeVar("T")
+
+
+class StoreSource(Protocol):
+    """Where a Runtime's stores come from: Table Storage through one account, or memory."""
+
+    def state(self) -> StateStore: ...
+    def alerts(self) -> AlertStore: ...
+    def reports(self) -> ReportStore: ...
+    def ingest(self) -> IngestStore: ...
+    def reviews(self) -> ReviewStore: ...
+    def upload_ledger(self) -> MemoryUploadLedger | TableUploadLedger: ...
+
+
+class Runtime:
+    """The settings, stores, queue and Graph client of one invocation. Use as a context manager, or call
+    `close()`: it closes what was opened, and nothing that was not."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        stores: StoreSource | None = None,
+        *,
+        credential: AsyncTokenCredential | None = None,
+    ) -> None:
+        self.settings = settings
+        self._source = stores if stores is not None else stores_for(settings)
+        self._credential = credential
+        self._opened: dict[str, Any] = {}
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        require_storage: bool = True,
+        require_schedule: bool = False,
+    ) -> Runtime:
+        """The one place an invocation reads its settings. Raises SettingsError listing every problem."""
+        settings = Settings.from_env(
+            environ, require_storage=require_storage, require_schedule=require_schedule
+        )
+        return cls(settings)
+
+    @classmethod
+    def in_memory(cls, settings: Settings | None = None) -> Runtime:
+        """Over memory stores, whatever the settings say about storage (tests, offline commands)."""
+        return cls(settings or Settings(), MemoryStores())
+
+    def with_settings(self, settings: Settings) -> Runtime:
+        """The same stores (open ones included) under other settings: a snapshot's simulator endpoint."""
+        twin = Runtime(settings, self._source, credential=self._credential)
+        twin._opened = self._opened
+        return twin
+
+    def _store(self, name: str, open_it: Callable[[], T]) -> T:
+        if name not in self._opened:
+            self._opened[name] = open_it()
+        store: T = self._opened[name]
+        return store
+
+    @property
+    def state(self) -> StateStore:
+        return self._store("state", self._source.state)
+
+    @property
+    def alerts(self) -> AlertStore:
+        return self._store("alerts", self._source.alerts)
+
+    @property
+    def reports(self) -> ReportStore:
+        return self._store("reports", self._source.reports)
+
+    @property
+    def ingest(self) -> IngestStore:
+        return self._store("ingest", self._source.ingest)
+
+    @property
+    def reviews(self) -> ReviewStore:
+        return self._store("reviews", self._source.reviews)
+
+    @property
+    def upload_ledger(self) -> MemoryUploadLedger | TableUploadLedger:
+        return self._store("upload_ledger", self._source.upload_ledger)
+
+    @property
+    def pass_queue(self) -> PassQueue:
+        """The Storage Queue of requested passes. Check `settings.has_queue` first."""
+
+        def open_queue() -> PassQueue:
+            from monitor.store.pass_queue import shared_pass_queue
+
+            s = self.settings
+            return shared_pass_queue(s.queue_connection_string, s.queue_endpoint, s.pass_queue_name)
+
+        return self._store("pass_queue", open_queue)
+
+    def graph(self) -> GraphSession:
+        """A Graph session for this runtime's tenant; enter it with `async with`."""
+        from monitor.graph.session import GraphSession
+
+        return GraphSession(self.settings, self._credential)
+
+    def close(self) -> None:
+        opened, self._opened = list(self._opened.values()), {}
+        for item in opened:
+            item.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def stores_for(settings: Settings) -> StoreSource:
+    """Table Storage when the settings configure it, else memory (kept for this process only)."""
+    return SettingsStores(settings) if settings.has_storage else MemoryStores()
+
+
+class MemoryStores:
+    def state(self) -> StateStore:
+        from monitor.store.memory import MemoryStore
+
+        return MemoryStore()
+
+    def alerts(self) -> AlertStore:
+        from monitor.store.alerts import MemoryAlertStore
+
+        return MemoryAlertStore()
+
+    def reports(self) -> ReportStore:
+        from monitor.store.reports import MemoryReportStore
+
+        return MemoryReportStore()
+
+    def ingest(self) -> IngestStore:
+        from monitor.store.ingest import MemoryIngestStore
+
+        return MemoryIngestStore()
+
+    def reviews(self) -> ReviewStore:
+        from monitor.store.reviews import MemoryReviewStore
+
+        return MemoryReviewStore()
+
+    def upload_ledger(self) -> MemoryUploadLedger | TableUploadLedger:
+        from monitor.store.reviews import MemoryUploadLedger
+
+        return MemoryUploadLedger()
+
+
+class SettingsStores:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def state(self) -> StateStore:
+        from monitor.store import open_store
+
+        return open_store(self.settings)
+
+    def alerts(self) -> AlertStore:
+        from monitor.store.alerts import open_alert_store
+
+        return open_alert_store(self.settings)
+
+    def reports(self) -> ReportStore:
+        from monitor.store.reports import open_report_store
+
+        return open_report_store(self.settings)
+
+    def ingest(self) -> IngestStore:
+        from monitor.store.ingest import open_ingest_store
+
+        return open_ingest_store(self.settings)
+
+    def reviews(self) -> ReviewStore:
+        from monitor.store.reviews import open_review_store
+
+        return open_review_store(self.settings)
+
+    def upload_ledger(self) -> MemoryUploadLedger | TableUploadLedger:
+        from monitor.store.reviews import open_upload_ledger
+
+        return open_upload_ledger(self.settings)
