@@ -240,10 +240,34 @@ class TenantCheck:
     problem_reason: str = ""  # Entra's refusal (AADSTS code and sentence) when access is a problem
     permissions: tuple[PermissionCheck, ...] = ()
     skipped: tuple[SkippedUse, ...] = ()
+    # The admin-consent URL, when the customer's admin has something to grant (consent given again with
+    # /.default grants every permission the app lists, the missing ones included).
+    consent_url: str = ""
 
     @property
     def problem(self) -> AccessProblem | None:
-        return None if self.access in ("ready", "partial") else self.access  # type: ignore[return-value]
+        access = self.access
+        if access == "ready" or access == "partial":
+            return None
+        return access
+
+    def to_text(self) -> str:
+        """The check for a person: the verdict, each permission, what is skipped, what to do."""
+        name = f" ({self.display_name})" if self.display_name else ""
+        lines = [f"tenant {self.tenant_id}{name}: {self.access}"]
+        if self.problem_reason:
+            lines.append(f"  {self.problem_reason}")
+        width = max((len(p.permission) for p in self.permissions), default=0)
+        for check in self.permissions:
+            said = f" {check.code or check.status}" if check.state != "granted" else ""
+            why = f": {check.reason}" if check.state != "granted" and check.reason else ""
+            lines.append(f"  {check.permission:<{width}}  {check.state}{said}{why}")
+        for use in self.skipped:
+            certainty = "skipped" if use.certain else "may be skipped"
+            lines.append(f"  {use.kind} {use.name} {certainty}: {use.reason}")
+        if self.consent_url:
+            lines.append(f"  the customer's admin grants what is missing at: {self.consent_url}")
+        return "\n".join(lines) + "\n"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -256,6 +280,7 @@ class TenantCheck:
             "permissions": [p.to_json() for p in self.permissions],
             "skippedRules": [s.to_json() for s in self.skipped if s.kind == "rule"],
             "skippedFeatures": [s.to_json() for s in self.skipped if s.kind == "feature"],
+            "consentUrl": self.consent_url or None,
         }
 
 
@@ -349,17 +374,21 @@ async def check(
 
     tenant = customer_tenant_id(tenant_id)
     checked_at = now or datetime.now(UTC)
-    credential = tenant_credential(settings, tenant, msp if msp is not None else msp_settings())
+    msp = msp if msp is not None else msp_settings()
+    grant_url = consent_url(msp.app_id, tenant, msp.consent_redirect_uri or None) if msp.enabled else ""
+    credential = tenant_credential(settings, tenant, msp)
     async with GraphSession(settings, credential=credential) as graph:
         try:
             await credential.get_token(GRAPH_SCOPE)
         except ClientAuthenticationError as exc:
             message = str(exc.message or exc)
+            refusal = classify_refusal(message, was_consented=was_consented)
             return TenantCheck(
                 tenant,
-                classify_refusal(message, was_consented=was_consented),
+                refusal,
                 checked_at,
                 problem_reason=entra_reason(message),
+                consent_url=grant_url if refusal in ("not_consented", "consent_revoked") else "",
             )
         except AzureError as exc:
             return TenantCheck(
@@ -390,6 +419,7 @@ async def check(
             if need.name not in PROBES
         ]
     results = tuple(sorted((*checks, *unprobed), key=lambda c: c.permission.lower()))
+    refused = any(result.state == "refused" for result in results)
     return TenantCheck(
         tenant,
         _overall(results, was_consented),
@@ -397,6 +427,7 @@ async def check(
         display_name=display_name,
         permissions=results,
         skipped=_skipped(results, wanted),
+        consent_url=grant_url if refused else "",
     )
 
 

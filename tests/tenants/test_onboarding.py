@@ -113,6 +113,7 @@ def test_a_customer_grants_the_manifest_without_mail_send() -> None:
 def test_a_consented_tenant_is_ready_with_every_permission_granted(fresh: GraphSimulator) -> None:
     result = run_check(fresh.url, CONTOSO)
     assert (result.access, result.problem, result.display_name) == ("ready", None, "Contoso Ltd")
+    assert result.consent_url == ""  # nothing for the customer's admin to do
     assert states(result) == dict.fromkeys(CUSTOMER_PERMISSIONS, "granted")
     assert result.skipped == ()
     # One read per permission, and one to find a user for the methods probes; nothing in another tenant.
@@ -192,6 +193,9 @@ def test_a_tenant_that_never_consented_is_not_consented(fresh: GraphSimulator) -
         f"{NOT_SERVED}."
     )
     assert fresh.count() == 0  # no Graph request without a token
+    assert (
+        result.consent_url == f"https://login.microsoftonline.com/{NOT_SERVED}/adminconsent?client_id={APP}"
+    )
 
 
 def test_a_tenant_that_was_consented_and_deleted_the_app_revoked_consent(fresh: GraphSimulator) -> None:
@@ -255,6 +259,7 @@ def test_the_result_as_json_names_no_token(fresh: GraphSimulator) -> None:
         "permissions",
         "skippedRules",
         "skippedFeatures",
+        "consentUrl",
     ]
     assert (document["tenant"], document["access"], document["checkedAt"]) == (
         CONTOSO,
@@ -272,6 +277,9 @@ def test_the_result_as_json_names_no_token(fresh: GraphSimulator) -> None:
         for rule in ("tap.policy.disabled", "tap.policy.lifetime-too-long", "tap.policy.multi-use")
     ]
     assert document["skippedFeatures"] == []
+    assert (
+        document["consentUrl"] == f"https://login.microsoftonline.com/{CONTOSO}/adminconsent?client_id={APP}"
+    )
     assert document["permissions"][6] == {
         "permission": policy,
         "state": "refused",
@@ -284,6 +292,23 @@ def test_the_result_as_json_names_no_token(fresh: GraphSimulator) -> None:
     text = orjson.dumps(document).decode()
     assert "eyJ" not in text  # no JWT
     assert "access_token" not in text
+
+
+def test_the_check_as_text_says_what_is_refused_skipped_and_where_to_grant_it(fresh: GraphSimulator) -> None:
+    # Without Directory.Read.All too, which would cover role assignments.
+    missing = ("RoleManagement.Read.Directory", "Directory.Read.All")
+    fresh.set_tenant_permissions(CONTOSO, [p for p in CUSTOMER_PERMISSIONS if p not in missing])
+    lines = run_check(fresh.url, CONTOSO).to_text().splitlines()
+    assert lines[0] == f"tenant {CONTOSO}: partial"  # no name: reading it needs Directory.Read.All
+    refused = "refused Authorization_RequestDenied: Insufficient privileges to complete the operation."
+    assert f"  {'Directory.Read.All':<39}  {refused}" in lines
+    assert f"  {'Domain.Read.All':<39}  granted" in lines
+    skipped = "needs RoleManagement.Read.Directory refused (Authorization_RequestDenied)"
+    assert f"  rule tap.issued.privileged-user skipped: {skipped}" in lines
+    assert lines[-1] == (
+        "  the customer's admin grants what is missing at: "
+        f"https://login.microsoftonline.com/{CONTOSO}/adminconsent?client_id={APP}"
+    )
 
 
 def test_a_settings_object_without_a_simulator_or_app_cannot_check() -> None:
