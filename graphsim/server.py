@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -197,6 +197,12 @@ class GraphSimulator:
         enterprise app deleted, so its consent is gone), "disabled" (sign-in disabled on it), or
         "permissions-removed" (consent to its permissions revoked, the app still there)."""
         self.tenant(tenant_id).set_state(state)
+
+    def set_tenant_permissions(self, tenant_id: str, granted: Iterable[str] | None) -> None:
+        """Model an admin who granted the app only `granted` (application permission names): Graph
+        answers 403 `Authorization_RequestDenied` to each request none of them allows. None grants
+        all the app asks for again."""
+        self.tenant(tenant_id).set_permissions(granted)
 
     def serve_token(self, claims: TokenClaims | None) -> ServedTenant | None:
         """The tenant a Graph request's token reaches; None when Graph would refuse the token."""
@@ -439,7 +445,7 @@ class _Handler(BaseHTTPRequestHandler):
                 else "Access token validation failure. Invalid audience."
             )
             return
-        refusal = tenant.graph_refusal()
+        refusal = tenant.graph_refusal(path)
         if refusal is not None:
             log(refusal.status, None)
             self._send_error(refusal, ids)
@@ -589,13 +595,27 @@ class _Handler(BaseHTTPRequestHandler):
             elif self.command == "POST" and path.rstrip("/").startswith(f"{CONTROL_PREFIX}/tenants/"):
                 tenant_id = unquote(path.rstrip("/").rsplit("/", 1)[1])
                 payload = orjson.loads(body or b"{}")
-                if not isinstance(payload, dict) or not isinstance(payload.get("state"), str):
-                    raise ValueError('send {"state": "consented" | "revoked" | "disabled" | ...}')
+                usage = (
+                    'send {"state": "consented" | "revoked" | "disabled" | ...}, '
+                    '{"permissions": ["AuditLog.Read.All", ...] or null}, or both'
+                )
+                if not isinstance(payload, dict) or not ({"state", "permissions"} & payload.keys()):
+                    raise ValueError(usage)
+                if "state" in payload and not isinstance(payload["state"], str):
+                    raise ValueError(usage)
+                granted = payload.get("permissions")
+                if granted is not None and not (
+                    isinstance(granted, list) and all(isinstance(name, str) for name in granted)
+                ):
+                    raise ValueError(usage)
                 try:
                     served = sim.tenant(tenant_id)
                 except KeyError:
                     raise ValueError(f"the simulator does not serve tenant {tenant_id!r}") from None
-                served.set_state(payload["state"])
+                if "state" in payload:
+                    served.set_state(payload["state"])
+                if "permissions" in payload:
+                    served.set_permissions(granted)
                 result = served.as_dict()
             elif route == ("GET", f"{CONTROL_PREFIX}/faults"):
                 result = {"faults": sim.faults.snapshot()}

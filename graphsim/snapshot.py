@@ -398,6 +398,8 @@ class SimulatorConfig:
     throttle: bool = False
     # What this tenant's admin did to the app (tenants.py): "consented" unless said otherwise.
     consent: str = "consented"
+    # The application permissions the admin granted the app (tenants.py); None: all it asks for.
+    granted_permissions: frozenset[str] | None = None
 
 
 def parse_config(data: bytes, name: str = OVERRIDES_FILE) -> SimulatorConfig:
@@ -420,6 +422,11 @@ def parse_config(data: bytes, name: str = OVERRIDES_FILE) -> SimulatorConfig:
     consent = document.get("consent", "consented")
     if consent not in TENANT_STATES:
         raise SnapshotError(f'{name} "consent" must be one of {", ".join(TENANT_STATES)}')
+    granted = document.get("grantedPermissions")
+    if granted is not None and not (
+        isinstance(granted, list) and all(isinstance(name, str) and name.strip() for name in granted)
+    ):
+        raise SnapshotError(f'{name} "grantedPermissions" must be a list of permission names')
     return SimulatorConfig(
         responses=responses,
         query_options={
@@ -427,6 +434,7 @@ def parse_config(data: bytes, name: str = OVERRIDES_FILE) -> SimulatorConfig:
         },
         throttle=throttle,
         consent=consent,
+        granted_permissions=None if granted is None else frozenset(n.strip() for n in granted),
     )
 
 

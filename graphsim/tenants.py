@@ -18,6 +18,11 @@ So the simulator refuses at both steps:
   marked "revoked" or "disabled" (a token minted without the token endpoint, or issued before the
   change: real Entra lets an issued token live until it expires, about an hour; the simulator ends it
   at once, so that tests need not wait), and 403 to a tenant marked "permissions-removed".
+
+A tenant can also grant the app only some of its permissions (`set_permissions`, or
+`"grantedPermissions"` in its `_simulator.json`): its tokens carry those in `roles`, and Graph answers
+403 `Authorization_RequestDenied` to each request that none of them allows (permissions.py), as it
+answers an app whose admin consented to fewer permissions than the app asks for.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from os import PathLike
@@ -34,6 +39,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 from urllib.parse import parse_qs
 
+from graphsim import permissions
 from graphsim.engine import GraphEngine
 from graphsim.errors import GraphError, SnapshotError
 from graphsim.snapshot import TENANT_STATES, Snapshot
@@ -51,6 +57,9 @@ class ServedTenant:
         self.snapshot = snapshot
         self.engine = GraphEngine(snapshot)
         self._state: str | None = None  # set here; else what `_simulator.json` says
+        # Permissions the admin granted, set here; else `_simulator.json`'s; None: all the app asks.
+        self._granted: frozenset[str] | None = None
+        self._granted_set = False
         self._lock = threading.Lock()
 
     @property
@@ -65,8 +74,27 @@ class ServedTenant:
         with self._lock:
             self._state = state
 
-    def graph_refusal(self) -> GraphError | None:
-        """What Graph answers a token of this tenant, given its state; None when it is served."""
+    @property
+    def granted(self) -> frozenset[str] | None:
+        """The application permissions the tenant's admin granted the app; None: all it asks for."""
+        with self._lock:
+            if self._granted_set:
+                return self._granted
+        return self.snapshot.config().granted_permissions
+
+    def set_permissions(self, granted: Iterable[str] | None) -> None:
+        """Grant the app only `granted` (permission names, e.g. "AuditLog.Read.All"); None grants
+        all it asks for again."""
+        names = None if granted is None else frozenset(str(name).strip() for name in granted)
+        if names is not None and not all(names):
+            raise ValueError("a granted permission name is empty")
+        with self._lock:
+            self._granted = names
+            self._granted_set = True
+
+    def graph_refusal(self, path: str = "") -> GraphError | None:
+        """What Graph answers a token of this tenant for `path`, given its state and the permissions
+        its admin granted; None when it is served."""
         state = self.state
         if state in ("revoked", "disabled"):
             return GraphError(
@@ -75,14 +103,21 @@ class ServedTenant:
                 "Access token validation failure.",
                 {"WWW-Authenticate": 'Bearer realm=""'},
             )
-        if state == "permissions-removed":
+        granted = self.granted
+        if state == "permissions-removed" or (granted is not None and not permissions.allowed(path, granted)):
             return GraphError(
                 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."
             )
         return None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"tenant": self.tenant_id, "state": self.state, "snapshot": str(self.snapshot.root)}
+        granted = self.granted
+        return {
+            "tenant": self.tenant_id,
+            "state": self.state,
+            "snapshot": str(self.snapshot.root),
+            "granted": None if granted is None else sorted(granted),
+        }
 
 
 def load_tenants(
@@ -190,6 +225,6 @@ def token_answer(
             "token_type": "Bearer",
             "expires_in": TOKEN_LIFETIME_SECONDS,
             "ext_expires_in": TOKEN_LIFETIME_SECONDS,
-            "access_token": make_token(tenant, app),
+            "access_token": make_token(tenant, app, roles=tuple(sorted(served.granted or ()))),
         }
     return status, answer, TokenRecord(tenant, app, status, code)

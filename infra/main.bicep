@@ -47,6 +47,9 @@ param queueNames array = []
 @description('Stream Entra sign-in and audit logs to an Event Hub for the app (needs a Global or Security Administrator running azd).')
 param enableEntraLogStream bool = false
 
+@description('Application (client) ID of the multi-tenant app registration that reads customer tenants (MONITOR_MSP_APP_ID, docs/msp.md); empty: the deployment watches its own tenant only.')
+param mspAppId string = ''
+
 @description('Further app settings, e.g. rule thresholds (MONITOR_<THRESHOLD>); docs/deploy.md lists them.')
 param extraAppSettings object = {}
 
@@ -163,6 +166,7 @@ module api 'app/api.bicep' = {
     socEasyAuth: !empty(socReviewClientId)
     sentinelEndpoint: enableSentinel ? sentinel.outputs.endpoint : ''
     sentinelDcrId: enableSentinel ? sentinel.outputs.immutableId : ''
+    mspAppId: mspAppId
   }
 }
 

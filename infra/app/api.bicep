@@ -22,6 +22,7 @@ param extraAppSettings object
 param socEasyAuth bool = false
 param sentinelEndpoint string = ''
 param sentinelDcrId string = ''
+param mspAppId string = ''
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -101,6 +102,12 @@ var sentinelSettings = empty(sentinelEndpoint) ? {} : {
   MONITOR_SENTINEL_DCR_ID: sentinelDcrId
 }
 
+// Many customer tenants (optional, docs/msp.md): the multi-tenant app registration the monitor reads them
+// as, trusting the managed identity above as its federated credential (infra/scripts/msp_app_registration.py).
+var mspSettings = empty(mspAppId) ? {} : {
+  MONITOR_MSP_APP_ID: mspAppId
+}
+
 resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   name: name
   location: location
@@ -157,7 +164,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 
   resource appSettings 'config' = {
     name: 'appsettings'
-    properties: union(extraAppSettings, hostSettings, monitorSettings, alertSettings, secretSettings, logStreamSettings, socSettings, sentinelSettings, linkSettings)
+    properties: union(extraAppSettings, hostSettings, monitorSettings, alertSettings, secretSettings, logStreamSettings, socSettings, sentinelSettings, mspSettings, linkSettings)
   }
 
   // Deployment goes through the identity-based package container; no publishing credentials.

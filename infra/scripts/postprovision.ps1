@@ -9,6 +9,10 @@ try {
   if ($LASTEXITCODE -ne 0) { throw 'python -m monitor permissions failed' }
   & $python infra\scripts\grant_graph_permissions.py --manifest $manifest --if-allowed
   if ($LASTEXITCODE -ne 0) { throw 'granting the Graph permissions failed' }
+  if ($env:MONITOR_ENABLE_MSP -eq 'true') {
+    & $python infra\scripts\msp_app_registration.py --manifest $manifest --save-to-azd --if-allowed
+    if ($LASTEXITCODE -ne 0) { throw 'creating the multi-tenant app registration failed' }
+  }
 } finally {
   Remove-Item $manifest
 }

@@ -35,8 +35,13 @@ KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
 AZURE_EVENT_HUBS_DATA_RECEIVER = "a638d3c7-ab3a-418d-83e6-5f17a39d4fde"
 
 
-# monitor/settings.py and the modules it hands a group of settings to (the SOC's).
-SETTINGS_MODULES = (REPO / "monitor" / "settings.py", REPO / "monitor" / "soc" / "settings.py")
+# monitor/settings.py, the modules it hands a group of settings to (the SOC's), and the many-tenant
+# settings (monitor/tenants/settings.py).
+SETTINGS_MODULES = (
+    REPO / "monitor" / "settings.py",
+    REPO / "monitor" / "soc" / "settings.py",
+    REPO / "monitor" / "tenants" / "settings.py",
+)
 
 
 def settings_the_code_reads() -> set[str]:
