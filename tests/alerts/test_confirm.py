@@ -28,9 +28,9 @@ from monitor import service
 from monitor.alerts import links
 from monitor.alerts.model import Alert
 from monitor.alerts.process import process_alerts
+from monitor.alerts.settings import AlertDestination, AlertSettings
 from monitor.graph.session import GraphSession
 from monitor.records import utcnow
-from monitor.settings import AlertDestination, AlertSettings
 from monitor.store.alerts import AlertStore
 from tests.alerts.support import MAILBOX, T0, TENANT, alert_settings, failing, passing
 from tests.support import indexed_functions, simulator_settings
