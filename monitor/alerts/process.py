@@ -235,6 +235,7 @@ async def send(parcel: Parcel, via: Via) -> Outcome:
     destination = via.settings.destination(first.destination)
     if destination is None:
         return Outcome("dead", f"destination {first.destination} is no longer configured")
+    channel = channels.get(destination.channel)  # UnknownChannel, outside the catch below
     notices = Notices(
         destination,
         parcel.target,
@@ -244,7 +245,7 @@ async def send(parcel: Parcel, via: Via) -> Outcome:
         tuple(r.alert_id for r in parcel.rows),
     )
     try:
-        return await channels.get(destination.channel).send_notices(notices, via)
+        return await channel.send_notices(notices, via)
     # e.g. httpx.InvalidURL, or an ExceptionGroup holding an OverflowError for a port over 65535
     except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError, OverflowError, ExceptionGroup) as exc:
         # A channel failing in a way not classified above must not cost the outcomes of the others:

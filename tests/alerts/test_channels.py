@@ -24,7 +24,7 @@ from monitor.alerts import channels
 from monitor.alerts.channels import webhook
 from monitor.alerts.channels.base import Notices, Via, Weekly, what
 from monitor.alerts.delivery import Outcome
-from monitor.alerts.process import deliver_due, process_alerts, reconcile_alerts
+from monitor.alerts.process import compose, deliver_due, process_alerts, reconcile_alerts, send
 from monitor.alerts.settings import AlertDestination, AlertSettings
 from monitor.service import WeeklyRun, weekly_from_snapshot
 from monitor.settings import Settings, SettingsError
@@ -217,6 +217,13 @@ def test_an_unknown_channel_is_refused_again_at_dispatch_before_anything_is_clai
         asyncio.run(deliver_due(store, TENANT.id, T0, settings, None))
     pending = store.notifications(TENANT.id, "pending")
     assert [(n.channel, n.attempts, n.delivery_id) for n in pending] == [("pager", 0, "")]
+
+    async def dispatch() -> Outcome:
+        async with httpx.AsyncClient() as http:
+            return await send(compose(pending, settings)[0], Via(settings, http, None, T0))
+
+    with pytest.raises(channels.UnknownChannel, match="unknown alert channel 'pager'"):
+        asyncio.run(dispatch())
     assert Pager.sent == []
     with pytest.raises(channels.UnknownChannel, match="unknown alert channel 'pager'"):
         asyncio.run(send_weekly(weekly_run.report, "", settings, None, NOW))
