@@ -46,8 +46,8 @@ def main() -> int:
 
     from graphsim.receiver import CaptureReceiver
     from monitor.alerts.process import process_alerts
+    from monitor.alerts.settings import AlertDestination, AlertSettings
     from monitor.records import Tenant
-    from monitor.settings import AlertDestination, AlertSettings
     from monitor.store.alerts import TableAlertStore
     from monitor.store.base import StoredFinding
 

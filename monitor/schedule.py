@@ -115,3 +115,13 @@ class Schedule:
         if len(runs) < 2:
             return None
         return max(b - a for a, b in itertools.pairwise(runs))
+
+
+def schedule_problem(setting: str, text: str) -> str | None:
+    """Why the app setting `setting` holding `text` is not a schedule the timer trigger takes, or None:
+    the one check of every schedule setting (MONITOR_POLL_SCHEDULE, MONITOR_WEEKLY_SCHEDULE)."""
+    try:
+        Schedule.parse(text)
+    except ScheduleError as exc:
+        return f"{setting} {text!r} is not an NCRONTAB schedule: {exc}"
+    return None

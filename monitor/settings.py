@@ -7,7 +7,6 @@ invocation's `Runtime` (monitor/service/runtime.py) reads the settings once and 
 
 from __future__ import annotations
 
-import fnmatch
 import math
 import os
 import re
@@ -16,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import SplitResult, urlsplit
 
-from monitor.schedule import Schedule, ScheduleError
+from monitor.alerts.settings import AlertSettings, alert_settings
+from monitor.schedule import schedule_problem
 from monitor.soc.settings import SocSettings, soc_settings
 from monitor.thresholds import Thresholds
 
@@ -66,14 +66,6 @@ def connection_string_problem(value: str) -> str | None:
     return None
 
 
-AlertChannel = Literal["teams", "email", "webhook"]
-_ALERT_CHANNELS: tuple[AlertChannel, ...] = ("teams", "email", "webhook")
-EmailTransport = Literal["graph", "acs"]
-_EMAIL_TRANSPORTS: tuple[EmailTransport, ...] = ("graph", "acs")
-_SEVERITY_NAMES = ("critical", "high", "medium", "low", "info")
-_DESTINATION_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
-
-
 def _host_queue(env: Mapping[str, str], storage_connection: str) -> tuple[str, str]:
     """(connection string, queue endpoint) of the Function app's storage, as its queue trigger reaches it
     ("Connecting to host storage with an identity" in Microsoft's Azure Functions reference)."""
@@ -95,73 +87,6 @@ class SettingsError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("configuration problems: " + "; ".join(problems))
         self.problems = problems
-
-
-@dataclass(frozen=True)
-class AlertDestination:
-    """One place alerts go. Its secret (a webhook URL, an HMAC key) lives only here, never in a store
-    or a log: stores and logs name the destination."""
-
-    name: str
-    channel: AlertChannel
-    url: str = field(default="", repr=False)  # teams, webhook
-    hmac_key: bytes = field(default=b"", repr=False)  # webhook
-    recipients: tuple[str, ...] = field(default=(), repr=False)  # email
-
-
-@dataclass(frozen=True)
-class AlertRoute:
-    """Findings of these severities whose rule matches one of these globs go to these destinations.
-    An empty `severities` or `rules` matches every severity or rule."""
-
-    destinations: tuple[str, ...]
-    severities: tuple[str, ...] = ()
-    rules: tuple[str, ...] = ()
-
-    def matches(self, rule: str, severity: str) -> bool:
-        return (not self.severities or severity in self.severities) and (
-            not self.rules or any(fnmatch.fnmatchcase(rule, pattern) for pattern in self.rules)
-        )
-
-
-@dataclass(frozen=True)
-class AlertSettings:
-    destinations: tuple[AlertDestination, ...] = ()
-    routes: tuple[AlertRoute, ...] = ()
-    # Where a finding goes that no route matches.
-    default_route: tuple[str, ...] = ()
-    # While a problem keeps failing, remind this often (unless acknowledged or snoozed).
-    reminder_hours: float = 24.0
-    # A passing finding resolves its alert only after it stayed resolved this long, so a flap within it
-    # neither resolves nor re-opens.
-    settle_minutes: float = 30.0
-    # More notifications than this due to one destination in one pass become one digest.
-    digest_threshold: int = 5
-    # A notification is dead after this many failed attempts (or at once on a non-retryable answer).
-    max_attempts: int = 6
-    # Delay before the first retry; doubled per attempt, at most `retry_max_minutes`.
-    retry_base_minutes: float = 5.0
-    retry_max_minutes: float = 360.0
-    request_timeout_seconds: float = 10.0
-    email_transport: EmailTransport = "graph"
-    # The mailbox (UPN or object ID) Graph sends from, or the ACS sender address.
-    email_sender: str = field(default="", repr=False)
-    acs_connection_string: str = field(default="", repr=False)
-    # Signed links from alert messages to the confirmation page (docs/alerts.md): the HMAC key and the
-    # app's public URL; without both, messages carry no link.
-    link_key: bytes = field(default=b"", repr=False)
-    public_url: str = ""
-
-    def destination(self, name: str) -> AlertDestination | None:
-        return next((d for d in self.destinations if d.name == name), None)
-
-    def route(self, rule: str, severity: str) -> tuple[str, ...]:
-        """The destinations of a finding: every matching route's, else the default route's."""
-        chosen: list[str] = []
-        for route in self.routes:
-            if route.matches(rule, severity):
-                chosen += [name for name in route.destinations if name not in chosen]
-        return tuple(chosen) if chosen else self.default_route
 
 
 @dataclass(frozen=True)
@@ -322,12 +247,9 @@ class Settings:
                 "MONITOR_STORAGE_CONNECTION_STRING or MONITOR_STORAGE_ENDPOINT is required to keep state"
             )
         schedule = text("MONITOR_POLL_SCHEDULE", "")
-        if schedule:
-            try:
-                Schedule.parse(schedule)
-            except ScheduleError as exc:
-                problems.append(f"MONITOR_POLL_SCHEDULE {schedule!r} is not an NCRONTAB schedule: {exc}")
-        elif require_schedule:
+        if schedule and (problem := schedule_problem("MONITOR_POLL_SCHEDULE", schedule)):
+            problems.append(problem)
+        elif not schedule and require_schedule:
             problems.append(
                 "MONITOR_POLL_SCHEDULE is not set: the timer trigger has no schedule "
                 "(six NCRONTAB fields, e.g. '0 */15 * * * *')"
@@ -360,11 +282,8 @@ class Settings:
             )
 
         weekly_schedule = text("MONITOR_WEEKLY_SCHEDULE", "")
-        if weekly_schedule and len(weekly_schedule.split()) != 6:
-            problems.append(
-                "MONITOR_WEEKLY_SCHEDULE must be an NCRONTAB expression of six fields "
-                f"(second minute hour day month weekday, e.g. '0 0 7 * * Mon'), got {weekly_schedule!r}"
-            )
+        if weekly_schedule and (problem := schedule_problem("MONITOR_WEEKLY_SCHEDULE", weekly_schedule)):
+            problems.append(problem)
         queue_connection, queue_endpoint = _host_queue(env, connection)
         key_digests = tuple(
             d.strip().lower() for d in env.get("MONITOR_INGEST_KEY_SHA256", "").split(",") if d.strip()
@@ -417,7 +336,7 @@ class Settings:
             applicationinsights_client_id=insights_auth[1] if insights_auth else "",
             otlp_endpoint=otlp_endpoint,
             thresholds=replace(defaults, **overrides),
-            alerts=_alert_settings(env, problems, number),
+            alerts=alert_settings(env, problems, number),
             weekly_schedule=weekly_schedule,
             weekly_output=text("MONITOR_WEEKLY_OUTPUT", ""),
             queue_connection_string=queue_connection,
@@ -501,169 +420,3 @@ def _insights_authentication(raw: str) -> tuple[bool, str] | None:
     if pairs.get("authorization") != "AAD" or set(pairs) - {"authorization", "clientid"}:
         return None
     return True, pairs.get("clientid", "")
-
-
-def _env_name(destination: str) -> str:
-    return destination.upper().replace("-", "_")
-
-
-def _alert_settings(env: Mapping[str, str], problems: list[str], number: Any) -> AlertSettings:
-    """MONITOR_ALERT_* settings (docs/alerts.md). Secrets are read into the settings object only; a
-    problem names the setting, never its value."""
-    defaults = AlertSettings()
-    destinations: list[AlertDestination] = []
-    for entry in filter(None, (e.strip() for e in env.get("MONITOR_ALERT_DESTINATIONS", "").split(","))):
-        name, _, channel = (part.strip() for part in entry.partition("="))
-        if not _DESTINATION_NAME.match(name):
-            problems.append(
-                f"MONITOR_ALERT_DESTINATIONS: destination name {name!r} must be lower-case letters, digits "
-                "and '-', starting with a letter"
-            )
-            continue
-        if channel not in _ALERT_CHANNELS:
-            problems.append(
-                f"MONITOR_ALERT_DESTINATIONS: {name} needs a channel ({', '.join(_ALERT_CHANNELS)}), "
-                f"got {channel!r}"
-            )
-            continue
-        if any(d.name == name for d in destinations):
-            problems.append(f"MONITOR_ALERT_DESTINATIONS: {name} is listed twice")
-            continue
-        prefix = f"MONITOR_ALERT_{_env_name(name)}"
-        url = key = ""
-        recipients: tuple[str, ...] = ()
-        if channel in ("teams", "webhook"):
-            url = env.get(f"{prefix}_URL", "").strip()
-            parts = _url_parts(url)
-            if not url:
-                problems.append(f"{prefix}_URL is required for the {channel} destination {name}")
-            elif parts.scheme not in ("http", "https") or not parts.hostname:
-                problems.append(f"{prefix}_URL must be an http(s) URL")
-            elif parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
-                problems.append(f"{prefix}_URL must use https unless it is on loopback")
-        if channel == "webhook":
-            key = env.get(f"{prefix}_HMAC_KEY", "").strip()
-            if len(key) < 16:
-                problems.append(f"{prefix}_HMAC_KEY must be set to at least 16 characters for {name}")
-        if channel == "email":
-            recipients = tuple(r.strip() for r in env.get(f"{prefix}_RECIPIENTS", "").split(",") if r.strip())
-            if not recipients:
-                problems.append(f"{prefix}_RECIPIENTS must list at least one address for {name}")
-            bad = [n for n, r in enumerate(recipients, 1) if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", r)]
-            if bad:
-                problems.append(f"{prefix}_RECIPIENTS: entries {bad} are not email addresses")
-        destinations.append(AlertDestination(name, channel, url, key.encode(), recipients))
-    known = {d.name for d in destinations}
-
-    def names(setting: str, raw: Any) -> tuple[str, ...]:
-        if isinstance(raw, str):
-            raw = [n.strip() for n in raw.split(",") if n.strip()]
-        if not isinstance(raw, list) or not all(isinstance(n, str) for n in raw):
-            problems.append(f"{setting}: destinations must be a list of names")
-            return ()
-        unknown = [n for n in raw if n not in known]
-        if unknown:
-            problems.append(f"{setting}: unknown destination(s) {', '.join(unknown)}")
-        return tuple(n for n in raw if n in known)
-
-    routes: list[AlertRoute] = []
-    raw_routes = env.get("MONITOR_ALERT_ROUTES", "").strip()
-    if raw_routes:
-        import orjson
-
-        try:
-            parsed = orjson.loads(raw_routes)
-        except orjson.JSONDecodeError as exc:
-            problems.append(f"MONITOR_ALERT_ROUTES must be a JSON list of routes: {exc}")
-            parsed = []
-        if not isinstance(parsed, list):
-            problems.append("MONITOR_ALERT_ROUTES must be a JSON list of routes")
-            parsed = []
-        for n, route in enumerate(parsed, 1):
-            where = f"MONITOR_ALERT_ROUTES route {n}"
-            if not isinstance(route, dict) or set(route) - {"severities", "rules", "to"}:
-                problems.append(f"{where} must be an object with 'to' and optional 'severities' and 'rules'")
-                continue
-            severities = route.get("severities", [])
-            rules = route.get("rules", [])
-            if not isinstance(severities, list) or any(s not in _SEVERITY_NAMES for s in severities):
-                problems.append(f"{where}: severities must be a list of {', '.join(_SEVERITY_NAMES)}")
-                continue
-            if not isinstance(rules, list) or not all(isinstance(r, str) and r for r in rules):
-                problems.append(f"{where}: rules must be a list of rule ids or globs (consent.*)")
-                continue
-            to = names(where, route.get("to", []))
-            if to:
-                routes.append(AlertRoute(to, tuple(severities), tuple(rules)))
-            elif "to" not in route:
-                problems.append(f"{where} needs 'to'")
-    default_route = names("MONITOR_ALERT_DEFAULT_ROUTE", env.get("MONITOR_ALERT_DEFAULT_ROUTE", ""))
-    if destinations and not default_route and not raw_routes:
-        # Destinations and no routing at all: everything goes everywhere, the least surprising default.
-        default_route = tuple(sorted(known))
-
-    transport = env.get("MONITOR_ALERT_EMAIL_TRANSPORT", "").strip() or defaults.email_transport
-    if transport not in _EMAIL_TRANSPORTS:
-        problems.append(
-            f"MONITOR_ALERT_EMAIL_TRANSPORT must be one of {', '.join(_EMAIL_TRANSPORTS)}, got {transport!r}"
-        )
-        transport = defaults.email_transport
-    sender = env.get("MONITOR_ALERT_EMAIL_SENDER", "").strip()
-    acs = env.get("MONITOR_ALERT_ACS_CONNECTION_STRING", "").strip()
-    if any(d.channel == "email" for d in destinations):
-        if not sender:
-            problems.append("MONITOR_ALERT_EMAIL_SENDER is required for email destinations")
-        if transport == "acs" and not acs:
-            problems.append(
-                "MONITOR_ALERT_ACS_CONNECTION_STRING is required with MONITOR_ALERT_EMAIL_TRANSPORT=acs"
-            )
-    settings = AlertSettings(
-        destinations=tuple(destinations),
-        routes=tuple(routes),
-        default_route=default_route,
-        reminder_hours=number("MONITOR_ALERT_REMINDER_HOURS", defaults.reminder_hours, float, 0.25, 8760),
-        settle_minutes=number("MONITOR_ALERT_SETTLE_MINUTES", defaults.settle_minutes, float, 0, 10_080),
-        digest_threshold=int(
-            number("MONITOR_ALERT_DIGEST_THRESHOLD", defaults.digest_threshold, int, 1, 10_000)
-        ),
-        max_attempts=int(number("MONITOR_ALERT_MAX_ATTEMPTS", defaults.max_attempts, int, 1, 100)),
-        retry_base_minutes=number(
-            "MONITOR_ALERT_RETRY_BASE_MINUTES", defaults.retry_base_minutes, float, 0, 43_200
-        ),
-        retry_max_minutes=number(
-            "MONITOR_ALERT_RETRY_MAX_MINUTES", defaults.retry_max_minutes, float, 0, 43_200
-        ),
-        request_timeout_seconds=number(
-            "MONITOR_ALERT_REQUEST_TIMEOUT_SECONDS", defaults.request_timeout_seconds, float, 1, 300
-        ),
-        email_transport=transport,
-        email_sender=sender,
-        acs_connection_string=acs,
-        **_link_settings(env, problems),
-    )
-    return settings
-
-
-# An app setting whose Key Vault reference did not resolve holds the reference text itself ("Use Key
-# Vault references as app settings", Microsoft Learn): that is no key, so links stay off until it is set.
-_UNRESOLVED_REFERENCE = "@Microsoft.KeyVault("
-LINK_KEY_CHARS = 32
-
-
-def _link_settings(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
-    """MONITOR_ALERT_LINK_KEY and MONITOR_PUBLIC_URL; a problem names the setting, never the key."""
-    key = env.get("MONITOR_ALERT_LINK_KEY", "").strip()
-    if key.startswith(_UNRESOLVED_REFERENCE):
-        key = ""
-    if key and len(key) < LINK_KEY_CHARS:
-        problems.append(f"MONITOR_ALERT_LINK_KEY must be at least {LINK_KEY_CHARS} characters")
-        key = ""
-    url = env.get("MONITOR_PUBLIC_URL", "").strip().rstrip("/")
-    parts = urlsplit(url)
-    if url and (parts.scheme not in ("http", "https") or not parts.hostname):
-        problems.append(f"MONITOR_PUBLIC_URL must be the app's http(s) URL, got {url!r}")
-        url = ""
-    elif url and parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
-        problems.append("MONITOR_PUBLIC_URL must use https unless it is on loopback")
-        url = ""
-    return {"link_key": key.encode(), "public_url": url}

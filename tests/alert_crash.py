@@ -23,11 +23,11 @@ import orjson
 
 from graphsim import GraphSimulator
 from graphsim.receiver import CaptureReceiver
-from monitor.alerts import email
+from monitor.alerts.channels import email
 from monitor.alerts.model import alert_id
 from monitor.alerts.process import process_alerts
+from monitor.alerts.settings import AlertDestination, AlertSettings
 from monitor.graph.session import GraphSession
-from monitor.settings import AlertDestination, AlertSettings
 from monitor.store.alerts import AlertStore
 from monitor.store.base import StoredFinding
 from tests.alerts.support import HMAC_KEY, T0, TENANT, failing, route

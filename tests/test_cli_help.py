@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from graphsim.receiver import CaptureReceiver
-from monitor.alerts import webhook
+from monitor.alerts.channels import webhook
 from monitor.cli import build_parser, main
 from tests.conftest import ROOT
 

@@ -60,6 +60,28 @@ def test_settings_list_a_bad_schedule_with_the_other_problems() -> None:
     ]
 
 
+@pytest.mark.parametrize("setting", ["MONITOR_POLL_SCHEDULE", "MONITOR_WEEKLY_SCHEDULE"])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "0 0 7 * Mon",
+            "an NCRONTAB schedule has six fields (second minute hour day month day-of-week), got 5",
+        ),
+        ("0 0 7 * * Funday", "day of week 'Funday' is not a number"),
+        ("0 0 25 * * Mon", "hour '25' is outside 0-23"),
+    ],
+)
+def test_both_schedules_are_checked_by_the_same_parser(setting: str, text: str, reason: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({setting: text})
+    assert raised.value.problems == [f"{setting} {text!r} is not an NCRONTAB schedule: {reason}"]
+
+
+def test_a_weekly_schedule_with_day_names_is_taken() -> None:
+    assert Settings.from_env({"MONITOR_WEEKLY_SCHEDULE": "0 0 7 * * Mon"}).weekly_schedule == "0 0 7 * * Mon"
+
+
 def test_health_calls_a_pass_stale_after_two_intervals_and_ten_minutes() -> None:
     every_quarter = Settings(poll_schedule="0 */15 * * * *")
     assert stale_after(every_quarter, MONDAY) == timedelta(minutes=40)

@@ -22,8 +22,8 @@ from urllib.parse import parse_qs
 
 from monitor.alerts import actions, facts, links
 from monitor.alerts.model import Alert
+from monitor.alerts.settings import AlertSettings
 from monitor.records import iso
-from monitor.settings import AlertSettings
 
 MAX_FORM_BYTES = 4_096
 SNOOZES = {"snooze-1d": ("1d", "Snooze for 1 day"), "snooze-7d": ("7d", "Snooze for 1 week")}

@@ -16,20 +16,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 import httpx
 from azure.core.exceptions import AzureError, HttpResponseError
-from kiota_abstractions.api_error import APIError
-from kiota_abstractions.method import Method
-from kiota_abstractions.request_information import RequestInformation
-from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
-from monitor.graph.session import GraphSession
+if TYPE_CHECKING:
+    from monitor.graph.session import GraphSession
 
 OutcomeKind = Literal["sent", "retry", "dead"]
-_ERRORS: dict[str, Any] = {"XXX": ODataError}
 HIDDEN = "<alert destination>"
 _secret_urls: set[str] = set()
 
@@ -115,12 +111,19 @@ async def send_graph_mail(graph: GraphSession, sender: str, message: EmailMessag
     """POST /users/{sender}/sendMail with the message in MIME form (base64, Content-Type text/plain),
     through the pass's msgraph-sdk request adapter: Graph's JSON form has one body, MIME keeps the HTML
     and plain-text alternatives. https://learn.microsoft.com/graph/api/user-sendmail"""
+    # Imported here: the settings read a channel's module, and they should not load the Graph SDK.
+    from kiota_abstractions.api_error import APIError
+    from kiota_abstractions.method import Method
+    from kiota_abstractions.request_information import RequestInformation
+    from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+
+    errors: dict[str, Any] = {"XXX": ODataError}
     request = RequestInformation(Method.POST)
     request.url = hide(graph.url("v1.0", f"users/{quote(sender, safe='@')}/sendMail"))
     request.headers.try_add("Content-Type", "text/plain")
     request.content = base64.b64encode(message.as_bytes())
     try:
-        await graph.adapter.send_no_response_content_async(request, _ERRORS)
+        await graph.adapter.send_no_response_content_async(request, errors)
     except APIError as exc:  # ODataError, or APIError when the error body is not Graph's
         error = getattr(exc, "error", None)
         code = getattr(error, "code", None)

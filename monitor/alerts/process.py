@@ -23,17 +23,17 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import orjson
 
 from monitor import telemetry
-from monitor.alerts import delivery, email, links, teams, webhook
+from monitor.alerts import channels, delivery
+from monitor.alerts.channels.base import Notices, Via
 from monitor.alerts.content import notice
 from monitor.alerts.delivery import Outcome
 from monitor.alerts.lifecycle import AlertPolicy, Transition, next_alert, reconcile
 from monitor.alerts.model import Notification
+from monitor.alerts.settings import AlertSettings
 from monitor.graph.session import GraphSession
 from monitor.records import Tenant
-from monitor.settings import AlertDestination, AlertSettings
 from monitor.store.alerts import AlertConflict, AlertStore
 from monitor.store.base import StoredFinding
 
@@ -75,11 +75,7 @@ def notices_for(transition: Transition, settings: AlertSettings, now: datetime) 
         destination = settings.destination(name)
         if destination is None:
             continue
-        targets = (
-            [email.recipient_target(name, r) for r in destination.recipients]
-            if destination.channel == "email"
-            else [name]
-        )
+        targets = channels.get(destination.channel).targets(destination)
         rows += [
             Notification(
                 tenant_id=alert.tenant_id,
@@ -223,7 +219,7 @@ def compose(due: Sequence[Notification], settings: AlertSettings) -> list[Parcel
         fresh = [r for r in rows if not r.delivery_id]
         if not fresh:
             continue
-        if fresh[0].channel == "email":
+        if channels.bundles(fresh[0].channel):
             parcels.append(_composed(f"mail.{_hash(fresh, 24)}", fresh, len(fresh) > 1))
         elif len(fresh) > settings.digest_threshold:
             parcels.append(_composed(f"digest.{_hash(fresh, 16)}", fresh, True))
@@ -232,100 +228,33 @@ def compose(due: Sequence[Notification], settings: AlertSettings) -> list[Parcel
     return parcels
 
 
-class Courier:
-    """Sends one delivery at a time and says how it went; never raises for a receiver's answer."""
-
-    def __init__(
-        self, settings: AlertSettings, http: httpx.AsyncClient, graph: GraphSession | None, now: datetime
-    ):
-        self.settings = settings
-        self.http = http
-        self.graph = graph
-        self.now = now
-
-    def _links(self, rows: Sequence[Notification], channel: str) -> dict[str, str]:
-        """The confirmation links of these notices, signed now, at send time: a token is a secret, so
-        it is never in the outbox (a retry signs a fresh one)."""
-        settings = self.settings
-        return links.alert_links(
-            [r.payload for r in rows], settings.link_key, settings.public_url, channel, self.now
-        )
-
-    async def _post(
-        self, destination: AlertDestination, rows: Sequence[Notification], delivery_id: str, digest: bool
-    ) -> Outcome:
-        items = [r.payload for r in rows]
+async def send(parcel: Parcel, via: Via) -> Outcome:
+    """Send one delivery through its destination's channel and say how it went; never raises for a
+    receiver's answer."""
+    first = parcel.rows[0]
+    destination = via.settings.destination(first.destination)
+    if destination is None:
+        return Outcome("dead", f"destination {first.destination} is no longer configured")
+    channel = channels.get(destination.channel)  # UnknownChannel, outside the catch below
+    notices = Notices(
+        destination,
+        parcel.target,
+        tuple(r.payload for r in parcel.rows),
+        parcel.delivery_id,
+        parcel.digest,
+        tuple(r.alert_id for r in parcel.rows),
+    )
+    try:
+        return await channel.send_notices(notices, via)
+    # e.g. httpx.InvalidURL, or an ExceptionGroup holding an OverflowError for a port over 65535
+    except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError, OverflowError, ExceptionGroup) as exc:
+        # A channel failing in a way not classified above must not cost the outcomes of the others:
+        # this delivery is retried like a failed connection. Only the type: the text can hold a URL.
         what = f"{destination.channel} destination {destination.name}"
-        if destination.channel == "teams":
-            try:
-                if digest:
-                    card = teams.digest_card(items)
-                else:
-                    card = teams.alert_card(items[0], self._links(rows, "teams").get(rows[0].alert_id))
-            except (KeyError, TypeError, IndexError) as exc:
-                # A stored notice that lost its shape (edited, truncated) will never render: say so.
-                return Outcome("dead", f"{what}: the stored notice is not in the expected shape ({exc!r})")
-            body = orjson.dumps(teams.message(teams.with_delivery_id(card, delivery_id)))
-            return await delivery.post_json(self.http, destination.url, body, {}, what, self.now)
-        body = webhook.body(delivery_id, items, self.now, digest)
-        headers = {
-            webhook.SIGNATURE_HEADER: webhook.signature(destination.hmac_key, body),
-            webhook.DELIVERY_HEADER: delivery_id,
-        }
-        return await delivery.post_json(self.http, destination.url, body, headers, what, self.now)
-
-    async def _mail(
-        self, destination: AlertDestination, target: str, rows: Sequence[Notification], delivery_id: str
-    ) -> Outcome:
-        what = f"email destination {destination.name}"
-        recipient = next(
-            (r for r in destination.recipients if email.recipient_target(destination.name, r) == target), None
-        )
-        if recipient is None:
-            return Outcome("dead", f"{what}: the recipient is no longer configured")
-        settings = self.settings
-        try:
-            message = email.build_message(
-                [r.payload for r in rows],
-                settings.email_sender,
-                recipient,
-                self.now,
-                delivery_id,
-                self._links(rows, "email"),
-            )
-        except (KeyError, TypeError, IndexError) as exc:
-            return Outcome("dead", f"{what}: a stored notice is not in the expected shape ({exc!r})")
-        if settings.email_transport == "acs":
-            return await delivery.send_acs_mail(
-                settings.acs_connection_string,
-                settings.email_sender,
-                recipient,
-                message,
-                what,
-                settings.request_timeout_seconds,
-            )
-        if self.graph is None:
-            return Outcome("retry", f"{what}: no Graph session in this run")
-        return await delivery.send_graph_mail(self.graph, settings.email_sender, message, what)
-
-    async def send(self, parcel: Parcel) -> Outcome:
-        first = parcel.rows[0]
-        destination = self.settings.destination(first.destination)
-        if destination is None:
-            return Outcome("dead", f"destination {first.destination} is no longer configured")
-        try:
-            if destination.channel == "email":
-                return await self._mail(destination, parcel.target, parcel.rows, parcel.delivery_id)
-            return await self._post(destination, parcel.rows, parcel.delivery_id, parcel.digest)
-        # e.g. httpx.InvalidURL, or an ExceptionGroup holding an OverflowError for a port over 65535
-        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError, OverflowError, ExceptionGroup) as exc:
-            # A channel failing in a way not classified above must not cost the outcomes of the others:
-            # this delivery is retried like a failed connection. Only the type: the text can hold a URL.
-            what = f"{destination.channel} destination {destination.name}"
-            kinds = exc.exceptions if isinstance(exc, ExceptionGroup) else (exc,)
-            said = ", ".join(type(e).__name__ for e in kinds)
-            log.warning("alert delivery failed: %s: %s", what, said)
-            return Outcome("retry", f"{what}: the request failed ({said})")
+        kinds = exc.exceptions if isinstance(exc, ExceptionGroup) else (exc,)
+        said = ", ".join(type(e).__name__ for e in kinds)
+        log.warning("alert delivery failed: %s: %s", what, said)
+        return Outcome("retry", f"{what}: the request failed ({said})")
 
 
 def wall_clock() -> datetime:
@@ -345,6 +274,9 @@ async def deliver_due(
     due = [n for n in alert_store.notifications(tenant_id, "pending") if n.due(now)]
     if not due:
         return AlertPass()
+    # A destination on a channel no module provides is refused before anything is claimed.
+    for destination in settings.destinations:
+        channels.check(destination.channel)
     # A claim lasts as long as one attempt may take, from the moment it is taken: a pass that read
     # Graph for minutes before this step does not claim rows that are already lapsed.
     lease = timedelta(seconds=max(60.0, 4 * settings.request_timeout_seconds))
@@ -370,14 +302,14 @@ async def deliver_due(
     sent = dead = retrying = digests = 0
     dead += len(cut_short)
     async with httpx.AsyncClient(timeout=settings.request_timeout_seconds, follow_redirects=False) as http:
-        courier = Courier(settings, http, graph, now)
+        via = Via(settings, http, graph, now)
         for parcel in compose(due, settings):
             started = [replace(r, attempts=r.attempts + 1) for r in parcel.rows]
             won = alert_store.claim(started, max(now, clock()) + lease)
             if not won:
                 continue  # another pass has it
             parcel = replace(parcel, rows=tuple(won))
-            outcome = await courier.send(parcel)
+            outcome = await send(parcel, via)
             done = [after_attempt(r, outcome, now, settings) for r in won]
             alert_store.record(done)
             for row in done:
@@ -391,7 +323,9 @@ async def deliver_due(
             delivered = sum(1 for n in done if n.status == "delivered")
             gone = sum(1 for n in done if n.status == "dead")
             sent, dead, retrying = sent + delivered, dead + gone, retrying + len(done) - delivered - gone
-            digests += parcel.digest and outcome.kind == "sent" and parcel.rows[0].channel != "email"
+            digests += (
+                parcel.digest and outcome.kind == "sent" and not channels.bundles(parcel.rows[0].channel)
+            )
     telemetry.ALERTS_SENT.add(sent)
     telemetry.ALERTS_DEAD.add(dead)
     return AlertPass(sent=sent, dead=dead, retrying=retrying, digests=digests)

@@ -9,9 +9,10 @@ webhooks take (`{"type": "message", "attachments": [...]}`).
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.weekly.report import WeeklyReport
+if TYPE_CHECKING:
+    from monitor.weekly.report import WeeklyReport
 
 CARD_VERSION = "1.4"
 # The card's label column is about 100 px on a phone: the report's labels, shortened.

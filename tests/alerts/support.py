@@ -12,9 +12,10 @@ import pytest
 from azure.data.tables import TableServiceClient
 
 from graphsim import GraphSimulator
+from monitor.alerts.settings import AlertDestination, AlertRoute, AlertSettings
 from monitor.entra import PIN_RESET_SERVICE_APP_ID
 from monitor.records import Tenant
-from monitor.settings import AlertDestination, AlertRoute, AlertSettings, Settings
+from monitor.settings import Settings
 from monitor.store.alerts import AlertStore, MemoryAlertStore, TableAlertStore
 from monitor.store.base import StoredFinding
 from tests.support import write, write_tenant

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from monitor.alerts.process import process_alerts
-from monitor.settings import AlertDestination, AlertSettings
+from monitor.alerts.settings import AlertDestination, AlertSettings
 from monitor.store.alerts import AlertStore
 from tests.alerts.support import T0, TENANT, failing
 

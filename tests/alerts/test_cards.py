@@ -12,7 +12,7 @@ import orjson
 import pytest
 from jsonschema import Draft6Validator
 
-from monitor.alerts import teams
+from monitor.alerts.channels import teams
 from monitor.alerts.content import notice
 from monitor.alerts.lifecycle import AlertPolicy, Transition, next_alert
 from monitor.alerts.model import AlertEvent

@@ -27,9 +27,9 @@ from graphsim.receiver import CaptureReceiver
 from monitor.alerts import links
 from monitor.alerts.model import Alert
 from monitor.alerts.process import process_alerts
+from monitor.alerts.settings import AlertDestination, AlertSettings
 from monitor.graph.session import GraphSession
 from monitor.records import utcnow
-from monitor.settings import AlertDestination, AlertSettings
 from monitor.store.alerts import AlertStore
 from tests import entry as service
 from tests.alerts.support import MAILBOX, T0, TENANT, alert_settings, failing, passing

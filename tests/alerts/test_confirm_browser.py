@@ -27,7 +27,8 @@ import azure.functions as func
 import pytest
 
 from graphsim.receiver import CaptureReceiver
-from monitor.alerts import email, links, teams
+from monitor.alerts import links
+from monitor.alerts.channels import email, teams
 from monitor.alerts.process import process_alerts
 from monitor.records import utcnow
 from monitor.store.alerts import AlertStore

@@ -21,8 +21,8 @@ from graphsim import GraphSimulator
 from graphsim.receiver import Answer, CaptureReceiver, Delivery
 from monitor.alerts import delivery
 from monitor.alerts.process import AlertPass, process_alerts
+from monitor.alerts.settings import AlertDestination, AlertSettings
 from monitor.graph.session import GraphSession
-from monitor.settings import AlertDestination, AlertSettings
 from monitor.store.alerts import AlertStore, dead_notifications
 from monitor.store.base import StoredFinding
 from monitor.weekly.alerts import StoredAlerts

@@ -12,10 +12,10 @@ from email.parser import BytesParser
 from pathlib import Path
 
 from graphsim import GraphSimulator
-from monitor.alerts import email
+from monitor.alerts.channels import email
 from monitor.alerts.process import process_alerts
+from monitor.alerts.settings import AlertDestination, AlertSettings
 from monitor.graph.session import GraphSession
-from monitor.settings import AlertDestination, AlertSettings
 from monitor.store.alerts import AlertStore
 from tests.alerts.support import MAILBOX, T0, TENANT, failing
 from tests.support import simulator_settings

@@ -10,7 +10,8 @@ from typing import Any
 import orjson
 import pytest
 
-from monitor.alerts import email, facts, teams
+from monitor.alerts import facts
+from monitor.alerts.channels import email, teams
 from monitor.entra import CONSENT_URLS, PIN_RESET_CLIENT_APP_ID, PIN_RESET_SERVICE_APP_ID
 from monitor.rules import load_catalog
 from monitor.store.base import RunRecord

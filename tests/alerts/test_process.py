@@ -13,11 +13,11 @@ import orjson
 import pytest
 
 from graphsim.receiver import Answer, CaptureReceiver
-from monitor.alerts import webhook
+from monitor.alerts.channels import webhook
 from monitor.alerts.lifecycle import next_alert
 from monitor.alerts.model import Alert
 from monitor.alerts.process import AlertPass, notices_for, policy_of, process_alerts, reconcile_alerts
-from monitor.settings import AlertSettings
+from monitor.alerts.settings import AlertSettings
 from monitor.store.alerts import AlertStore, dead_notifications
 from monitor.store.base import StoredFinding
 from tests.alerts.support import HMAC_KEY, T0, TENANT, alert_settings, failing, passing, route

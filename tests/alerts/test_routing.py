@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.settings import AlertRoute, Settings, SettingsError
+from monitor.alerts.settings import AlertRoute
+from monitor.settings import Settings, SettingsError
 
 BASE = {
     "MONITOR_ALERT_DESTINATIONS": "identity=teams, helpdesk=teams, soc=webhook, admins=email",

@@ -11,7 +11,7 @@ import orjson
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from monitor.alerts import webhook
+from monitor.alerts.channels import webhook
 from tests.alerts.support import T0
 from tests.alerts.test_cards import NOTICES
 

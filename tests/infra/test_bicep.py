@@ -35,10 +35,11 @@ KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
 AZURE_EVENT_HUBS_DATA_RECEIVER = "a638d3c7-ab3a-418d-83e6-5f17a39d4fde"
 
 
-# monitor/settings.py, the modules it hands a group of settings to (the SOC's), and the many-tenant
-# settings (monitor/tenants/settings.py).
+# monitor/settings.py, the modules it hands a group of settings to (the alerts', the SOC's), and the
+# many-tenant settings (monitor/tenants/settings.py).
 SETTINGS_MODULES = (
     REPO / "monitor" / "settings.py",
+    REPO / "monitor" / "alerts" / "settings.py",
     REPO / "monitor" / "soc" / "settings.py",
     REPO / "monitor" / "tenants" / "settings.py",
 )
@@ -144,7 +145,7 @@ def test_every_monitor_setting_bicep_sets_is_one_the_code_reads() -> None:
     expressions, _ = function_app_bindings()
     read = settings_the_code_reads() | expressions
     # Each destination in MONITOR_ALERT_DESTINATIONS is configured by settings named after it
-    # (monitor/settings.py reads MONITOR_ALERT_<NAME>_URL, _HMAC_KEY, _RECIPIENTS).
+    # (its channel in monitor/alerts/channels/ reads MONITOR_ALERT_<NAME>_URL, _HMAC_KEY, _RECIPIENTS).
     destinations = re.findall(r"MONITOR_ALERT_DESTINATIONS:\s*'([^']*)'", API.read_text())
     names = {
         entry.split("=")[0].strip().upper().replace("-", "_") for d in destinations for entry in d.split(",")

@@ -13,7 +13,7 @@ import orjson
 import pytest
 from jsonschema import Draft6Validator
 
-from monitor.alerts import email, teams
+from monitor.alerts.channels import email, teams
 from monitor.service.weekly import WeeklyRun
 from monitor.weekly.delivery import teams_card
 from monitor.weekly.report import to_html

@@ -14,7 +14,7 @@ from jsonschema import Draft6Validator
 
 from graphsim import GraphSimulator
 from graphsim.receiver import Answer, CaptureReceiver
-from monitor.alerts import webhook
+from monitor.alerts.channels import webhook
 from monitor.graph.session import GraphSession
 from monitor.service.weekly import WeeklyRun
 from monitor.settings import Settings
@@ -149,7 +149,7 @@ def test_the_weekly_card_says_where_the_report_is_and_what_needs_attention_first
 
 
 def test_the_weekly_email_is_marked_machine_made(run: WeeklyRun) -> None:
-    from monitor.weekly.send import weekly_email
+    from monitor.alerts.channels.email import weekly_email
 
     message = weekly_email(run.report, to_html(run.report), SENDER, "ciso@contoso.com", NOW)
 

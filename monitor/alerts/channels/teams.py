@@ -1,4 +1,4 @@
-"""Teams through a Workflows webhook ("When a Teams webhook request is received"): a message whose one
+"""The Teams channel: a Workflows webhook ("When a Teams webhook request is received"): a message whose one
 attachment is an Adaptive Card 1.4. Workflows accept Adaptive Cards only; the classic Office 365
 connector MessageCard is retired.
 https://learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-to/connectors-using
@@ -9,8 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
+
 from monitor.alerts import facts
+from monitor.alerts.channels.base import Notices, Post, Via, Weekly, post, read_url, what
 from monitor.alerts.content import headline
+from monitor.alerts.delivery import Outcome
+from monitor.alerts.settings import AlertDestination
+from monitor.weekly.delivery import teams_card
 
 CARD_VERSION = "1.4"
 _COLOURS = {
@@ -187,3 +193,43 @@ def with_delivery_id(card: Mapping[str, Any], delivery_id: str) -> dict[str, Any
     same ID as the first, so a reader sees the repeat is the same alert."""
     line = _text(f"Delivery ID {delivery_id}", size="Small", isSubtle=True)
     return {**card, "body": [*card["body"], line]}
+
+
+# The channel (monitor.alerts.channels.base.Channel): one post per notice, a digest card above the
+# digest threshold, the weekly report's card (monitor.weekly.delivery.teams_card).
+BUNDLES = False
+
+
+def configure(name: str, prefix: str, env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    return {"url": read_url(name, "teams", prefix, env, problems)}
+
+
+def targets(destination: AlertDestination) -> tuple[str, ...]:
+    return (destination.name,)
+
+
+def render_notices(notices: Notices, via: Via) -> Post:
+    if notices.digest:
+        card = digest_card(notices.items)
+    else:
+        card = alert_card(notices.items[0], via.links(notices.items, "teams").get(notices.alert_ids[0]))
+    return Post(orjson.dumps(message(with_delivery_id(card, notices.delivery_id))), {})
+
+
+def render_weekly(weekly: Weekly, via: Via) -> Post:
+    # teams_card is already the Workflows message around the card.
+    return Post(orjson.dumps(teams_card(weekly.report, weekly.where)), {})
+
+
+async def send_notices(notices: Notices, via: Via) -> Outcome:
+    try:
+        sent = render_notices(notices, via)
+    except (KeyError, TypeError, IndexError) as exc:
+        # A stored notice that lost its shape (edited, truncated) will never render: say so.
+        reason = f"{what(notices.destination)}: the stored notice is not in the expected shape ({exc!r})"
+        return Outcome("dead", reason)
+    return await post(notices.destination, sent, via)
+
+
+async def send_weekly(weekly: Weekly, via: Via) -> list[tuple[str, Outcome]]:
+    return [(what(weekly.destination), await post(weekly.destination, render_weekly(weekly, via), via))]

@@ -1,19 +1,30 @@
-"""Alert email: one message per recipient per pass, HTML with a plain-text alternative
-(multipart/alternative), built once with Python's email package and sent either through Graph
-sendMail in MIME form or through Azure Communication Services Email."""
+"""The email channel. Alert email: one message per recipient per pass, HTML with a plain-text
+alternative (multipart/alternative), built once with Python's email package and sent either through
+Graph sendMail in MIME form or through Azure Communication Services Email. The weekly report: its
+headline figures as the body, in HTML and plain text, with report.html attached, one message per
+recipient, sent the same way."""
 
 from __future__ import annotations
 
 import hashlib
 import html
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.alerts import facts
+from monitor.alerts import delivery, facts
+from monitor.alerts.channels.base import Notices, Via, Weekly, what
 from monitor.alerts.content import headline
+from monitor.alerts.delivery import Outcome
+from monitor.alerts.settings import AlertDestination
+from monitor.records import iso
+from monitor.weekly.delivery import email_body, email_subject
+
+if TYPE_CHECKING:
+    from monitor.weekly.report import WeeklyReport
 
 # The link to the confirmation page, where the alert is acknowledged or snoozed (monitor.alerts.confirm).
 ACKNOWLEDGE = "Acknowledge or snooze"
@@ -181,3 +192,122 @@ def with_delivery_id(text: str, markup: str, delivery_id: str) -> tuple[str, str
 def recipient_target(destination: str, recipient: str) -> str:
     """The outbox target of one recipient: the address is configuration, so only its hash is stored."""
     return f"{destination}#{hashlib.sha256(recipient.lower().encode()).hexdigest()[:12]}"
+
+
+def plain_body(report: WeeklyReport) -> str:
+    """The weekly report's plain-text body."""
+    lines = [email_subject(report), "", report.changes.summary, ""]
+    alarms = report.alarms()
+    if alarms:
+        lines += ["Needs attention: " + "; ".join(f"{k}: {v}" for k, v in alarms) + ".", ""]
+    lines += [f"{name}: {value}" for name, value in report.headline()]
+    lines += ["", "The full report with its charts is attached (report.html)."]
+    return "\n".join(lines) + "\n"
+
+
+def weekly_email(report: WeeklyReport, html: str, sender: str, recipient: str, at: datetime) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = email_subject(report)
+    message["From"] = sender
+    message["To"] = recipient
+    message["Date"] = format_datetime(at)
+    key = f"{report.snapshot.tenant.id}|{iso(report.snapshot.period_end)}|{recipient}"
+    message["Message-ID"] = (
+        f"<weekly-{hashlib.sha256(key.encode()).hexdigest()[:24]}@pin-reset-monitor.invalid>"
+    )
+    # Machine-made mail (RFC 3834): auto-responders and out-of-office replies stay quiet.
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    message.set_content(plain_body(report))
+    message.add_alternative(email_body(report), subtype="html")
+    message.add_attachment(html.encode(), maintype="text", subtype="html", filename="report.html")
+    return message
+
+
+# The channel (monitor.alerts.channels.base.Channel): every notice due to one recipient in one message.
+BUNDLES = True
+_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def configure(name: str, prefix: str, env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    recipients = tuple(r.strip() for r in env.get(f"{prefix}_RECIPIENTS", "").split(",") if r.strip())
+    if not recipients:
+        problems.append(f"{prefix}_RECIPIENTS must list at least one address for {name}")
+    bad = [n for n, r in enumerate(recipients, 1) if not _ADDRESS.fullmatch(r)]
+    if bad:
+        problems.append(f"{prefix}_RECIPIENTS: entries {bad} are not email addresses")
+    return {"recipients": recipients}
+
+
+def targets(destination: AlertDestination) -> tuple[str, ...]:
+    return tuple(recipient_target(destination.name, r) for r in destination.recipients)
+
+
+def _recipient(notices: Notices) -> str | None:
+    name = notices.destination.name
+    return next(
+        (r for r in notices.destination.recipients if recipient_target(name, r) == notices.target), None
+    )
+
+
+def render_notices(notices: Notices, via: Via) -> EmailMessage | None:
+    """The message to the target's recipient; None when that recipient is no longer configured."""
+    recipient = _recipient(notices)
+    if recipient is None:
+        return None
+    return build_message(
+        notices.items,
+        via.settings.email_sender,
+        recipient,
+        via.now,
+        notices.delivery_id,
+        via.links(notices.items, "email"),
+    )
+
+
+def render_weekly(weekly: Weekly, via: Via) -> list[EmailMessage]:
+    sender = via.settings.email_sender
+    return [
+        weekly_email(weekly.report, weekly.html, sender, r, via.now) for r in weekly.destination.recipients
+    ]
+
+
+async def _send(message: EmailMessage, recipient: str, said: str, via: Via, no_graph: Outcome) -> Outcome:
+    settings = via.settings
+    if settings.email_transport == "acs":
+        return await delivery.send_acs_mail(
+            settings.acs_connection_string,
+            settings.email_sender,
+            recipient,
+            message,
+            said,
+            settings.request_timeout_seconds,
+        )
+    if via.graph is None:
+        return no_graph
+    return await delivery.send_graph_mail(via.graph, settings.email_sender, message, said)
+
+
+async def send_notices(notices: Notices, via: Via) -> Outcome:
+    said = what(notices.destination)
+    recipient = _recipient(notices)
+    if recipient is None:
+        return Outcome("dead", f"{said}: the recipient is no longer configured")
+    try:
+        message = render_notices(notices, via)
+    except (KeyError, TypeError, IndexError) as exc:
+        return Outcome("dead", f"{said}: a stored notice is not in the expected shape ({exc!r})")
+    assert message is not None
+    return await _send(
+        message, recipient, said, via, Outcome("retry", f"{said}: no Graph session in this run")
+    )
+
+
+async def send_weekly(weekly: Weekly, via: Via) -> list[tuple[str, Outcome]]:
+    # A weekly summary is not retried (the next one supersedes it): without Graph it is not sent.
+    no_graph = Outcome("dead", "email through Graph needs a Graph session")
+    sent = []
+    for recipient, message in zip(weekly.destination.recipients, render_weekly(weekly, via), strict=True):
+        to = f"{what(weekly.destination)} ({recipient})"
+        sent.append((to, await _send(message, recipient, to, via, no_graph)))
+    return sent
