@@ -1,5 +1,5 @@
 """MONITOR_ALERT_* settings (docs/alerts.md): where alerts go, how they are routed, and how delivery
-retries. Read by `monitor.settings.Settings.from_env` with every other setting, so a problem here is
+retries. Read by `monitor.settings.Settings` with every other setting, so a problem here is
 listed with the rest; secrets are read into these objects only, and a problem names the setting, never
 its value.
 
@@ -26,7 +26,7 @@ _EMAIL_TRANSPORTS: tuple[EmailTransport, ...] = ("graph", "acs")
 _SEVERITY_NAMES = ("critical", "high", "medium", "low", "info")
 _DESTINATION_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 
-# Settings.from_env's reader of one numeric setting: (name, default, int or float, minimum, maximum).
+# How the settings parser reads one numeric setting: (name, default, int or float, minimum, maximum).
 Number = Callable[..., float]
 
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from monitor.store.pass_queue import PassQueue
     from monitor.store.reports import ReportStore
     from monitor.store.reviews import MemoryUploadLedger, ReviewStore, TableUploadLedger
+    from monitor.store.tenants import TenantStore
 
 T = TypeVar("T")
 
@@ -38,6 +39,7 @@ class StoreSource(Protocol):
     def ingest(self) -> IngestStore: ...
     def reviews(self) -> ReviewStore: ...
     def upload_ledger(self) -> MemoryUploadLedger | TableUploadLedger: ...
+    def tenants(self) -> TenantStore: ...
 
 
 class Runtime:
@@ -112,6 +114,11 @@ class Runtime:
         return self._store("upload_ledger", self._source.upload_ledger)
 
     @property
+    def tenants(self) -> TenantStore:
+        """The tenants a many-tenant deployment watches (empty for a single-tenant one)."""
+        return self._store("tenants", self._source.tenants)
+
+    @property
     def pass_queue(self) -> PassQueue:
         """The Storage Queue of requested passes. Check `settings.has_queue` first."""
 
@@ -179,6 +186,11 @@ class MemoryStores:
 
         return MemoryUploadLedger()
 
+    def tenants(self) -> TenantStore:
+        from monitor.store.tenants import MemoryTenantStore
+
+        return MemoryTenantStore()
+
 
 class SettingsStores:
     def __init__(self, settings: Settings) -> None:
@@ -213,3 +225,14 @@ class SettingsStores:
         from monitor.store.reviews import open_upload_ledger
 
         return open_upload_ledger(self.settings)
+
+    def tenants(self) -> TenantStore:
+        from monitor.store.tenants import TableTenantStore
+
+        return TableTenantStore(_service(self.settings), self.settings.table_prefix)
+
+
+def _service(settings: Settings) -> Any:
+    from monitor.store.reviews import _service as table_service
+
+    return table_service(settings)

@@ -1,0 +1,255 @@
+"""The tenants a many-tenant deployment watches (docs/msp.md): who they are, where their alerts go,
+their own thresholds, and whether the monitor can reach them (quarantine).
+
+A single-tenant deployment has no rows here and never reads this table.
+
+| table   | PartitionKey | RowKey    | read as                                   |
+|---------|--------------|-----------|-------------------------------------------|
+| tenants | "tenant"     | tenant id | the partition: every tenant, one query    |
+
+Rows are changed with ETags: a pass recording its outcome and a person changing the tenant's routing
+never overwrite each other (TenantConflict, then re-read).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from monitor.store.base import StoreError
+
+if TYPE_CHECKING:
+    from azure.data.tables import TableServiceClient
+
+PARTITION = "tenant"
+TenantState = Literal["active", "quarantined"]
+# Between probes of a quarantined tenant: doubling from the first, never longer than the last. A probe is
+# one token request, no report request (a quarantined tenant costs no report budget).
+QUARANTINE_BACKOFF = (timedelta(hours=1), timedelta(hours=24))
+
+
+class TenantConflict(Exception):
+    """The tenant's row changed between read and write."""
+
+
+@dataclass(frozen=True)
+class TenantRecord:
+    """One watched tenant. `destinations`: names of configured alert destinations that get this
+    tenant's alerts (empty: the deployment's routes); `thresholds`: this tenant's own values of
+    `monitor.thresholds.Thresholds` fields."""
+
+    tenant_id: str
+    display_name: str = ""
+    tags: tuple[str, ...] = ()
+    destinations: tuple[str, ...] = ()
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    added: datetime | None = None
+    state: TenantState = "active"
+    problem: str = ""  # monitor.tenants.onboarding.AccessProblem while quarantined
+    detail: str = ""  # one line: what Entra or Graph said
+    quarantined_since: datetime | None = None
+    probes: int = 0  # failed probes since quarantined
+    next_probe: datetime | None = None
+    last_pass: datetime | None = None
+    last_outcome: str = ""
+    etag: str = field(default="", compare=False)
+
+    def quarantine(self, problem: str, detail: str, now: datetime) -> TenantRecord:
+        """Quarantined (or still): the next probe after the backoff of this many failed probes."""
+        probes = self.probes + 1 if self.state == "quarantined" else 0
+        first, longest = QUARANTINE_BACKOFF
+        wait = min(first * (2 ** min(probes, 16)), longest)
+        return replace(
+            self,
+            state="quarantined",
+            problem=problem,
+            detail=detail[:300],
+            quarantined_since=self.quarantined_since if self.state == "quarantined" else now,
+            probes=probes,
+            next_probe=now + wait,
+        )
+
+    def restored(self) -> TenantRecord:
+        return replace(
+            self, state="active", problem="", detail="", quarantined_since=None, probes=0, next_probe=None
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        from monitor.records import iso
+
+        def at(moment: datetime | None) -> str | None:
+            return iso(moment) if moment else None
+
+        return {
+            "tenantId": self.tenant_id,
+            "displayName": self.display_name,
+            "tags": list(self.tags),
+            "destinations": list(self.destinations),
+            "thresholds": dict(self.thresholds),
+            "added": at(self.added),
+            "state": self.state,
+            "problem": self.problem or None,
+            "detail": self.detail or None,
+            "quarantinedSince": at(self.quarantined_since),
+            "nextProbe": at(self.next_probe),
+            "lastPass": at(self.last_pass),
+            "lastOutcome": self.last_outcome or None,
+        }
+
+
+class TenantStore(Protocol):
+    def tenants(self) -> list[TenantRecord]: ...
+    def tenant(self, tenant_id: str) -> TenantRecord | None: ...
+    def save(self, record: TenantRecord) -> TenantRecord:
+        """Insert, or replace if its ETag still matches (TenantConflict otherwise)."""
+        ...
+
+    def remove(self, tenant_id: str) -> bool: ...
+    def close(self) -> None: ...
+
+
+def change_tenant(
+    store: TenantStore, tenant_id: str, change: Callable[[TenantRecord], TenantRecord]
+) -> TenantRecord | None:
+    """Apply `change` to the stored row, re-reading when another writer got there first; None for a
+    tenant that is not (or no longer) stored."""
+    for _ in range(5):
+        record = store.tenant(tenant_id)
+        if record is None:
+            return None
+        try:
+            return store.save(change(record))
+        except TenantConflict:
+            continue
+    raise TenantConflict(f"tenant {tenant_id} kept changing; try again")
+
+
+class MemoryTenantStore:
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[TenantRecord, int]] = {}
+
+    def tenants(self) -> list[TenantRecord]:
+        return [self._stamped(r, v) for r, v in sorted(self._rows.values(), key=lambda rv: rv[0].tenant_id)]
+
+    def tenant(self, tenant_id: str) -> TenantRecord | None:
+        found = self._rows.get(tenant_id.lower())
+        return self._stamped(*found) if found else None
+
+    @staticmethod
+    def _stamped(record: TenantRecord, version: int) -> TenantRecord:
+        return replace(record, etag=str(version))
+
+    def save(self, record: TenantRecord) -> TenantRecord:
+        key = record.tenant_id.lower()
+        current = self._rows.get(key)
+        if current is not None and record.etag and record.etag != str(current[1]):
+            raise TenantConflict(f"tenant {key} changed")
+        version = (current[1] + 1) if current else 1
+        self._rows[key] = (replace(record, tenant_id=key, etag=""), version)
+        return self._stamped(self._rows[key][0], version)
+
+    def remove(self, tenant_id: str) -> bool:
+        return self._rows.pop(tenant_id.lower(), None) is not None
+
+    def close(self) -> None:
+        pass
+
+
+class TableTenantStore:
+    def __init__(self, service: TableServiceClient, prefix: str) -> None:
+        self._name = f"{prefix}tenants"
+        self._service = service
+        self._table = service.get_table_client(self._name)
+        self._created = False
+
+    def _ensure(self) -> None:
+        if not self._created:
+            self._guard("create table", lambda: self._service.create_table_if_not_exists(self._name))
+            self._created = True
+
+    def _guard(self, operation: str, work: Callable[[], Any]) -> Any:
+        from azure.core.exceptions import AzureError
+
+        from monitor.store.tables import describe
+
+        try:
+            return work()
+        except AzureError as exc:
+            raise StoreError(f"table {self._name}: {operation} failed ({describe(exc)})") from exc
+
+    def tenants(self) -> list[TenantRecord]:
+        self._ensure()
+        entities = self._guard(
+            "list tenants",
+            lambda: list(self._table.query_entities("PartitionKey eq @p", parameters={"p": PARTITION})),
+        )
+        return sorted((_record(e) for e in entities), key=lambda r: r.tenant_id)
+
+    def tenant(self, tenant_id: str) -> TenantRecord | None:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        self._ensure()
+
+        def read() -> Any:
+            try:
+                return self._table.get_entity(PARTITION, tenant_id.lower())
+            except ResourceNotFoundError:
+                return None
+
+        entity = self._guard("read tenant", read)
+        return _record(entity) if entity is not None else None
+
+    def save(self, record: TenantRecord) -> TenantRecord:
+        from azure.core import MatchConditions
+        from azure.core.exceptions import ResourceExistsError, ResourceModifiedError
+        from azure.data.tables import UpdateMode
+
+        self._ensure()
+        entity = _entity(replace(record, tenant_id=record.tenant_id.lower()))
+
+        def write() -> Any:
+            try:
+                if record.etag:
+                    return self._table.update_entity(
+                        entity,
+                        UpdateMode.REPLACE,
+                        etag=record.etag,
+                        match_condition=MatchConditions.IfNotModified,
+                    )
+                return self._table.create_entity(entity)
+            except (ResourceModifiedError, ResourceExistsError) as exc:
+                raise TenantConflict(f"tenant {record.tenant_id} changed") from exc
+
+        answer = self._guard("save tenant", write)
+        return replace(record, tenant_id=record.tenant_id.lower(), etag=str(answer.get("etag", "")))
+
+    def remove(self, tenant_id: str) -> bool:
+        self._ensure()
+        existed = self.tenant(tenant_id) is not None
+        self._guard("remove tenant", lambda: self._table.delete_entity(PARTITION, tenant_id.lower()))
+        return existed
+
+    def close(self) -> None:
+        self._table.close()
+
+
+def _entity(record: TenantRecord) -> dict[str, Any]:
+    from monitor.store.entities import to_entity
+
+    entity = to_entity(record, PARTITION, record.tenant_id)
+    entity.pop("Etag", None)  # the row's ETag is the service's, not a property
+    return entity
+
+
+def _record(entity: Mapping[str, Any]) -> TenantRecord:
+    from monitor.store.entities import from_entity
+
+    record = from_entity(TenantRecord, entity)
+    etag = getattr(entity, "metadata", {}).get("etag", "")
+    return replace(record, etag=str(etag or ""))
+
+
+FIELDS = tuple(f.name for f in dataclasses.fields(TenantRecord) if f.name != "etag")
