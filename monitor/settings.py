@@ -18,6 +18,7 @@ from urllib.parse import SplitResult, urlsplit
 from monitor.alerts.settings import AlertSettings, alert_settings
 from monitor.schedule import schedule_problem
 from monitor.soc.settings import SocSettings, soc_settings
+from monitor.tenants.settings import MspSettings, msp_settings
 from monitor.thresholds import Thresholds
 
 GraphCredentialKind = Literal["managed-identity", "default", "simulator"]
@@ -160,6 +161,7 @@ class Settings:
     # checks; empty: any key the host let through. The keys themselves are never configured here.
     ingest_key_sha256: tuple[str, ...] = field(default=(), repr=False)
     soc: SocSettings = field(default_factory=SocSettings)  # the SOC's review and Sentinel (docs/soc.md)
+    msp: MspSettings = field(default_factory=MspSettings)  # many tenants from one deployment (docs/msp.md)
 
     @property
     def has_storage(self) -> bool:
@@ -349,6 +351,7 @@ class Settings:
             ),
             ingest_key_sha256=key_digests,
             soc=soc_settings(env, problems, number),
+            msp=msp_settings(env, problems),
         )
         if settings.signin_lookback_days > 30:
             problems.append(

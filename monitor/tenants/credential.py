@@ -22,7 +22,7 @@ from azure.core.credentials_async import AsyncTokenCredential
 
 from monitor.graph.credentials import SimulatorCredential
 from monitor.settings import Settings, SettingsError
-from monitor.tenants.settings import MspSettings, guid, msp_settings, tenant_id_problem
+from monitor.tenants.settings import MspSettings, guid, tenant_id_problem
 
 if TYPE_CHECKING:
     from monitor.graph.pacing import Pacer
@@ -88,7 +88,7 @@ def tenant_credential(
     disabled, revoked) comes when a token is asked for, as azure-core's ClientAuthenticationError.
     """
     tenant = customer_tenant_id(tenant_id)
-    msp = msp if msp is not None else msp_settings()
+    msp = msp if msp is not None else settings.msp
     if settings.graph_credential == "simulator":
         return SimulatorCredential(tenant, authority=settings.graph_endpoint, client_id=msp.app_id or None)
     if not msp.enabled:

@@ -40,7 +40,7 @@ from monitor.permissions import PermissionNeed, needs
 from monitor.rules import load_catalog
 from monitor.settings import Settings
 from monitor.tenants.credential import customer_tenant_id, tenant_credential
-from monitor.tenants.settings import MspSettings, guid, msp_settings
+from monitor.tenants.settings import MspSettings, guid
 
 if TYPE_CHECKING:
     from monitor.graph.session import GraphSession
@@ -374,7 +374,7 @@ async def check(
 
     tenant = customer_tenant_id(tenant_id)
     checked_at = now or datetime.now(UTC)
-    msp = msp if msp is not None else msp_settings()
+    msp = msp if msp is not None else settings.msp
     grant_url = consent_url(msp.app_id, tenant, msp.consent_redirect_uri or None) if msp.enabled else ""
     credential = tenant_credential(settings, tenant, msp)
     async with GraphSession(settings, credential=credential) as graph:

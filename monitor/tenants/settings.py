@@ -13,18 +13,16 @@ docs/msp.md walks through it.
 - MONITOR_MSP_CONSENT_REDIRECT_URI: where Entra sends a customer's admin after consent (optional; must
   be a redirect URI of the app registration).
 
-Read once, as `monitor.settings` reads everything else: every problem at once, one line each.
+Part of `monitor.settings.Settings` (its `msp` field), read with every other setting: every problem at
+once, one line each.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
-
-from monitor.settings import LOOPBACK_HOSTS, SettingsError
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # A redirect URI an app registration accepts is at most 256 characters ("Redirect URI (reply URL)
@@ -64,10 +62,9 @@ def tenant_id_problem(value: str) -> str | None:
     return None
 
 
-def msp_settings(environ: Mapping[str, str] | None = None) -> MspSettings:
-    """The MONITOR_MSP_* settings; raises `monitor.settings.SettingsError` listing every problem."""
-    env = os.environ if environ is None else environ
-    problems: list[str] = []
+def msp_settings(env: Mapping[str, str], problems: list[str]) -> MspSettings:
+    """The MONITOR_MSP_* settings; every problem is added to `problems`."""
+    from monitor.settings import LOOPBACK_HOSTS
 
     def read_guid(name: str, fallback: str = "") -> str:
         source, raw = name, env.get(name, "").strip()
@@ -101,6 +98,4 @@ def msp_settings(environ: Mapping[str, str] | None = None) -> MspSettings:
             )
     if redirect and not app_id:
         problems.append("MONITOR_MSP_CONSENT_REDIRECT_URI is set but MONITOR_MSP_APP_ID is not")
-    if problems:
-        raise SettingsError(problems)
     return MspSettings(app_id=app_id, identity_client_id=identity, consent_redirect_uri=redirect)

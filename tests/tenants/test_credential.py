@@ -27,7 +27,7 @@ from monitor.tenants.credential import (
     tenant_credential,
     tenant_session,
 )
-from monitor.tenants.settings import MspSettings, msp_settings
+from monitor.tenants.settings import MspSettings
 from tests.support import simulator_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -153,6 +153,11 @@ def test_the_assertion_is_the_managed_identitys_token_for_the_token_exchange_aud
 
 
 # --- settings
+
+
+def msp_settings(env: dict[str, str]) -> MspSettings:
+    """The MONITOR_MSP_* part of the settings, read with every other setting."""
+    return Settings.from_env(env).msp
 
 
 def test_msp_settings_read_the_app_the_identity_and_the_redirect() -> None:
