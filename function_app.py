@@ -46,6 +46,14 @@ async def poll(timer: func.TimerRequest) -> None:
     if timer.past_due:
         log.warning("poll timer is past due; running the pass now")
     with Runtime.from_env() as runtime:
+        if runtime.settings.msp.enabled:  # many tenants: one message per due tenant (docs/msp.md)
+            from monitor.service.fanout import enqueue_due
+
+            fanned = enqueue_due(runtime)
+            log.info(
+                "poll done: tenants=%d sent=%d waiting=%d", fanned.tenants, len(fanned.sent), fanned.waiting
+            )
+            return
         result = await run_configured_pass(runtime)
     log.info("poll done: tenant=%s findings=%d", result.tenant.id, len(result.findings))
 
@@ -180,6 +188,31 @@ async def requested_pass(message: func.QueueMessage) -> None:
     with Runtime.from_env() as runtime:
         outcome = await run_requested_pass(runtime, message.get_body())
     log.info("requested pass: message=%s outcome=%s", message.id, outcome)
+
+
+# Many tenants (docs/msp.md): each message is one tenant's pass, sent by the poll timer. A message that
+# fails five times (host.json's maxDequeueCount) moves to the poison queue, whose trigger records it.
+@app.queue_trigger(arg_name="message", queue_name="pinmon-tenant-passes", connection="AzureWebJobsStorage")
+async def tenant_pass(message: func.QueueMessage) -> None:
+    """One customer tenant's pass, or a quarantined tenant's probe (`monitor tenants run-queued`)."""
+    from monitor.service.fanout import run_tenant_pass
+    from monitor.service.runtime import Runtime
+
+    with Runtime.from_env() as runtime:
+        outcome = await run_tenant_pass(runtime, message.get_body())
+    log.info("tenant pass: message=%s outcome=%s", message.id, outcome)
+
+
+@app.queue_trigger(
+    arg_name="message", queue_name="pinmon-tenant-passes-poison", connection="AzureWebJobsStorage"
+)
+def tenant_pass_poison(message: func.QueueMessage) -> None:
+    """A tenant's pass that failed every try: recorded on the tenant (status and health show it)."""
+    from monitor.service.fanout import record_poison
+    from monitor.service.runtime import Runtime
+
+    with Runtime.from_env() as runtime:
+        record_poison(runtime, message.get_body(), message.dequeue_count or 0)
 
 
 # The Entra log stream (docs/ingest.md), registered only where infra/ turned it on: without the hub's

@@ -98,6 +98,12 @@ def check(runtime: Runtime, checked: datetime | None = None) -> Health:
         soc = review_backlog(runtime.reviews, [run.tenant_id for run in runs])
         dead = {run.tenant_id: dead_notifications(runtime.alerts, run.tenant_id) for run in runs}
         rejects = recent_rejects(runtime.ingest, checked)
+        if runtime.settings.msp.enabled:
+            from monitor.service.fanout import tenant_problems
+
+            tenants = tenant_problems(runtime, checked)
+        else:
+            tenants = []
     except (StoreError, AzureError) as exc:
         said = str(exc) if isinstance(exc, StoreError) else type(exc).__name__
         log.warning("health: Table Storage check failed: %s", said)
@@ -115,6 +121,7 @@ def check(runtime: Runtime, checked: datetime | None = None) -> Health:
             problems.append(dead_summary(run.tenant_id, dead[run.tenant_id]))
     if rejects:
         problems.append(rejects)
+    problems += tenants
     return Health("degraded" if problems else "ok", checked, tuple(problems), runs, soc)
 
 

@@ -60,6 +60,11 @@ async def alert_step(runtime: Runtime, result: PassResult, graph: GraphSession |
 
     findings = runtime.state.findings(result.tenant.id)
     findings += late_review_findings(runtime, result.tenant.id, result.now)
+    if runtime.tenant_record is not None:  # a customer tenant: its quarantine's alert, if it had one
+        from monitor.service.fanout import quarantine_findings
+
+        app_id = runtime.settings.msp.app_id
+        findings += quarantine_findings(runtime.tenant_record, result.now, app_id)
     return await process_alerts(
         runtime.alerts, findings, result.tenant, result.now, runtime.settings.alerts, graph
     )

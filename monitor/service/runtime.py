@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from monitor.store.pass_queue import PassQueue
     from monitor.store.reports import ReportStore
     from monitor.store.reviews import MemoryUploadLedger, ReviewStore, TableUploadLedger
-    from monitor.store.tenants import TenantStore
+    from monitor.store.tenants import TenantRecord, TenantStore
 
 T = TypeVar("T")
 
@@ -57,6 +57,9 @@ class Runtime:
         self._source = stores if stores is not None else stores_for(settings)
         self._credential = credential
         self._opened: dict[str, Any] = {}
+        self._tenant = ""  # a customer tenant (for_tenant): Graph tokens are issued in it
+        self._borrowed = False  # the stores are another Runtime's, which closes them
+        self.tenant_record: TenantRecord | None = None  # for_tenant's record
 
     @classmethod
     def from_env(
@@ -78,9 +81,20 @@ class Runtime:
         return cls(settings or Settings(), MemoryStores())
 
     def with_settings(self, settings: Settings) -> Runtime:
-        """The same stores (open ones included) under other settings: a snapshot's simulator endpoint."""
+        """The same stores (open ones included) under other settings: a snapshot's simulator endpoint.
+        Closing it closes nothing: the stores are this Runtime's."""
         twin = Runtime(settings, self._source, credential=self._credential)
-        twin._opened = self._opened
+        twin._opened, twin._tenant, twin._borrowed = self._opened, self._tenant, True
+        twin.tenant_record = self.tenant_record
+        return twin
+
+    def for_tenant(self, record: TenantRecord) -> Runtime:
+        """One customer tenant's Runtime: the same stores, the tenant's own thresholds and alert routing
+        (monitor.tenants.routing), and Graph tokens issued in that tenant (monitor.tenants.credential)."""
+        from monitor.tenants.routing import tenant_settings
+
+        twin = self.with_settings(tenant_settings(self.settings, record))
+        twin._tenant, twin.tenant_record = record.tenant_id, record
         return twin
 
     def _store(self, name: str, open_it: Callable[[], T]) -> T:
@@ -130,13 +144,33 @@ class Runtime:
 
         return self._store("pass_queue", open_queue)
 
+    @property
+    def tenant_queue(self) -> PassQueue:
+        """The Storage Queue of tenant passes (many tenants: monitor.service.fanout)."""
+
+        def open_queue() -> PassQueue:
+            from monitor.service.fanout import TENANT_QUEUE
+            from monitor.store.pass_queue import shared_pass_queue
+
+            s = self.settings
+            return shared_pass_queue(s.queue_connection_string, s.queue_endpoint, TENANT_QUEUE)
+
+        return self._store("tenant_queue", open_queue)
+
     def graph(self) -> GraphSession:
         """A Graph session for this runtime's tenant; enter it with `async with`."""
         from monitor.graph.session import GraphSession
 
-        return GraphSession(self.settings, self._credential)
+        credential = self._credential
+        if credential is None and self._tenant:
+            from monitor.tenants.credential import tenant_credential
+
+            credential = tenant_credential(self.settings, self._tenant)
+        return GraphSession(self.settings, credential)
 
     def close(self) -> None:
+        if self._borrowed:
+            return
         opened, self._opened = list(self._opened.values()), {}
         for item in opened:
             item.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -86,10 +87,12 @@ class PassQueue:
             self._created = True
 
     def send(self, request: PassRequest, delay: timedelta = timedelta(0)) -> None:
+        self.send_json(request.to_json(), delay)
+
+    def send_json(self, document: Mapping[str, Any], delay: timedelta = timedelta(0)) -> None:
         self._ensure_queue()
         self._client.send_message(
-            orjson.dumps(request.to_json()).decode(),
-            visibility_timeout=max(0, int(delay.total_seconds())) or None,
+            orjson.dumps(document).decode(), visibility_timeout=max(0, int(delay.total_seconds())) or None
         )
 
     def receive_all(self) -> list[str]:

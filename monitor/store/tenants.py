@@ -6,6 +6,7 @@ A single-tenant deployment has no rows here and never reads this table.
 | table   | PartitionKey | RowKey    | read as                                   |
 |---------|--------------|-----------|-------------------------------------------|
 | tenants | "tenant"     | tenant id | the partition: every tenant, one query    |
+| tenants | "cycle"      | "last"    | the poll timer's last fan-out (health)    |
 
 Rows are changed with ETags: a pass recording its outcome and a person changing the tenant's routing
 never overwrite each other (TenantConflict, then re-read).
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from azure.data.tables import TableServiceClient
 
 PARTITION = "tenant"
+CYCLE = "cycle"
 TenantState = Literal["active", "quarantined"]
 # Between probes of a quarantined tenant: doubling from the first, never longer than the last. A probe is
 # one token request, no report request (a quarantined tenant costs no report budget).
@@ -51,10 +53,12 @@ class TenantRecord:
     problem: str = ""  # monitor.tenants.onboarding.AccessProblem while quarantined
     detail: str = ""  # one line: what Entra or Graph said
     quarantined_since: datetime | None = None
+    restored_at: datetime | None = None  # when the last quarantine ended
     probes: int = 0  # failed probes since quarantined
     next_probe: datetime | None = None
     last_pass: datetime | None = None
     last_outcome: str = ""
+    queued: datetime | None = None  # when the poll timer last put its pass on the queue
     etag: str = field(default="", compare=False)
 
     def quarantine(self, problem: str, detail: str, now: datetime) -> TenantRecord:
@@ -68,14 +72,14 @@ class TenantRecord:
             problem=problem,
             detail=detail[:300],
             quarantined_since=self.quarantined_since if self.state == "quarantined" else now,
+            restored_at=None,
             probes=probes,
             next_probe=now + wait,
         )
 
-    def restored(self) -> TenantRecord:
-        return replace(
-            self, state="active", problem="", detail="", quarantined_since=None, probes=0, next_probe=None
-        )
+    def restored(self, now: datetime) -> TenantRecord:
+        """Active again. The last quarantine's problem and times stay, so its alert is resolved."""
+        return replace(self, state="active", probes=0, next_probe=None, restored_at=now)
 
     def to_json(self) -> dict[str, Any]:
         from monitor.records import iso
@@ -91,9 +95,10 @@ class TenantRecord:
             "thresholds": dict(self.thresholds),
             "added": at(self.added),
             "state": self.state,
-            "problem": self.problem or None,
-            "detail": self.detail or None,
-            "quarantinedSince": at(self.quarantined_since),
+            "problem": (self.problem or None) if self.state == "quarantined" else None,
+            "detail": (self.detail or None) if self.state == "quarantined" else None,
+            "restoredAt": at(self.restored_at),
+            "quarantinedSince": at(self.quarantined_since) if self.state == "quarantined" else None,
             "nextProbe": at(self.next_probe),
             "lastPass": at(self.last_pass),
             "lastOutcome": self.last_outcome or None,
@@ -108,6 +113,11 @@ class TenantStore(Protocol):
         ...
 
     def remove(self, tenant_id: str) -> bool: ...
+    def save_cycle(self, document: Mapping[str, Any]) -> None:
+        """The poll timer's last fan-out: how many tenants were due, sent, left waiting."""
+        ...
+
+    def last_cycle(self) -> Mapping[str, Any] | None: ...
     def close(self) -> None: ...
 
 
@@ -130,6 +140,7 @@ def change_tenant(
 class MemoryTenantStore:
     def __init__(self) -> None:
         self._rows: dict[str, tuple[TenantRecord, int]] = {}
+        self._cycle: Mapping[str, Any] | None = None
 
     def tenants(self) -> list[TenantRecord]:
         return [self._stamped(r, v) for r, v in sorted(self._rows.values(), key=lambda rv: rv[0].tenant_id)]
@@ -153,6 +164,12 @@ class MemoryTenantStore:
 
     def remove(self, tenant_id: str) -> bool:
         return self._rows.pop(tenant_id.lower(), None) is not None
+
+    def save_cycle(self, document: Mapping[str, Any]) -> None:
+        self._cycle = dict(document)
+
+    def last_cycle(self) -> Mapping[str, Any] | None:
+        return self._cycle
 
     def close(self) -> None:
         pass
@@ -231,6 +248,31 @@ class TableTenantStore:
         existed = self.tenant(tenant_id) is not None
         self._guard("remove tenant", lambda: self._table.delete_entity(PARTITION, tenant_id.lower()))
         return existed
+
+    def save_cycle(self, document: Mapping[str, Any]) -> None:
+        import orjson
+
+        self._ensure()
+        entity = {"PartitionKey": CYCLE, "RowKey": "last", "Document": orjson.dumps(dict(document)).decode()}
+        self._guard("save the fan-out cycle", lambda: self._table.upsert_entity(entity))
+
+    def last_cycle(self) -> Mapping[str, Any] | None:
+        import orjson
+        from azure.core.exceptions import ResourceNotFoundError
+
+        self._ensure()
+
+        def read() -> Any:
+            try:
+                return self._table.get_entity(CYCLE, "last")
+            except ResourceNotFoundError:
+                return None
+
+        entity = self._guard("read the fan-out cycle", read)
+        if entity is None:
+            return None
+        document: Mapping[str, Any] = orjson.loads(entity["Document"])
+        return document
 
     def close(self) -> None:
         self._table.close()

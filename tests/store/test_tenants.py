@@ -80,4 +80,6 @@ def test_a_quarantine_backs_off_from_an_hour_to_a_day_and_restores_clean() -> No
         moment = record.next_probe
     assert waits == [timedelta(hours=h) for h in (1, 2, 4, 8, 16, 24, 24, 24)]
     assert record.quarantined_since == NOW
-    assert record.restored() == TenantRecord(TENANT)
+    back = record.restored(moment)
+    assert (back.state, back.next_probe, back.probes, back.restored_at) == ("active", None, 0, moment)
+    assert back.quarantine("app_disabled", "AADSTS7000112", moment).quarantined_since == moment
