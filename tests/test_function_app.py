@@ -17,7 +17,7 @@ from azure.functions.timer import TimerRequest
 from graphsim import GraphSimulator
 from monitor import service
 from monitor.entra import PIN_RESET_SERVICE_APP_ID
-from monitor.store.reports import TableReportStore
+from monitor.store.account import TableAccount
 from monitor.store.tables import open_table_store
 from tests.conftest import ROOT
 from tests.support import (
@@ -311,9 +311,7 @@ def test_the_weekly_timer_keeps_the_snapshot_and_writes_the_report(
     asyncio.run(functions["weekly"].get_user_function()(TimerRequest(past_due=True)))
 
     assert (tmp_path / "weekly" / "report.html").exists()
-    from azure.data.tables import TableServiceClient
-
-    reports = TableReportStore(TableServiceClient.from_connection_string(azurite), table_prefix)
+    reports = TableAccount.shared(azurite, prefix=table_prefix).reports()
     (kept,) = reports.snapshots(TENANT_ID)
     reports.close()
     assert kept.document["tenant"] == {"id": TENANT_ID, "displayName": "Contoso"}

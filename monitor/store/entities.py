@@ -25,6 +25,17 @@ from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 import orjson
 from azure.data.tables import EdmType, EntityProperty
 
+
+@dataclasses.dataclass(frozen=True)
+class Layout:
+    """Where a table departs from the plain mapping: a field its PartitionKey already holds (not kept
+    again as a property), and a field that takes the row's ETag when read (never stored)."""
+
+    partition: str = ""
+    etag: str = ""
+
+
+PLAIN = Layout()
 INT32 = range(-(2**31), 2**31)
 MAX_TEXT = 30_000  # keep clear of the 32K-character limit of a string property
 TRUNCATED = {"truncated": True, "note": "the value exceeded Table Storage's property size"}
@@ -75,9 +86,11 @@ def json_text(value: Any) -> str:
     return text if _utf16_units(text) <= MAX_TEXT else orjson.dumps(TRUNCATED).decode()
 
 
-def to_entity(record: Any, partition: str, row: str) -> dict[str, Any]:
+def to_entity(record: Any, partition: str, row: str, layout: Layout = PLAIN) -> dict[str, Any]:
     entity: dict[str, Any] = {"PartitionKey": partition, "RowKey": row}
     for f in dataclasses.fields(record):
+        if f.name in (layout.partition, layout.etag):
+            continue
         value = getattr(record, f.name)
         if value is None:
             continue
@@ -92,19 +105,22 @@ def to_entity(record: Any, partition: str, row: str) -> dict[str, Any]:
     return entity
 
 
-def from_entity(cls: type[R], entity: Mapping[str, Any]) -> R:
+def from_entity(cls: type[R], entity: Mapping[str, Any], layout: Layout = PLAIN) -> R:
     """The record `cls` an entity of `to_entity` holds. Properties it does not hold take the field's
     default (a row written before the field existed). `entity` is the SDK's TableEntity or the plain
     dict of a page read without it (times as ISO 8601 text, Int64 as text: the type hints say which)."""
     record: Any = cls
     values: dict[str, Any] = {}
-    for name, key, decode, required in _plan(record):
+    for name, key, decode, required in _plan(record, layout):
         value = entity.get(key, _ABSENT)
         if value is _ABSENT:
             if required:
                 values[name] = None
         else:
             values[name] = decode(value)
+    if layout.etag:
+        metadata = getattr(entity, "metadata", None) or {}
+        values[layout.etag] = str(metadata.get("etag", ""))
     return cls(**values)
 
 
@@ -113,18 +129,20 @@ Decoder = typing.Callable[[Any], Any]
 
 
 @cache
-def _plan(cls: Any) -> tuple[tuple[str, str, Decoder, bool], ...]:
-    """Per field of `cls`: its name, its property, how to decode it and whether it has no default.
-    Worked out once per record type: decoding 50,000 sign-ins should not walk type hints 50,000 times."""
+def _plan(cls: Any, layout: Layout) -> tuple[tuple[str, str, Decoder, bool], ...]:
+    """Per stored field of `cls`: its name, its property, how to decode it and whether it has no
+    default. Worked out once per record type and layout: decoding 50,000 sign-ins should not walk type
+    hints 50,000 times."""
     hints = _hints(cls)
     return tuple(
         (
             f.name,
-            pascal(f.name),
+            "PartitionKey" if f.name == layout.partition else pascal(f.name),
             _decoder(hints[f.name]),
             f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
         )
         for f in dataclasses.fields(cls)
+        if f.name != layout.etag
     )
 
 
