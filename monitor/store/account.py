@@ -95,13 +95,26 @@ def guarded(operation: str, table: str) -> Callable[[Callable[P, R]], Callable[P
             except StoreError:
                 raise
             except AzureError as exc:
-                account = getattr(args[0], "_account", None) if args else None
-                name = account.table_name(table) if isinstance(account, TableAccount) else table
-                raise StoreError.failed(name, operation, exc) from exc
+                raise StoreError.failed(_table_of(args, table), operation, exc) from exc
+            except AttributeError as exc:
+                # azure-data-tables 12.7's create_entity decodes a failed request's response without
+                # checking it has one, so a credential that got no token (no response) surfaces as an
+                # AttributeError raised while handling the SDK's own error (the other operations were
+                # fixed for this: Azure/azure-sdk-for-python#21416, #31298). Report the SDK's error.
+                cause = exc.__context__
+                if isinstance(cause, AzureError) and getattr(cause, "response", True) is None:
+                    raise StoreError.failed(_table_of(args, table), operation, cause) from cause
+                raise
 
         return run
 
     return wrap
+
+
+def _table_of(args: tuple[Any, ...], table: str) -> str:
+    """The table's name with the prefix of the store (the method's `self`) it belongs to."""
+    account = getattr(args[0], "_account", None) if args else None
+    return account.table_name(table) if isinstance(account, TableAccount) else table
 
 
 _created: set[tuple[str, str]] = set()  # (account URL, table) created by this process

@@ -9,7 +9,7 @@ Alerts are written with ETags: a write that lost a race with another pass raises
 the caller reads the alert again. Outbox rows are created only if absent, so a pass that queues a
 notice a second time (after dying before its alert write) changes nothing; delivery results replace
 the row. No row holds a webhook URL, key or email address: destinations are names, email targets a
-hash of the address.
+hash of the address. Rows are mapped from the Alert and Notification records (monitor/store/entities.py).
 """
 
 from __future__ import annotations

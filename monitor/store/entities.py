@@ -1,9 +1,22 @@
-"""Table entities mapped from a record's own fields, for every table: no mapper written by hand per table.
+"""Table entities mapped from a record's own fields: every table that keeps a record is mapped here, none
+by a mapper written by hand.
 
 A field becomes a property of the same name in PascalCase (`issued_at` -> `IssuedAt`). Strings,
 numbers, booleans and times are stored as Table Storage's own types, so they can be queried
 (`IssuedAt ge @since`); anything else (tuples, mappings, a nested record) is stored as JSON text.
 `None` is left out. Reading back follows the record's type hints, so a record round-trips exactly.
+
+A `Layout` says where a table departs from that: a field its PartitionKey already holds (the tenant of
+an alert, an outbox row or a lease) is not stored again, and a field that is the row's ETag is filled in
+when read, never stored. A store adds what is computed rather than a field, such as an alert's `AlertId`
+or a device report's `At`, to the mapped entity.
+
+The records mapped here: sign-ins, sign-in hours, consent, findings, runs, inventory, TAP issuances and
+sign-ins, unusable items and leases (monitor/store/tables.py); alerts and the outbox (alerts.py); device
+reports, the pass gate and ingestion rejects (ingest.py); SOC reviews (reviews.py). What keeps no record
+writes its few properties itself: checkpoints (a time), TAP sign-in hour counts (a count), weekly
+snapshots (a compressed document cut into parts) and recovery chains (JSON documents, reports.py), the
+review backlog (a JSON document) and the Sentinel upload ledger (a hash per row, reviews.py).
 
 An integer outside Int32 (a Graph error code may be one) is written as Int64, which the SDK reads back
 as an EntityProperty; reading unwraps it.

@@ -67,7 +67,7 @@ from monitor.store.base import (
     planned_findings,
     sort_changes,
 )
-from monitor.store.entities import from_entity, to_entity
+from monitor.store.entities import Layout, from_entity, to_entity
 from monitor.store.pages import query_filter, query_rows
 
 log = logging.getLogger(__name__)
@@ -112,10 +112,6 @@ def _utc_text(value: Any) -> datetime:
     """A time as a page read without the SDK gives it (ISO 8601 text), as the records keep it."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return _utc(moment)
-
-
-def _optional_utc(value: Any) -> datetime | None:
-    return _utc(value) if isinstance(value, datetime) else None
 
 
 def open_table_store(connection_string: str = "", endpoint: str = "", prefix: str = "pinmon") -> TableStore:
@@ -531,7 +527,7 @@ class TableStore:
     @guarded("take the tenant's lease", "leases")
     def acquire_lease(self, tenant_id: str, holder: str, until: datetime, now: datetime) -> Lease:
         table = self._tables["leases"]
-        entity = {"PartitionKey": tenant_id, "RowKey": "pass", "Holder": holder, "Until": until}
+        entity = to_entity(Lease(tenant_id, holder, until), tenant_id, "pass", LEASE)
         for _ in range(CONFLICT_RETRIES):
             try:
                 current = table.get_entity(tenant_id, "pass")
@@ -541,7 +537,7 @@ class TableStore:
                 except ResourceExistsError:
                     continue  # another pass created it first: look again
                 return Lease(tenant_id, holder, until, str(created.get("etag", "")))
-            held = Lease(tenant_id, current["Holder"], _utc(current["Until"]), str(current.metadata["etag"]))
+            held = from_entity(Lease, current, LEASE)
             if held.holder != holder and held.until > now:
                 return held
             try:
@@ -566,6 +562,10 @@ class TableStore:
             self._tables["leases"].delete_entity(
                 lease.tenant_id, "pass", etag=lease.token, match_condition=MatchConditions.IfNotModified
             )
+
+
+# A lease's tenant is its PartitionKey, and its token the row's ETag.
+LEASE = Layout(partition="tenant_id", etag="token")
 
 
 # -- keys ----------------------------------------------------------------------------------------
