@@ -336,3 +336,21 @@ def test_a_memory_account_gives_the_same_memory_store_of_each_kind_each_time() -
     memory.state().save_checkpoint(TENANT, "signins", T0)
     assert memory.state().checkpoint(TENANT, "signins") == T0
     assert len({id(getattr(memory, kind)()) for kind in STORES}) == len(STORES)
+
+
+def test_a_pass_that_cannot_read_device_reports_lists_the_store_error_as_its_problem(
+    table_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.pipeline import read_device_reports
+
+    account = token_account(table_prefix)
+    made = {(account.url, account.table_name(t)) for t in ingest._TABLES}
+    monkeypatch.setattr(account_module, "_created", account_module._created | made)
+
+    readout = read_device_reports(account.ingest(), TENANT)
+
+    assert readout.problem is not None
+    assert readout.problem.reason.startswith(
+        f"device reports could not be read: table {table_prefix}devicereports: read latest device reports "
+        "failed (ClientAuthenticationError: "
+    )
