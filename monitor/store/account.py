@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
@@ -80,7 +81,11 @@ def describe(exc: AzureError) -> str:
         code = getattr(exc, "error_code", None) or exc.reason or ""
         return f"HTTP {exc.status_code} {code}".strip()
     first = (str(exc.message) if exc.message else type(exc).__name__).splitlines()[0]
-    return f"{type(exc).__name__}: {first[:200]}"
+    # A transport error can quote the request's URL, whose query holds a SAS token's signature.
+    return f"{type(exc).__name__}: {_QUERY.sub('?...', first)[:200]}"
+
+
+_QUERY = re.compile(r"\?[^\s'\")]*")
 
 
 def guarded(operation: str, table: str) -> Callable[[Callable[P, R]], Callable[P, R]]:

@@ -354,3 +354,13 @@ def test_a_pass_that_cannot_read_device_reports_lists_the_store_error_as_its_pro
         f"device reports could not be read: table {table_prefix}devicereports: read latest device reports "
         "failed (ClientAuthenticationError: "
     )
+
+
+def test_an_error_that_quotes_a_request_url_names_no_part_of_its_query() -> None:
+    from azure.core.exceptions import ServiceRequestError
+
+    from monitor.store.account import describe
+
+    said = "HTTPConnectionPool(host='pinmon.table.core.windows.net', port=443): Max retries exceeded: "
+    error = ServiceRequestError(said + "/Tables?sv=2024-11-04&ss=t&sig=c2lnbmF0dXJl%3D)")
+    assert describe(error) == f"ServiceRequestError: {said}/Tables?...)"
