@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 from azure.core.exceptions import ResourceExistsError
@@ -26,6 +26,9 @@ from monitor.store.account import StoreError, TableAccount, guarded
 from monitor.store.entities import from_entity, to_entity
 from monitor.store.pages import query_filter, query_rows
 from monitor.store.tables import BATCH, safe_key
+
+if TYPE_CHECKING:
+    from azure.data.tables import TableServiceClient
 
 BACKLOG = "backlog"  # the partition of the backlog rows; tenant ids are GUIDs, never this
 
@@ -194,3 +197,9 @@ def open_upload_ledger(settings: Settings) -> LedgerStore:
     if not settings.has_storage:
         return MemoryUploadLedger()
     return TableAccount.from_settings(settings).upload_ledger()
+
+
+def _service(settings: Settings) -> TableServiceClient:
+    """The process's client for the settings' storage. Kept only for callers written before every store
+    opened over a TableAccount (main's Runtime builds the tenant store with it); delete once they do."""
+    return TableAccount.from_settings(settings)._service

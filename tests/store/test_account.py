@@ -21,7 +21,7 @@ from monitor.rules.cases._builders import ALICE, issuance, tap_signin
 from monitor.settings import Settings
 from monitor.soc.review import new_review
 from monitor.store import account as account_module
-from monitor.store import ingest, tables
+from monitor.store import ingest, reviews, tables
 from monitor.store.account import MemoryAccount, StoreError, TableAccount, open_account
 from monitor.store.alerts import MemoryAlertStore, TableAlertStore
 from monitor.store.base import Lease, RunRecord
@@ -174,6 +174,7 @@ def test_the_account_of_a_storage_is_one_per_process_and_its_stores_share_its_cl
     assert other_prefix._service is account._service
     stores = [getattr(account, kind)() for kind in STORES]
     assert {id(store._account) for store in stores} == {id(account)}
+    assert reviews._service(settings_for(azurite, table_prefix)) is account._service  # for older callers
 
 
 def test_closing_a_store_leaves_the_client_open_for_the_others(azurite: str, table_prefix: str) -> None:
