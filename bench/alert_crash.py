@@ -30,11 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from azure.data.tables import TableServiceClient  # noqa: E402 - after the path is set
 
 from graphsim import GraphSimulator  # noqa: E402
 from graphsim.receiver import CaptureReceiver  # noqa: E402
-from monitor.store.alerts import AlertStore, MemoryAlertStore, TableAlertStore  # noqa: E402
+from monitor.store.account import TableAccount  # noqa: E402 - after the path is set
+from monitor.store.alerts import AlertStore, MemoryAlertStore  # noqa: E402
 from tests.alert_crash import (  # noqa: E402
     KillResult,
     crash_then_recover,
@@ -103,8 +103,7 @@ def main() -> int:
                 connection = azurite.connection_string
 
                 def table_store(n: int) -> AlertStore:
-                    service = TableServiceClient.from_connection_string(connection)
-                    return TableAlertStore(service, f"acrash{n}")
+                    return TableAccount.shared(connection, prefix=f"acrash{n}").alerts()
 
                 totals["tables"] = run("tables", args.tables, rng, ends, table_store)
             finally:

@@ -42,13 +42,11 @@ def main() -> int:
     parser.add_argument("--findings", type=int, default=500)
     args = parser.parse_args()
 
-    from azure.data.tables import TableServiceClient
-
     from graphsim.receiver import CaptureReceiver
     from monitor.alerts.process import process_alerts
     from monitor.alerts.settings import AlertDestination, AlertSettings
     from monitor.records import Tenant
-    from monitor.store.alerts import TableAlertStore
+    from monitor.store.account import TableAccount
     from monitor.store.base import StoredFinding
 
     port = free_port()
@@ -89,7 +87,7 @@ def main() -> int:
                 ),
                 default_route=("ops", "soc"),
             )
-            store = TableAlertStore(TableServiceClient.from_connection_string(connection), "bench")
+            store = TableAccount.shared(connection, prefix="bench").alerts()
             for label, minutes in (("first pass (storm opens)", 0), ("pass 15 min later (nothing due)", 15)):
                 started = time.perf_counter()
                 summary = asyncio.run(

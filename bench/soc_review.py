@@ -77,10 +77,9 @@ def main() -> int:
     from monitor.settings import Settings
     from monitor.soc.review import new_review
     from monitor.soc.service import review_signin, soc_review_of
+    from monitor.store.account import TableAccount
     from monitor.store.base import RunRecord
     from monitor.store.entities import from_entity
-    from monitor.store.reports import open_report_store
-    from monitor.store.reviews import open_review_store
     from monitor.store.tables import open_table_store
     from monitor.views.tap_signins import parse_filters
     from monitor.weekly.alerts import LedgerAlerts
@@ -119,7 +118,7 @@ def main() -> int:
         )
         signins = state.tap_signins(TENANT, now - timedelta(days=14), now)[::-1]
         state.save_run(RunRecord(TENANT, "bench", now, now, now, "ok", {}))
-        reviews = open_review_store(settings)
+        reviews = TableAccount.from_settings(settings).reviews()
         chosen = signins[:: max(1, int(1 / args.reviewed))] if args.reviewed > 0 else []
         for signin in chosen:
             reviews.add_review(new_review(TENANT, signin.id, "benign-positive", "bench", now))
@@ -163,13 +162,13 @@ def main() -> int:
         timed("review queue, flagged or not, new only", lambda: view({"review": "new"}))
         timed("one review (tap-signins review ID)", review)
         timed("health (GET /api/health)", lambda: health(environ))
-        reports = open_report_store(settings)
+        reports = TableAccount.from_settings(settings).reports()
         snapshot_label = "weekly snapshot (read_snapshot)"
         snapshot = timed(
             snapshot_label,
             lambda: read_snapshot(WEEKLY_TENANT, now, state, reports, LedgerAlerts(state)),
         )
-        reviews = open_review_store(settings)
+        reviews = TableAccount.from_settings(settings).reviews()
         timed(
             "the week's review backlog added to it (soc_review_of)",
             lambda: soc_review_of(snapshot, state, reviews, 24.0),  # type: ignore[arg-type]

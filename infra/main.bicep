@@ -50,6 +50,10 @@ param enableEntraLogStream bool = false
 @description('Application (client) ID of the multi-tenant app registration that reads customer tenants (MONITOR_MSP_APP_ID, docs/msp.md); empty: the deployment watches its own tenant only.')
 param mspAppId string = ''
 
+@description('Memory of each Function app instance, in MB ("Azure Functions Flex Consumption plan hosting": instance memory). A pass spends most of its time waiting on Graph\'s report throttle, billed at this size: many tenants run best on 512.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
 @description('Further app settings, e.g. rule thresholds (MONITOR_<THRESHOLD>); docs/deploy.md lists them.')
 param extraAppSettings object = {}
 
@@ -167,6 +171,7 @@ module api 'app/api.bicep' = {
     sentinelEndpoint: enableSentinel ? sentinel.outputs.endpoint : ''
     sentinelDcrId: enableSentinel ? sentinel.outputs.immutableId : ''
     mspAppId: mspAppId
+    instanceMemoryMB: instanceMemoryMB
   }
 }
 

@@ -24,8 +24,6 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from azure.core.exceptions import AzureError
-
 from monitor import inventory, telemetry
 from monitor.collectors.directory import read_consent, read_domains, read_tenant, readout
 from monitor.collectors.intune import read_device_policies, read_windows_devices
@@ -436,11 +434,9 @@ def read_device_reports(reports: IngestStore, tenant_id: str) -> Readout[tuple[D
     with telemetry.tracer.start_as_current_span("store.device-reports"):
         try:
             return Readout.of(tuple(reports.latest_device_reports(tenant_id)))
-        except AzureError as exc:
-            log.warning("device reports not read: %s", type(exc).__name__)
-            return Readout.missing(
-                DataProblem("error", f"device reports could not be read: {type(exc).__name__}", REPORTS)
-            )
+        except StoreError as exc:  # one line naming the table and what failed, never a secret
+            log.warning("device reports not read: %s", exc)
+            return Readout.missing(DataProblem("error", f"device reports could not be read: {exc}", REPORTS))
 
 
 async def collect(

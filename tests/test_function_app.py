@@ -16,7 +16,7 @@ from azure.functions.timer import TimerRequest
 
 from graphsim import GraphSimulator
 from monitor.entra import PIN_RESET_SERVICE_APP_ID
-from monitor.store.reports import TableReportStore
+from monitor.store.account import TableAccount
 from monitor.store.tables import open_table_store
 from tests import entry as service
 from tests.conftest import ROOT
@@ -59,6 +59,8 @@ def test_the_app_indexes_a_timer_and_a_health_route(functions: dict[str, Any]) -
         "soc_review_page",
         "tap_signin_review",
         "tap_signins",
+        "tenant_pass",
+        "tenant_pass_poison",
         "weekly",
     ]
     poll = orjson.loads(functions["poll"].get_function_json())["bindings"][0]
@@ -311,9 +313,7 @@ def test_the_weekly_timer_keeps_the_snapshot_and_writes_the_report(
     asyncio.run(functions["weekly"].get_user_function()(TimerRequest(past_due=True)))
 
     assert (tmp_path / "weekly" / "report.html").exists()
-    from azure.data.tables import TableServiceClient
-
-    reports = TableReportStore(TableServiceClient.from_connection_string(azurite), table_prefix)
+    reports = TableAccount.shared(azurite, prefix=table_prefix).reports()
     (kept,) = reports.snapshots(TENANT_ID)
     reports.close()
     assert kept.document["tenant"] == {"id": TENANT_ID, "displayName": "Contoso"}

@@ -296,7 +296,7 @@ def test_a_kill_between_findings_and_run_record_still_leaves_a_record_of_every_f
     simulator: GraphSimulator, azurite: str, table_prefix: str
 ) -> None:
     plain = open_table_store(azurite, prefix=table_prefix)
-    dying = DiesBeforeTheRunRecord(plain._service, table_prefix)
+    dying = DiesBeforeTheRunRecord(plain._account)
     with pytest.raises(ProcessDied):
         one_pass(simulator.url, dying)
     (killed_run,) = plain.runs(TENANT_ID)

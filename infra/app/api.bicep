@@ -23,6 +23,7 @@ param socEasyAuth bool = false
 param sentinelEndpoint string = ''
 param sentinelDcrId string = ''
 param mspAppId string = ''
+param instanceMemoryMB int = 2048
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -153,7 +154,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         // One pass at a time is all the monitor needs; a low ceiling caps the bill if something loops.
         maximumInstanceCount: 40
-        instanceMemoryMB: 2048
+        instanceMemoryMB: instanceMemoryMB
       }
       runtime: {
         name: 'python'

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from monitor.settings import Settings
+from monitor.store.account import MemoryAccount, StoreAccount, open_account
 
 if TYPE_CHECKING:
     from azure.core.credentials_async import AsyncTokenCredential
@@ -24,22 +25,10 @@ if TYPE_CHECKING:
     from monitor.store.ingest import IngestStore
     from monitor.store.pass_queue import PassQueue
     from monitor.store.reports import ReportStore
-    from monitor.store.reviews import MemoryUploadLedger, ReviewStore, TableUploadLedger
+    from monitor.store.reviews import LedgerStore, ReviewStore
     from monitor.store.tenants import TenantRecord, TenantStore
 
 T = TypeVar("T")
-
-
-class StoreSource(Protocol):
-    """Where a Runtime's stores come from: Table Storage through one account, or memory."""
-
-    def state(self) -> StateStore: ...
-    def alerts(self) -> AlertStore: ...
-    def reports(self) -> ReportStore: ...
-    def ingest(self) -> IngestStore: ...
-    def reviews(self) -> ReviewStore: ...
-    def upload_ledger(self) -> MemoryUploadLedger | TableUploadLedger: ...
-    def tenants(self) -> TenantStore: ...
 
 
 class Runtime:
@@ -49,12 +38,12 @@ class Runtime:
     def __init__(
         self,
         settings: Settings,
-        stores: StoreSource | None = None,
+        stores: StoreAccount | None = None,
         *,
         credential: AsyncTokenCredential | None = None,
     ) -> None:
         self.settings = settings
-        self._source = stores if stores is not None else stores_for(settings)
+        self._source = stores if stores is not None else open_account(settings)
         self._credential = credential
         self._opened: dict[str, Any] = {}
         self._tenant = ""  # a customer tenant (for_tenant): Graph tokens are issued in it
@@ -78,7 +67,7 @@ class Runtime:
     @classmethod
     def in_memory(cls, settings: Settings | None = None) -> Runtime:
         """Over memory stores, whatever the settings say about storage (tests, offline commands)."""
-        return cls(settings or Settings(), MemoryStores())
+        return cls(settings or Settings(), MemoryAccount())
 
     def with_settings(self, settings: Settings) -> Runtime:
         """The same stores (open ones included) under other settings: a snapshot's simulator endpoint.
@@ -124,7 +113,7 @@ class Runtime:
         return self._store("reviews", self._source.reviews)
 
     @property
-    def upload_ledger(self) -> MemoryUploadLedger | TableUploadLedger:
+    def upload_ledger(self) -> LedgerStore:
         return self._store("upload_ledger", self._source.upload_ledger)
 
     @property
@@ -182,91 +171,3 @@ class Runtime:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.close()
-
-
-def stores_for(settings: Settings) -> StoreSource:
-    """Table Storage when the settings configure it, else memory (kept for this process only)."""
-    return SettingsStores(settings) if settings.has_storage else MemoryStores()
-
-
-class MemoryStores:
-    def state(self) -> StateStore:
-        from monitor.store.memory import MemoryStore
-
-        return MemoryStore()
-
-    def alerts(self) -> AlertStore:
-        from monitor.store.alerts import MemoryAlertStore
-
-        return MemoryAlertStore()
-
-    def reports(self) -> ReportStore:
-        from monitor.store.reports import MemoryReportStore
-
-        return MemoryReportStore()
-
-    def ingest(self) -> IngestStore:
-        from monitor.store.ingest import MemoryIngestStore
-
-        return MemoryIngestStore()
-
-    def reviews(self) -> ReviewStore:
-        from monitor.store.reviews import MemoryReviewStore
-
-        return MemoryReviewStore()
-
-    def upload_ledger(self) -> MemoryUploadLedger | TableUploadLedger:
-        from monitor.store.reviews import MemoryUploadLedger
-
-        return MemoryUploadLedger()
-
-    def tenants(self) -> TenantStore:
-        from monitor.store.tenants import MemoryTenantStore
-
-        return MemoryTenantStore()
-
-
-class SettingsStores:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def state(self) -> StateStore:
-        from monitor.store import open_store
-
-        return open_store(self.settings)
-
-    def alerts(self) -> AlertStore:
-        from monitor.store.alerts import open_alert_store
-
-        return open_alert_store(self.settings)
-
-    def reports(self) -> ReportStore:
-        from monitor.store.reports import open_report_store
-
-        return open_report_store(self.settings)
-
-    def ingest(self) -> IngestStore:
-        from monitor.store.ingest import open_ingest_store
-
-        return open_ingest_store(self.settings)
-
-    def reviews(self) -> ReviewStore:
-        from monitor.store.reviews import open_review_store
-
-        return open_review_store(self.settings)
-
-    def upload_ledger(self) -> MemoryUploadLedger | TableUploadLedger:
-        from monitor.store.reviews import open_upload_ledger
-
-        return open_upload_ledger(self.settings)
-
-    def tenants(self) -> TenantStore:
-        from monitor.store.tenants import TableTenantStore
-
-        return TableTenantStore(_service(self.settings), self.settings.table_prefix)
-
-
-def _service(settings: Settings) -> Any:
-    from monitor.store.reviews import _service as table_service
-
-    return table_service(settings)

@@ -9,7 +9,7 @@ Alerts are written with ETags: a write that lost a race with another pass raises
 the caller reads the alert again. Outbox rows are created only if absent, so a pass that queues a
 notice a second time (after dying before its alert write) changes nothing; delivery results replace
 the row. No row holds a webhook URL, key or email address: destinations are names, email targets a
-hash of the address.
+hash of the address. Rows are mapped from the Alert and Notification records (monitor/store/entities.py).
 """
 
 from __future__ import annotations
@@ -18,17 +18,16 @@ import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
-import orjson
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
-from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
+from azure.data.tables import TableTransactionError, UpdateMode
 
 from monitor.alerts.model import Alert, DeliveryStatus, Notification
-from monitor.settings import Settings
-from monitor.store.entities import MAX_TEXT
+from monitor.store.account import TableAccount, guarded
+from monitor.store.entities import Layout, from_entity, json_text, to_entity
 from monitor.store.tables import BATCH, safe_key
 
 TRANSACTION_BYTES = 3_000_000  # an entity group transaction takes at most 4 MiB
@@ -78,18 +77,6 @@ def open_alerts(store: AlertStore, tenant_id: str) -> list[Alert]:
 def dead_notifications(store: AlertStore, tenant_id: str) -> list[Notification]:
     """Notifications of a tenant that will never be delivered, with the reason (health, weekly report)."""
     return store.notifications(tenant_id, "dead")
-
-
-def open_alert_store(settings: Settings) -> AlertStore:
-    if not settings.has_storage:
-        return MemoryAlertStore()
-    if settings.storage_connection_string:
-        service = TableServiceClient.from_connection_string(settings.storage_connection_string)
-    else:
-        from azure.identity import DefaultAzureCredential
-
-        service = TableServiceClient(endpoint=settings.storage_endpoint, credential=DefaultAzureCredential())
-    return TableAlertStore(service, settings.table_prefix)
 
 
 # -- memory ------------------------------------------------------------------------------------------
@@ -155,43 +142,36 @@ class MemoryAlertStore:
 
 # -- Table Storage -----------------------------------------------------------------------------------
 
-_created: set[tuple[str, str]] = set()
-
 
 class TableAlertStore:
-    def __init__(self, service: TableServiceClient, prefix: str) -> None:
-        self._service = service
-        self._tables: dict[str, TableClient] = {}
-        for name in ("alerts", "outbox"):
-            table_name = f"{prefix}{name}"
-            if (service.url, table_name) not in _created:
-                with contextlib.suppress(ResourceExistsError):  # made by an earlier process: fine
-                    service.create_table(table_name)
-                _created.add((service.url, table_name))
-            self._tables[name] = service.get_table_client(table_name)
+    def __init__(self, account: TableAccount) -> None:
+        self._account = account
+        self._tables = account.tables(("alerts", "outbox"))
 
     def close(self) -> None:
-        for table in self._tables.values():
-            table.close()
-        self._service.close()
+        """Nothing to close: the table clients are the account's, shared with its other stores."""
 
     def _alerts(self, query: str, **parameters: Any) -> list[Alert]:
         entities = self._tables["alerts"].query_entities(query, parameters=parameters)
         return sorted((_alert_record(e) for e in entities), key=lambda a: (a.tenant_id, a.key))
 
+    @guarded("read alerts", "alerts")
     def alerts(self, tenant_id: str) -> list[Alert]:
         return self._alerts("PartitionKey eq @pk", pk=tenant_id)
 
+    @guarded("read alerts", "alerts")
     def all_alerts(self) -> list[Alert]:
         return sorted(
             (_alert_record(e) for e in self._tables["alerts"].list_entities()),
             key=lambda a: (a.tenant_id, a.key),
         )
 
+    @guarded("find alert", "alerts")
     def alert_by_id(self, alert_id: str) -> Alert | None:
         found = self._alerts("AlertId eq @id", id=alert_id)
         return found[0] if found else None
 
+    @guarded("save alert", "alerts")
     def save_alert(self, alert: Alert) -> Alert:
         table = self._tables["alerts"]
         entity = _alert_entity(alert)
@@ -219,7 +199,7 @@ class TableAlertStore:
             chunk: list[Notification] = []
             size = 0
             for row in tenant_rows:
-                row_size = len(_json(row.payload)) + 2_000
+                row_size = len(json_text(row.payload)) + 2_000
                 if chunk and (len(chunk) == BATCH or size + row_size > TRANSACTION_BYTES):
                     yield chunk
                     chunk, size = [], 0
@@ -228,6 +208,7 @@ class TableAlertStore:
             if chunk:
                 yield chunk
 
+    @guarded("queue notifications", "outbox")
     def queue(self, notifications: Sequence[Notification]) -> None:
         table = self._tables["outbox"]
         for chunk in self._chunks(notifications):
@@ -239,6 +220,7 @@ class TableAlertStore:
                     with contextlib.suppress(ResourceExistsError):
                         table.create_entity(_notification_entity(n))
 
+    @guarded("claim notifications", "outbox")
     def claim(self, notifications: Sequence[Notification], until: datetime) -> list[Notification]:
         table = self._tables["outbox"]
         won: list[Notification] = []
@@ -269,6 +251,7 @@ class TableAlertStore:
             won += [replace(c, etag=str(a.get("etag", ""))) for c, a in zip(claimed, answers, strict=True)]
         return won
 
+    @guarded("record deliveries", "outbox")
     def record(self, notifications: Sequence[Notification]) -> None:
         table = self._tables["outbox"]
         for chunk in self._chunks(notifications):
@@ -276,6 +259,7 @@ class TableAlertStore:
                 [("upsert", _notification_entity(n), {"mode": UpdateMode.REPLACE}) for n in chunk]
             )
 
+    @guarded("read notifications", "outbox")
     def notifications(self, tenant_id: str, status: DeliveryStatus | None = None) -> list[Notification]:
         query = "PartitionKey eq @pk" + (" and Status eq @status" if status else "")
         entities: Iterable[Any] = self._tables["outbox"].query_entities(
@@ -284,117 +268,25 @@ class TableAlertStore:
         return sorted((_notification_record(e) for e in entities), key=lambda n: (n.created_at, n.key))
 
 
-def _utc(value: Any) -> datetime | None:
-    return datetime.fromtimestamp(value.timestamp(), UTC) if isinstance(value, datetime) else None
-
-
-def _required_utc(value: Any) -> datetime:
-    moment = _utc(value)
-    if moment is None:
-        raise ValueError(f"expected a time, got {value!r}")
-    return moment
-
-
-def _json(value: Any) -> str:
-    text = orjson.dumps(value).decode()
-    if len(text) <= MAX_TEXT:
-        return text
-    return orjson.dumps({"truncated": True, "note": "exceeded Table Storage's property size"}).decode()
-
-
-def _optional(**values: Any) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
+# The rows were mapped by hand before the mapper existed; the layout keeps their properties as they
+# were: the tenant is the PartitionKey only, the ETag is the row's own, and the alert's id (computed from
+# tenant, rule and subject) is kept as AlertId so an alert can be found by it.
+BY_TENANT = Layout(partition="tenant_id", etag="etag")
+LAST_ERROR = 1000  # characters of a delivery's last error kept in the outbox
 
 
 def _alert_entity(a: Alert) -> dict[str, Any]:
-    return {
-        "PartitionKey": a.tenant_id,
-        "RowKey": safe_key(f"{a.rule}_{a.subject}"),
-        "AlertId": a.id,
-        "Rule": a.rule,
-        "Subject": a.subject,
-        "Severity": a.severity,
-        "Title": a.title,
-        "Detail": a.detail[:MAX_TEXT],
-        "Evidence": _json(a.evidence),
-        "State": a.state,
-        "Cycle": a.cycle,
-        "OpenedAt": a.opened_at,
-        "FindingSince": a.finding_since,
-        "Reminders": a.reminders,
-        "AcknowledgedBy": a.acknowledged_by,
-        "TenantName": a.tenant_name,
-    } | _optional(
-        NotifiedAt=a.notified_at,
-        ResolvedAt=a.resolved_at,
-        AcknowledgedAt=a.acknowledged_at,
-        SnoozedUntil=a.snoozed_until,
-    )
+    return to_entity(a, a.tenant_id, safe_key(f"{a.rule}_{a.subject}"), BY_TENANT) | {"AlertId": a.id}
 
 
 def _alert_record(e: Mapping[str, Any]) -> Alert:
-    return Alert(
-        tenant_id=e["PartitionKey"],
-        rule=e["Rule"],
-        subject=e["Subject"],
-        severity=e["Severity"],
-        title=e.get("Title", ""),
-        detail=e.get("Detail", ""),
-        evidence=orjson.loads(e.get("Evidence") or "{}"),
-        state=e["State"],
-        cycle=int(e["Cycle"]),
-        opened_at=_required_utc(e["OpenedAt"]),
-        finding_since=_required_utc(e["FindingSince"]),
-        notified_at=_utc(e.get("NotifiedAt")),
-        reminders=int(e.get("Reminders", 0)),
-        resolved_at=_utc(e.get("ResolvedAt")),
-        acknowledged_at=_utc(e.get("AcknowledgedAt")),
-        acknowledged_by=e.get("AcknowledgedBy", ""),
-        snoozed_until=_utc(e.get("SnoozedUntil")),
-        tenant_name=e.get("TenantName", ""),
-        etag=str(e.metadata["etag"]) if hasattr(e, "metadata") else "",
-    )
+    return from_entity(Alert, e, BY_TENANT)
 
 
 def _notification_entity(n: Notification) -> dict[str, Any]:
-    return {
-        "PartitionKey": n.tenant_id,
-        "RowKey": safe_key(n.key),
-        "AlertId": n.alert_id,
-        "Event": n.event,
-        "Cycle": n.cycle,
-        "Number": n.number,
-        "Destination": n.destination,
-        "Target": n.target,
-        "Channel": n.channel,
-        "CreatedAt": n.created_at,
-        "Payload": _json(n.payload),
-        "Status": n.status,
-        "Attempts": n.attempts,
-        "LastError": n.last_error[:1000],
-        "Digest": n.digest,
-        "DeliveryId": n.delivery_id,
-    } | _optional(NextAttemptAt=n.next_attempt_at, DeliveredAt=n.delivered_at)
+    entity = to_entity(n, n.tenant_id, safe_key(n.key), BY_TENANT)
+    return entity | {"LastError": n.last_error[:LAST_ERROR]}
 
 
 def _notification_record(e: Mapping[str, Any]) -> Notification:
-    return Notification(
-        tenant_id=e["PartitionKey"],
-        alert_id=e["AlertId"],
-        event=e["Event"],
-        cycle=int(e["Cycle"]),
-        number=int(e.get("Number", 0)),
-        destination=e["Destination"],
-        target=e["Target"],
-        channel=e["Channel"],
-        created_at=_required_utc(e["CreatedAt"]),
-        payload=orjson.loads(e.get("Payload") or "{}"),
-        status=e["Status"],
-        attempts=int(e.get("Attempts", 0)),
-        next_attempt_at=_utc(e.get("NextAttemptAt")),
-        delivered_at=_utc(e.get("DeliveredAt")),
-        last_error=e.get("LastError", ""),
-        digest=e.get("Digest", ""),
-        delivery_id=e.get("DeliveryId", ""),
-        etag=str(e.metadata["etag"]) if hasattr(e, "metadata") else "",
-    )
+    return from_entity(Notification, e, BY_TENANT)

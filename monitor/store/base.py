@@ -21,14 +21,9 @@ from monitor.records import (
 )
 from monitor.rules.base import Finding, RuleResult, Severity
 
-
-class StoreError(Exception):
-    """The store failed or refused an operation; the message names the table and the operation."""
-
-
-class StoreConfigError(StoreError):
-    """The store cannot even be opened with this configuration (a malformed connection string)."""
-
+# Defined with the account every store opens; importable from here too, where callers have long found them.
+from monitor.store.account import StoreConfigError as StoreConfigError
+from monitor.store.account import StoreError as StoreError
 
 FindingStatus = Literal["open", "resolved"]
 FindingKey = tuple[str, str]  # (rule, subject)

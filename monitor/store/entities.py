@@ -1,9 +1,22 @@
-"""Table entities mapped from a record's own fields, for every table: no mapper written by hand per table.
+"""Table entities mapped from a record's own fields: every table that keeps a record is mapped here, none
+by a mapper written by hand.
 
 A field becomes a property of the same name in PascalCase (`issued_at` -> `IssuedAt`). Strings,
 numbers, booleans and times are stored as Table Storage's own types, so they can be queried
 (`IssuedAt ge @since`); anything else (tuples, mappings, a nested record) is stored as JSON text.
 `None` is left out. Reading back follows the record's type hints, so a record round-trips exactly.
+
+A `Layout` says where a table departs from that: a field its PartitionKey already holds (the tenant of
+an alert, an outbox row or a lease) is not stored again, and a field that is the row's ETag is filled in
+when read, never stored. A store adds what is computed rather than a field, such as an alert's `AlertId`
+or a device report's `At`, to the mapped entity.
+
+The records mapped here: sign-ins, sign-in hours, consent, findings, runs, inventory, TAP issuances and
+sign-ins, unusable items and leases (monitor/store/tables.py); alerts and the outbox (alerts.py); device
+reports, the pass gate and ingestion rejects (ingest.py); SOC reviews (reviews.py). What keeps no record
+writes its few properties itself: checkpoints (a time), TAP sign-in hour counts (a count), weekly
+snapshots (a compressed document cut into parts) and recovery chains (JSON documents, reports.py), the
+review backlog (a JSON document) and the Sentinel upload ledger (a hash per row, reviews.py).
 
 An integer outside Int32 (a Graph error code may be one) is written as Int64, which the SDK reads back
 as an EntityProperty; reading unwraps it.
@@ -25,6 +38,17 @@ from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 import orjson
 from azure.data.tables import EdmType, EntityProperty
 
+
+@dataclasses.dataclass(frozen=True)
+class Layout:
+    """Where a table departs from the plain mapping: a field its PartitionKey already holds (not kept
+    again as a property), and a field that takes the row's ETag when read (never stored)."""
+
+    partition: str = ""
+    etag: str = ""
+
+
+PLAIN = Layout()
 INT32 = range(-(2**31), 2**31)
 MAX_TEXT = 30_000  # keep clear of the 32K-character limit of a string property
 TRUNCATED = {"truncated": True, "note": "the value exceeded Table Storage's property size"}
@@ -75,9 +99,11 @@ def json_text(value: Any) -> str:
     return text if _utf16_units(text) <= MAX_TEXT else orjson.dumps(TRUNCATED).decode()
 
 
-def to_entity(record: Any, partition: str, row: str) -> dict[str, Any]:
+def to_entity(record: Any, partition: str, row: str, layout: Layout = PLAIN) -> dict[str, Any]:
     entity: dict[str, Any] = {"PartitionKey": partition, "RowKey": row}
     for f in dataclasses.fields(record):
+        if f.name in (layout.partition, layout.etag):
+            continue
         value = getattr(record, f.name)
         if value is None:
             continue
@@ -92,19 +118,22 @@ def to_entity(record: Any, partition: str, row: str) -> dict[str, Any]:
     return entity
 
 
-def from_entity(cls: type[R], entity: Mapping[str, Any]) -> R:
+def from_entity(cls: type[R], entity: Mapping[str, Any], layout: Layout = PLAIN) -> R:
     """The record `cls` an entity of `to_entity` holds. Properties it does not hold take the field's
     default (a row written before the field existed). `entity` is the SDK's TableEntity or the plain
     dict of a page read without it (times as ISO 8601 text, Int64 as text: the type hints say which)."""
     record: Any = cls
     values: dict[str, Any] = {}
-    for name, key, decode, required in _plan(record):
+    for name, key, decode, required in _plan(record, layout):
         value = entity.get(key, _ABSENT)
         if value is _ABSENT:
             if required:
                 values[name] = None
         else:
             values[name] = decode(value)
+    if layout.etag:
+        metadata = getattr(entity, "metadata", None) or {}
+        values[layout.etag] = str(metadata.get("etag", ""))
     return cls(**values)
 
 
@@ -113,18 +142,20 @@ Decoder = typing.Callable[[Any], Any]
 
 
 @cache
-def _plan(cls: Any) -> tuple[tuple[str, str, Decoder, bool], ...]:
-    """Per field of `cls`: its name, its property, how to decode it and whether it has no default.
-    Worked out once per record type: decoding 50,000 sign-ins should not walk type hints 50,000 times."""
+def _plan(cls: Any, layout: Layout) -> tuple[tuple[str, str, Decoder, bool], ...]:
+    """Per stored field of `cls`: its name, its property, how to decode it and whether it has no
+    default. Worked out once per record type and layout: decoding 50,000 sign-ins should not walk type
+    hints 50,000 times."""
     hints = _hints(cls)
     return tuple(
         (
             f.name,
-            pascal(f.name),
+            "PartitionKey" if f.name == layout.partition else pascal(f.name),
             _decoder(hints[f.name]),
             f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
         )
         for f in dataclasses.fields(cls)
+        if f.name != layout.etag
     )
 
 

@@ -16,7 +16,6 @@ its reasons (health and `monitor ingest-rejects` show it); a retried batch rewri
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,10 +23,10 @@ from typing import Any, Literal, Protocol
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
-from azure.data.tables import TableClient, TableServiceClient, UpdateMode
+from azure.data.tables import UpdateMode
 
 from monitor.records import DeviceReport
-from monitor.settings import Settings
+from monitor.store.account import TableAccount, guarded
 from monitor.store.entities import from_entity, to_entity
 from monitor.store.tables import safe_key
 
@@ -145,31 +144,19 @@ class MemoryIngestStore:
 
 _TABLES = ("devicereports", "passgate", "ingestrejects")
 _GATE_ROW = "pass"
-_created: set[tuple[str, str]] = set()  # (account URL, table) created by this process
 
 
 class TableIngestStore:
-    def __init__(self, service: TableServiceClient, prefix: str, *, shared: bool = False) -> None:
-        self._service = service
-        self._shared = shared  # a client kept for the process: closing the store leaves it open
-        self._tables: dict[str, TableClient] = {}
-        for name in _TABLES:
-            table_name = f"{prefix}{name}"
-            if (service.url, table_name) not in _created:
-                with contextlib.suppress(ResourceExistsError):  # made by an earlier process: fine
-                    service.create_table(table_name)
-                _created.add((service.url, table_name))
-            self._tables[name] = service.get_table_client(table_name)
+    def __init__(self, account: TableAccount) -> None:
+        self._account = account
+        self._tables = account.tables(_TABLES)
 
     def close(self) -> None:
-        if self._shared:
-            return
-        for table in self._tables.values():
-            table.close()
-        self._service.close()
+        """Nothing to close: the table clients are the account's, shared with its other stores."""
 
     # -- device reports ------------------------------------------------------------------------
 
+    @guarded("save device report", "devicereports")
     def save_device_report(self, report: DeviceReport) -> None:
         table = self._tables["devicereports"]
         device = safe_key(report.intune_device_id)
@@ -198,12 +185,14 @@ class TableIngestStore:
             except ResourceModifiedError:
                 continue
 
+    @guarded("read latest device reports", "devicereports")
     def latest_device_reports(self, tenant_id: str) -> list[DeviceReport]:
         rows = self._tables["devicereports"].query_entities(
             "PartitionKey eq @pk and RowKey ge 'L_' and RowKey lt 'L~'", parameters={"pk": tenant_id}
         )
         return [_report_record(e) for e in rows]
 
+    @guarded("read device reports", "devicereports")
     def device_reports(self, tenant_id: str, intune_device_id: str) -> list[DeviceReport]:
         device = safe_key(intune_device_id)
         rows = self._tables["devicereports"].query_entities(
@@ -214,10 +203,12 @@ class TableIngestStore:
 
     # -- what ingestion refused -----------------------------------------------------------------
 
+    @guarded("save ingestion rejects", "ingestrejects")
     def save_rejects(self, rejects: IngestRejects) -> None:
         entity = to_entity(rejects, rejects.source, safe_key(rejects.batch))
         self._tables["ingestrejects"].upsert_entity(entity, mode=UpdateMode.REPLACE)
 
+    @guarded("read ingestion rejects", "ingestrejects")
     def rejects(self, since: datetime) -> list[IngestRejects]:
         rows = self._tables["ingestrejects"].query_entities("At ge @since", parameters={"since": since})
         return sorted((from_entity(IngestRejects, e) for e in rows), key=lambda r: r.at, reverse=True)
@@ -229,14 +220,14 @@ class TableIngestStore:
             entity = self._tables["passgate"].get_entity(tenant_id, _GATE_ROW)
         except ResourceNotFoundError:
             return None
-        return PassGate(_utc(entity["LastStarted"]), _utc(entity["NextAllowed"])), str(
-            entity.metadata["etag"]
-        )
+        return from_entity(PassGate, entity), str(entity.metadata["etag"])
 
+    @guarded("read pass gate", "passgate")
     def pass_gate(self, tenant_id: str) -> PassGate | None:
         found = self._gate_entity(tenant_id)
         return found[0] if found else None
 
+    @guarded("claim pass gate", "passgate")
     def claim_pass(self, tenant_id: str, alert_received: datetime, now: datetime, window: timedelta) -> bool:
         found = self._gate_entity(tenant_id)
         if gate_decision(found[0] if found else None, alert_received, now) != "run":
@@ -258,31 +249,11 @@ class TableIngestStore:
         return True
 
 
-def _service(connection_string: str, endpoint: str) -> TableServiceClient:
-    if connection_string:
-        return TableServiceClient.from_connection_string(connection_string)
-    from azure.identity import DefaultAzureCredential
-
-    return TableServiceClient(endpoint=endpoint, credential=DefaultAzureCredential())
-
-
 def open_table_ingest_store(
     connection_string: str = "", endpoint: str = "", prefix: str = "pinmon"
 ) -> TableIngestStore:
-    return TableIngestStore(_service(connection_string, endpoint), prefix)
-
-
-_stores: dict[tuple[str, str, str], TableIngestStore] = {}
-
-
-def shared_table_ingest_store(connection_string: str, endpoint: str, prefix: str) -> TableIngestStore:
-    """One store (and HTTP connection pool) per account and prefix for the process: a route called
-    thousands of times an hour should not open a connection each time. The SDK's clients are
-    thread-safe, and the Functions host runs sync functions on a thread pool."""
-    key = (connection_string, endpoint, prefix)
-    if key not in _stores:
-        _stores[key] = TableIngestStore(_service(connection_string, endpoint), prefix, shared=True)
-    return _stores[key]
+    """The ingest store over the process's account for this storage (see TableAccount.shared)."""
+    return TableAccount.shared(connection_string, endpoint, prefix).ingest()
 
 
 def _utc(value: Any) -> datetime:
@@ -297,12 +268,3 @@ def _report_entity(report: DeviceReport, row: str) -> dict[str, Any]:
 
 def _report_record(entity: Mapping[str, Any]) -> DeviceReport:
     return from_entity(DeviceReport, entity)
-
-
-def open_ingest_store(settings: Settings) -> IngestStore:
-    """Table Storage when configured, else memory (state lives for this process only)."""
-    if not settings.has_storage:
-        return MemoryIngestStore()
-    return shared_table_ingest_store(
-        settings.storage_connection_string, settings.storage_endpoint, settings.table_prefix
-    )

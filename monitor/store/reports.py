@@ -14,46 +14,26 @@ that version, so it never sees half a snapshot or halves of two. Writing the sam
 from __future__ import annotations
 
 import base64
-import contextlib
-import functools
 import logging
 import uuid
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 import orjson
-from azure.core.exceptions import AzureError, ResourceExistsError
-from azure.data.tables import TableServiceClient, TableTransactionError, UpdateMode
+from azure.data.tables import TableTransactionError, UpdateMode
 
-from monitor.settings import Settings
-from monitor.store.base import StoreConfigError, StoreError
+from monitor.store.account import StoreError, TableAccount, guarded
 from monitor.store.entities import MAX_TEXT
-from monitor.store.tables import BATCH, RETRY, TIMEOUTS, describe, safe_key
+from monitor.store.tables import BATCH, safe_key
 
 JSON = Mapping[str, Any]
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def _guarded(operation: str, table: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Any Azure SDK failure of `operation` becomes a one-line StoreError naming the table."""
-
-    def wrap(method: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(method)
-        def run(*args: P.args, **kwargs: P.kwargs) -> R:
-            try:
-                return method(*args, **kwargs)
-            except AzureError as exc:
-                raise StoreError(f"table {table}: {operation} failed ({describe(exc)})") from exc
-
-        return run
-
-    return wrap
 
 
 @dataclass(frozen=True)
@@ -115,24 +95,14 @@ def _second_key(moment: datetime) -> str:
 class TableReportStore:
     TABLES = ("weeklysnapshots", "taprecoveries")
 
-    def __init__(self, service: TableServiceClient, prefix: str) -> None:
-        self._service = service
-        self._tables = {}
-        for name in self.TABLES:
-            table = f"{prefix}{name}"
-            try:
-                with contextlib.suppress(ResourceExistsError):  # made by an earlier process: fine
-                    service.create_table(table)
-            except AzureError as exc:
-                raise StoreError(f"table {table}: create failed ({describe(exc)})") from exc
-            self._tables[name] = service.get_table_client(table)
+    def __init__(self, account: TableAccount) -> None:
+        self._account = account
+        self._tables = account.tables(self.TABLES)
 
     def close(self) -> None:
-        for table in self._tables.values():
-            table.close()
-        self._service.close()
+        """Nothing to close: the table clients are the account's, shared with its other stores."""
 
-    @_guarded("save", "weeklysnapshots")
+    @guarded("save weekly snapshot", "weeklysnapshots")
     def save_snapshot(self, tenant_id: str, period_end: datetime, document: JSON) -> None:
         text = base64.b64encode(zlib.compress(orjson.dumps(document), 6)).decode()
         parts = [text[i : i + MAX_TEXT] for i in range(0, len(text), MAX_TEXT)] or [""]
@@ -176,10 +146,12 @@ class TableReportStore:
             except TableTransactionError as exc:
                 said = exc.message.splitlines()[0] if exc.message else ""
                 raise StoreError(
-                    f"table {table.table_name}: weekly snapshot {stamp} not stored ({said})"
+                    f"table {table.table_name}: weekly snapshot {stamp} not stored ({said})",
+                    table=table.table_name,
+                    operation="save weekly snapshot",
                 ) from exc
 
-    @_guarded("read", "weeklysnapshots")
+    @guarded("read weekly snapshots", "weeklysnapshots")
     def snapshots(
         self, tenant_id: str, before: datetime | None = None, limit: int = 10
     ) -> list[StoredSnapshot]:
@@ -210,7 +182,7 @@ class TableReportStore:
                 break
         return found
 
-    @_guarded("save", "taprecoveries")
+    @guarded("save recovery chains", "taprecoveries")
     def save_recoveries(self, tenant_id: str, chains: Mapping[str, JSON]) -> None:
         rows = [
             (
@@ -231,9 +203,13 @@ class TableReportStore:
                 table.submit_transaction(rows[start : start + BATCH])
             except TableTransactionError as exc:
                 said = exc.message.splitlines()[0] if exc.message else ""
-                raise StoreError(f"table {table.table_name}: recovery chains not stored ({said})") from exc
+                raise StoreError(
+                    f"table {table.table_name}: recovery chains not stored ({said})",
+                    table=table.table_name,
+                    operation="save recovery chains",
+                ) from exc
 
-    @_guarded("read", "taprecoveries")
+    @guarded("read recovery chains", "taprecoveries")
     def recoveries(self, tenant_id: str) -> dict[str, JSON]:
         found = self._tables["taprecoveries"].query_entities(
             "PartitionKey eq @pk", parameters={"pk": tenant_id}
@@ -249,23 +225,3 @@ def _text(chain: JSON) -> str:
         short = {k: chain[k] for k in ("stage", "issued", "signedIn") if k in chain}
         text = orjson.dumps(short | {"truncated": True}).decode()
     return text
-
-
-def open_report_store(settings: Settings) -> ReportStore:
-    """Table Storage when configured, else memory (kept for this process only)."""
-    if not settings.has_storage:
-        return MemoryReportStore()
-    if settings.storage_connection_string:
-        try:
-            service = TableServiceClient.from_connection_string(
-                settings.storage_connection_string, **RETRY, **TIMEOUTS
-            )
-        except ValueError as exc:
-            raise StoreConfigError(
-                "MONITOR_STORAGE_CONNECTION_STRING is not a valid storage connection string"
-            ) from exc
-    else:
-        from azure.identity import DefaultAzureCredential
-
-        service = TableServiceClient(endpoint=settings.storage_endpoint, credential=DefaultAzureCredential())
-    return TableReportStore(service, settings.table_prefix)

@@ -12,39 +12,24 @@ apart; creating the same review twice is refused by the table, never doubled.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
-from azure.core.exceptions import AzureError, ResourceExistsError
-from azure.data.tables import TableServiceClient, TableTransactionError, UpdateMode
+from azure.core.exceptions import ResourceExistsError
+from azure.data.tables import UpdateMode
 
-from monitor.settings import Settings
 from monitor.soc.review import TapSignInReview
-from monitor.store.base import StoreConfigError, StoreError
+from monitor.store.account import StoreError, TableAccount, guarded
 from monitor.store.entities import from_entity, to_entity
-from monitor.store.tables import BATCH, RETRY, TIMEOUTS, describe, query_filter, query_rows, safe_key
+from monitor.store.pages import query_filter, query_rows
+from monitor.store.tables import BATCH, safe_key
+
+if TYPE_CHECKING:
+    pass
 
 BACKLOG = "backlog"  # the partition of the backlog rows; tenant ids are GUIDs, never this
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _guarded(operation: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    def wrap(method: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(method)
-        def run(*args: P.args, **kwargs: P.kwargs) -> R:
-            try:
-                return method(*args, **kwargs)
-            except AzureError as exc:
-                raise StoreError(f"table tapreviews: {operation} failed ({describe(exc)})") from exc
-
-        return run
-
-    return wrap
 
 
 class ReviewStore(Protocol):
@@ -99,65 +84,41 @@ def review_row(review: TapSignInReview) -> str:
 
 
 class TableReviewStore:
-    def __init__(self, service: TableServiceClient, prefix: str) -> None:
-        self._service = service
-        name = f"{prefix}tapreviews"
-        try:
-            with contextlib.suppress(ResourceExistsError):  # made by an earlier process: fine
-                service.create_table(name)
-        except AzureError as exc:
-            raise StoreError(f"table {name}: create failed ({describe(exc)})") from exc
-        self._table = service.get_table_client(name)
+    def __init__(self, account: TableAccount) -> None:
+        self._account = account
+        self._table = account.table("tapreviews")
 
     def close(self) -> None:
-        self._table.close()
-        self._service.close()
+        """Nothing to close: the table client is the account's, shared with its other stores."""
 
-    @_guarded("add review")
+    @guarded("add review", "tapreviews")
     def add_review(self, review: TapSignInReview) -> None:
         try:
             self._table.create_entity(to_entity(review, review.tenant_id, review_row(review)))
         except ResourceExistsError:
-            raise StoreError(f"table tapreviews: review {review.review_id} is already stored") from None
+            name = self._account.table_name("tapreviews")
+            raise StoreError(
+                f"table {name}: review {review.review_id} is already stored",
+                table=name,
+                operation="add review",
+            ) from None
 
-    @_guarded("read reviews")
+    @guarded("read reviews", "tapreviews")
     def reviews(self, tenant_id: str) -> list[TapSignInReview]:
         found = query_rows(self._table, query_filter("PartitionKey eq @pk", pk=tenant_id))
         return _order([from_entity(TapSignInReview, e) for e in found])
 
-    @_guarded("save the review backlog")
+    @guarded("save the review backlog", "tapreviews")
     def save_backlog(self, tenant_id: str, document: Mapping[str, Any]) -> None:
         entity = {"PartitionKey": BACKLOG, "RowKey": safe_key(tenant_id), "TenantId": tenant_id}
         self._table.upsert_entity(
             entity | {"Backlog": orjson.dumps(document).decode()}, mode=UpdateMode.REPLACE
         )
 
-    @_guarded("read the review backlogs")
+    @guarded("read the review backlogs", "tapreviews")
     def backlogs(self) -> dict[str, dict[str, Any]]:
         found = self._table.query_entities("PartitionKey eq @pk", parameters={"pk": BACKLOG})
         return {str(e["TenantId"]): orjson.loads(e["Backlog"]) for e in found}
-
-
-def open_review_store(settings: Settings) -> ReviewStore:
-    """Table Storage when configured, else memory (kept for this process only)."""
-    if not settings.has_storage:
-        return MemoryReviewStore()
-    if settings.storage_connection_string:
-        try:
-            service = TableServiceClient.from_connection_string(
-                settings.storage_connection_string, **RETRY, **TIMEOUTS
-            )
-        except ValueError as exc:
-            raise StoreConfigError(
-                "MONITOR_STORAGE_CONNECTION_STRING is not a valid storage connection string"
-            ) from exc
-    else:
-        from azure.identity import DefaultAzureCredential
-
-        service = TableServiceClient(
-            endpoint=settings.storage_endpoint, credential=DefaultAzureCredential(), **RETRY, **TIMEOUTS
-        )
-    return TableReviewStore(service, settings.table_prefix)
 
 
 # -- what was shipped to Log Analytics (monitor.soc.sentinel) ---------------------------------------
@@ -165,6 +126,16 @@ def open_review_store(settings: Settings) -> ReviewStore:
 # | table           | PartitionKey       | RowKey | read as                          |
 # |-----------------|--------------------|--------|----------------------------------|
 # | sentineluploads | tenant id _ stream | RowId  | the partition: RowId -> hash     |
+
+
+class LedgerStore(Protocol):
+    """What was uploaded to Log Analytics, per tenant and stream (monitor.soc.sentinel.UploadLedger)."""
+
+    def uploaded(self, tenant_id: str, stream: str) -> dict[str, str]: ...
+
+    def record(self, tenant_id: str, stream: str, rows: Mapping[str, str]) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class MemoryUploadLedger:
@@ -182,31 +153,23 @@ class MemoryUploadLedger:
 
 
 class TableUploadLedger:
-    def __init__(self, service: TableServiceClient, prefix: str) -> None:
-        self._service = service
-        name = f"{prefix}sentineluploads"
-        try:
-            with contextlib.suppress(ResourceExistsError):
-                service.create_table(name)
-        except AzureError as exc:
-            raise StoreError(f"table {name}: create failed ({describe(exc)})") from exc
-        self._table = service.get_table_client(name)
+    def __init__(self, account: TableAccount) -> None:
+        self._account = account
+        self._table = account.table("sentineluploads")
 
     def close(self) -> None:
-        self._table.close()
-        self._service.close()
+        """Nothing to close: the table client is the account's, shared with its other stores."""
 
+    @guarded("read uploaded rows", "sentineluploads")
     def uploaded(self, tenant_id: str, stream: str) -> dict[str, str]:
-        try:
-            found = self._table.query_entities(
-                "PartitionKey eq @pk",
-                parameters={"pk": safe_key(f"{tenant_id}_{stream}")},
-                select=["RowKey", "Hash"],
-            )
-            return {e["RowKey"]: str(e["Hash"]) for e in found}
-        except AzureError as exc:
-            raise StoreError(f"table sentineluploads: read failed ({describe(exc)})") from exc
+        found = self._table.query_entities(
+            "PartitionKey eq @pk",
+            parameters={"pk": safe_key(f"{tenant_id}_{stream}")},
+            select=["RowKey", "Hash"],
+        )
+        return {e["RowKey"]: str(e["Hash"]) for e in found}
 
+    @guarded("record uploaded rows", "sentineluploads")
     def record(self, tenant_id: str, stream: str, rows: Mapping[str, str]) -> None:
         partition = safe_key(f"{tenant_id}_{stream}")
         operations = [
@@ -217,32 +180,5 @@ class TableUploadLedger:
             )
             for row_id, digest in rows.items()
         ]
-        try:
-            for start in range(0, len(operations), BATCH):
-                self._table.submit_transaction(operations[start : start + BATCH])
-        except (AzureError, TableTransactionError) as exc:
-            said = describe(exc) if isinstance(exc, AzureError) else type(exc).__name__
-            raise StoreError(f"table sentineluploads: record failed ({said})") from exc
-
-
-def _service(settings: Settings) -> TableServiceClient:
-    if settings.storage_connection_string:
-        try:
-            return TableServiceClient.from_connection_string(
-                settings.storage_connection_string, **RETRY, **TIMEOUTS
-            )
-        except ValueError as exc:
-            raise StoreConfigError(
-                "MONITOR_STORAGE_CONNECTION_STRING is not a valid storage connection string"
-            ) from exc
-    from azure.identity import DefaultAzureCredential
-
-    return TableServiceClient(
-        endpoint=settings.storage_endpoint, credential=DefaultAzureCredential(), **RETRY, **TIMEOUTS
-    )
-
-
-def open_upload_ledger(settings: Settings) -> MemoryUploadLedger | TableUploadLedger:
-    if not settings.has_storage:
-        return MemoryUploadLedger()
-    return TableUploadLedger(_service(settings), settings.table_prefix)
+        for start in range(0, len(operations), BATCH):
+            self._table.submit_transaction(operations[start : start + BATCH])

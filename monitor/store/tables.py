@@ -27,26 +27,19 @@ entry and applies its change again.
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
-import orjson
 from azure.core import MatchConditions
 from azure.core.exceptions import (
-    AzureError,
-    HttpResponseError,
     ResourceExistsError,
     ResourceModifiedError,
     ResourceNotFoundError,
-    map_error,
 )
-from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
-from azure.data.tables._generated.operations._operations import build_table_query_entities_request
-from azure.data.tables._serialize import _parameter_filter_substitution
+from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
 from monitor.records import (
     ConsentState,
@@ -57,6 +50,7 @@ from monitor.records import (
     UnusableItem,
 )
 from monitor.rules.base import RuleResult
+from monitor.store.account import TableAccount, guarded
 from monitor.store.base import (
     FindingChanges,
     FindingKey,
@@ -73,7 +67,8 @@ from monitor.store.base import (
     planned_findings,
     sort_changes,
 )
-from monitor.store.entities import from_entity, to_entity
+from monitor.store.entities import Layout, from_entity, to_entity
+from monitor.store.pages import query_filter, query_rows
 
 log = logging.getLogger(__name__)
 
@@ -93,44 +88,8 @@ _TABLES = (
     "leases",
     "unusable",
 )
-_created: set[tuple[str, str]] = set()  # (account URL, table) created by this process
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
-# The Azure SDK's own retry policy, kept short: a pass has a time budget, and a store that stays down
-# for longer is better reported now than after minutes of backoff.
-RETRY: dict[str, Any] = {"retry_total": 3, "retry_backoff_factor": 0.5, "retry_backoff_max": 4}
-TIMEOUTS: dict[str, Any] = {"connection_timeout": 10, "read_timeout": 30}
 
 __all__ = ["StoreConfigError", "StoreError", "TableStore", "open_table_store", "safe_key"]
-
-
-def describe(exc: AzureError) -> str:
-    """What the service (or the connection) said, in one line and without secrets."""
-    if isinstance(exc, HttpResponseError) and exc.status_code is not None:
-        code = getattr(exc, "error_code", None) or exc.reason or ""
-        return f"HTTP {exc.status_code} {code}".strip()
-    first = (str(exc.message) if exc.message else type(exc).__name__).splitlines()[0]
-    return f"{type(exc).__name__}: {first[:200]}"
-
-
-def _guarded(operation: str, table: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Turn any Azure SDK failure of `operation` into a one-line StoreError naming the table."""
-
-    def wrap(method: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(method)
-        def run(*args: P.args, **kwargs: P.kwargs) -> R:
-            try:
-                return method(*args, **kwargs)
-            except AzureError as exc:
-                store = args[0]
-                name = f"{store._prefix}{table}" if isinstance(store, TableStore) else table
-                raise StoreError(f"table {name}: {operation} failed ({describe(exc)})") from exc
-
-        return run
-
-    return wrap
 
 
 def safe_key(value: str) -> str:
@@ -155,111 +114,21 @@ def _utc_text(value: Any) -> datetime:
     return _utc(moment)
 
 
-def _optional_utc(value: Any) -> datetime | None:
-    return _utc(value) if isinstance(value, datetime) else None
-
-
 def open_table_store(connection_string: str = "", endpoint: str = "", prefix: str = "pinmon") -> TableStore:
-    """Raises StoreConfigError for a connection string the SDK cannot parse, StoreError when the
-    service cannot be reached to create the tables."""
-    if connection_string:
-        try:
-            service = TableServiceClient.from_connection_string(connection_string, **RETRY, **TIMEOUTS)
-        except ValueError as exc:
-            # The SDK's message quotes no key; ours names no part of the string at all.
-            raise StoreConfigError(
-                "MONITOR_STORAGE_CONNECTION_STRING is not a valid storage connection string"
-            ) from exc
-    else:
-        from azure.identity import DefaultAzureCredential
-
-        service = TableServiceClient(
-            endpoint=endpoint, credential=DefaultAzureCredential(), **RETRY, **TIMEOUTS
-        )
-    return TableStore(service, prefix)
-
-
-# -- fast reads ------------------------------------------------------------------------------------
-# The SDK turns every entity into a TableEntity (each property checked for an OData type, each time
-# parsed into its own datetime subclass) after its generated client has already deserialized the
-# whole page into a model: at 50,000 TAP sign-ins that was most of a 29 s page. Reads that return
-# many rows go through the SDK's own pipeline (authentication, retries, the same request) and parse
-# the page with orjson instead; `from_entity` reads the plain values by the record's type hints.
-
-NO_METADATA = "application/json;odata=nometadata"
-Continuation = tuple[str, str]  # (NextPartitionKey, NextRowKey) of Table Storage
-
-
-def query_filter(template: str, **parameters: Any) -> str:
-    """`template` with each @name replaced by its OData literal (strings quoted, times as datetime'')."""
-    return _parameter_filter_substitution(parameters, template)
-
-
-def query_page(
-    client: TableClient,
-    query: str,
-    *,
-    select: Sequence[str] | None = None,
-    top: int | None = None,
-    after: Continuation | None = None,
-) -> tuple[list[dict[str, Any]], Continuation | None]:
-    """One page of a query as plain dicts, and Table Storage's continuation (None: no more rows)."""
-    operations = client._client.table  # the SDK's generated operations: same pipeline, same policies
-    request = build_table_query_entities_request(
-        table=client.table_name,
-        format=NO_METADATA,
-        top=top,
-        select=",".join(select) if select else None,
-        filter=query,
-        next_partition_key=after[0] if after else None,
-        next_row_key=after[1] if after else None,
-        version=operations._config.version,
-        headers={"Accept": NO_METADATA},
-    )
-    request.url = operations._client.format_url(request.url, url=operations._config.url)
-    response = operations._client._pipeline.run(request, stream=False).http_response
-    if response.status_code != 200:
-        map_error(status_code=response.status_code, response=response, error_map={})
-        raise HttpResponseError(response=response)
-    rows = orjson.loads(response.body()).get("value", [])
-    partition = response.headers.get("x-ms-continuation-NextPartitionKey")
-    row = response.headers.get("x-ms-continuation-NextRowKey")
-    return rows, ((partition or "", row or "") if partition or row else None)
-
-
-def query_rows(
-    client: TableClient, query: str, *, select: Sequence[str] | None = None
-) -> Iterator[dict[str, Any]]:
-    """Every row of a query, page after page, as plain dicts."""
-    after: Continuation | None = None
-    while True:
-        rows, after = query_page(client, query, select=select, after=after)
-        yield from rows
-        if after is None:
-            return
+    """The state store over the process's account for this storage (see TableAccount.shared). Raises
+    StoreConfigError for a connection string the SDK cannot parse, StoreError when the service cannot
+    be reached to create the tables."""
+    return TableAccount.shared(connection_string, endpoint, prefix).state()
 
 
 class TableStore:
-    def __init__(self, service: TableServiceClient, prefix: str) -> None:
-        self._service = service
-        self._prefix = prefix
-        self._tables: dict[str, TableClient] = {}
-        for name in _TABLES:
-            table_name = f"{prefix}{name}"
-            marker = (service.url, table_name)
-            if marker not in _created:
-                try:
-                    with contextlib.suppress(ResourceExistsError):  # made by an earlier process: fine
-                        service.create_table(table_name)
-                except AzureError as exc:
-                    raise StoreError(f"table {table_name}: create failed ({describe(exc)})") from exc
-                _created.add(marker)
-            self._tables[name] = service.get_table_client(table_name)
+    def __init__(self, account: TableAccount) -> None:
+        self._account = account
+        self._prefix = account.prefix
+        self._tables: dict[str, TableClient] = account.tables(_TABLES)
 
     def close(self) -> None:
-        for table in self._tables.values():
-            table.close()
-        self._service.close()
+        """Nothing to close: the table clients are the account's, shared with its other stores."""
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -281,7 +150,9 @@ class TableStore:
                     said = exc.message.splitlines()[0] if exc.message else ""
                     raise StoreError(
                         f"table {client.table_name}, partition {partition}: transaction of {len(chunk)} "
-                        f"operations refused ({said})"
+                        f"operations refused ({said})",
+                        table=client.table_name,
+                        operation="transaction",
                     ) from exc
 
     def _query(self, table: str, query: str, **parameters: Any) -> Iterator[Any]:
@@ -289,7 +160,7 @@ class TableStore:
 
     # -- checkpoints ---------------------------------------------------------------------------
 
-    @_guarded("read checkpoint", "checkpoints")
+    @guarded("read checkpoint", "checkpoints")
     def checkpoint(self, tenant_id: str, stream: str) -> datetime | None:
         try:
             entity = self._tables["checkpoints"].get_entity(tenant_id, safe_key(stream))
@@ -297,7 +168,7 @@ class TableStore:
             return None
         return _utc(entity["At"])
 
-    @_guarded("save checkpoint", "checkpoints")
+    @guarded("save checkpoint", "checkpoints")
     def save_checkpoint(self, tenant_id: str, stream: str, at: datetime) -> None:
         self._tables["checkpoints"].upsert_entity(
             {"PartitionKey": tenant_id, "RowKey": safe_key(stream), "At": at}, mode=UpdateMode.REPLACE
@@ -305,11 +176,11 @@ class TableStore:
 
     # -- PIN reset sign-ins --------------------------------------------------------------------
 
-    @_guarded("save sign-ins", "signins")
+    @guarded("save sign-ins", "signins")
     def save_pin_reset_signins(self, tenant_id: str, signins: Sequence[PinResetSignIn]) -> None:
         self._submit("signins", (("upsert", _signin_entity(tenant_id, s)) for s in signins))
 
-    @_guarded("read sign-ins", "signins")
+    @guarded("read sign-ins", "signins")
     def pin_reset_signins(self, tenant_id: str, start: datetime, end: datetime) -> list[PinResetSignIn]:
         found: list[PinResetSignIn] = []
         day = start.astimezone(UTC).date()
@@ -328,7 +199,7 @@ class TableStore:
 
     # -- hourly counts -------------------------------------------------------------------------
 
-    @_guarded("replace hourly counts", "signinhours")
+    @guarded("replace hourly counts", "signinhours")
     def replace_signin_hours(
         self, tenant_id: str, start: datetime, end: datetime, hours: Sequence[SignInHour]
     ) -> None:
@@ -366,7 +237,7 @@ class TableStore:
             select=select,
         )
 
-    @_guarded("read hourly counts", "signinhours")
+    @guarded("read hourly counts", "signinhours")
     def signin_hours(self, tenant_id: str, start: datetime, end: datetime) -> tuple[SignInHour, ...]:
         hours = (from_entity(SignInHour, e) for e in self._hour_rows(tenant_id, start, end))
         return tuple(
@@ -377,13 +248,13 @@ class TableStore:
 
     # -- consent -------------------------------------------------------------------------------
 
-    @_guarded("save consent", "consent")
+    @guarded("save consent", "consent")
     def save_consent(self, tenant_id: str, states: Mapping[str, ConsentState], at: datetime) -> None:
         before = self.consent(tenant_id)
         stored = (StoredConsent.of(state, at, before.get(app_id)) for app_id, state in states.items())
         self._submit("consent", (("upsert", to_entity(c, tenant_id, c.app_id)) for c in stored))
 
-    @_guarded("read consent", "consent")
+    @guarded("read consent", "consent")
     def consent(self, tenant_id: str) -> dict[str, StoredConsent]:
         found = (
             from_entity(StoredConsent, e) for e in self._query("consent", "PartitionKey eq @pk", pk=tenant_id)
@@ -392,7 +263,7 @@ class TableStore:
 
     # -- unusable items -------------------------------------------------------------------------
 
-    @_guarded("save unusable items", "unusable")
+    @guarded("save unusable items", "unusable")
     def save_unusable(self, tenant_id: str, items: Sequence[UnusableItem]) -> None:
         unique = {(i.stream, i.item_id): i for i in items}.values()
         self._submit(
@@ -400,7 +271,7 @@ class TableStore:
             (("upsert", to_entity(i, tenant_id, safe_key(f"{i.stream}_{i.item_id}"))) for i in unique),
         )
 
-    @_guarded("read unusable items", "unusable")
+    @guarded("read unusable items", "unusable")
     def unusable(self, tenant_id: str, stream: str, since: datetime) -> list[UnusableItem]:
         found = self._tables["unusable"].query_entities(
             "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi",
@@ -414,7 +285,7 @@ class TableStore:
 
     # -- inventory ------------------------------------------------------------------------------
 
-    @_guarded("save inventory", "inventory")
+    @guarded("save inventory", "inventory")
     def save_inventory(
         self, tenant_id: str, kind: str, items: Mapping[str, Mapping[str, Any]], at: datetime
     ) -> InventoryChanges:
@@ -422,7 +293,7 @@ class TableStore:
         self._submit("inventory", (("upsert", _inventory_entity(tenant_id, item)) for item in writes))
         return changes
 
-    @_guarded("read inventory", "inventory")
+    @guarded("read inventory", "inventory")
     def inventory(self, tenant_id: str, kind: str) -> dict[str, InventoryItem]:
         found = query_rows(
             self._tables["inventory"],
@@ -438,13 +309,13 @@ class TableStore:
 
     # -- Temporary Access Pass -----------------------------------------------------------------
 
-    @_guarded("save TAP issuances", "tapissuances")
+    @guarded("save TAP issuances", "tapissuances")
     def save_tap_issuances(self, tenant_id: str, issuances: Sequence[TapIssuance]) -> None:
         self._submit(
             "tapissuances", (("upsert", to_entity(i, tenant_id, safe_key(i.audit_id))) for i in issuances)
         )
 
-    @_guarded("read TAP issuances", "tapissuances")
+    @guarded("read TAP issuances", "tapissuances")
     def tap_issuances(self, tenant_id: str, since: datetime) -> list[TapIssuance]:
         found = query_rows(
             self._tables["tapissuances"],
@@ -452,7 +323,7 @@ class TableStore:
         )
         return sorted((from_entity(TapIssuance, e) for e in found), key=lambda i: (i.issued_at, i.audit_id))
 
-    @_guarded("save TAP sign-ins", "tapsignins")
+    @guarded("save TAP sign-ins", "tapsignins")
     def save_tap_signins(self, tenant_id: str, signins: Sequence[TapSignIn]) -> None:
         # The hours written to are marked uncounted first and counted again after: a pass that dies
         # in between leaves them uncounted (counted by key when read), never a count that is short.
@@ -492,13 +363,13 @@ class TableStore:
             hi=_second_key(end) + "~",
         )
 
-    @_guarded("read TAP sign-ins", "tapsignins")
+    @guarded("read TAP sign-ins", "tapsignins")
     def tap_signins(self, tenant_id: str, start: datetime, end: datetime) -> list[TapSignIn]:
         found = query_rows(self._tables["tapsignins"], self._tap_signin_range(tenant_id, start, end))
         signins = (from_entity(TapSignIn, e) for e in found)
         return sorted((s for s in signins if start <= s.created <= end), key=lambda s: (s.created, s.id))
 
-    @_guarded("count TAP sign-ins", "tapsignins")
+    @guarded("count TAP sign-ins", "tapsignins")
     def count_tap_signins(self, tenant_id: str, start: datetime, end: datetime) -> int:
         """How many TAP sign-ins were created in [start, end]: the counts of the whole hours inside it
         as the writes left them, the rest (the partial hours at either end, and hours not counted:
@@ -565,11 +436,11 @@ class TableStore:
             entries[finding.key] = (finding, str(entity.metadata["etag"]))
         return entries
 
-    @_guarded("read findings", "findings")
+    @guarded("read findings", "findings")
     def findings(self, tenant_id: str) -> list[StoredFinding]:
         return sorted((f for f, _ in self._finding_entities(tenant_id).values()), key=lambda f: f.key)
 
-    @_guarded("save findings", "findings")
+    @guarded("save findings", "findings")
     def save_findings(
         self, tenant_id: str, results: Sequence[RuleResult], at: datetime, run_id: str = ""
     ) -> FindingChanges:
@@ -618,11 +489,16 @@ class TableStore:
                     existing = None
                 else:
                     existing = (from_entity(StoredFinding, fresh), str(fresh.metadata["etag"]))
-        raise StoreError(f"finding {key[0]} / {key[1]} kept changing under concurrent passes; not written")
+        raise StoreError(
+            f"table {self._prefix}findings: finding {key[0]} / {key[1]} kept changing under concurrent "
+            "passes; not written",
+            table=f"{self._prefix}findings",
+            operation="save findings",
+        )
 
     # -- runs ----------------------------------------------------------------------------------
 
-    @_guarded("save run record", "runs")
+    @guarded("save run record", "runs")
     def save_run(self, run: RunRecord) -> None:
         # Two passes can start in the same millisecond: the run id keeps their records apart.
         inverted = f"{10**15 - int(run.started.timestamp() * 1000):015d}_{safe_key(run.run_id)}"
@@ -630,7 +506,7 @@ class TableStore:
         table.upsert_entity(to_entity(run, run.tenant_id, inverted), mode=UpdateMode.REPLACE)
         table.upsert_entity(to_entity(run, "latest", run.tenant_id), mode=UpdateMode.REPLACE)
 
-    @_guarded("read runs", "runs")
+    @guarded("read runs", "runs")
     def runs(self, tenant_id: str, limit: int = 10) -> list[RunRecord]:
         pages = self._tables["runs"].query_entities(
             "PartitionKey eq @pk", parameters={"pk": tenant_id}, results_per_page=limit
@@ -642,16 +518,16 @@ class TableStore:
                 break
         return runs
 
-    @_guarded("read latest runs", "runs")
+    @guarded("read latest runs", "runs")
     def latest_runs(self) -> list[RunRecord]:
         return [from_entity(RunRecord, e) for e in self._query("runs", "PartitionKey eq @pk", pk="latest")]
 
     # -- leases --------------------------------------------------------------------------------
 
-    @_guarded("take the tenant's lease", "leases")
+    @guarded("take the tenant's lease", "leases")
     def acquire_lease(self, tenant_id: str, holder: str, until: datetime, now: datetime) -> Lease:
         table = self._tables["leases"]
-        entity = {"PartitionKey": tenant_id, "RowKey": "pass", "Holder": holder, "Until": until}
+        entity = to_entity(Lease(tenant_id, holder, until), tenant_id, "pass", LEASE)
         for _ in range(CONFLICT_RETRIES):
             try:
                 current = table.get_entity(tenant_id, "pass")
@@ -661,7 +537,7 @@ class TableStore:
                 except ResourceExistsError:
                     continue  # another pass created it first: look again
                 return Lease(tenant_id, holder, until, str(created.get("etag", "")))
-            held = Lease(tenant_id, current["Holder"], _utc(current["Until"]), str(current.metadata["etag"]))
+            held = from_entity(Lease, current, LEASE)
             if held.holder != holder and held.until > now:
                 return held
             try:
@@ -674,14 +550,22 @@ class TableStore:
             except ResourceModifiedError:
                 continue  # taken by someone else in between: look again
             return Lease(tenant_id, holder, until, str(updated.get("etag", "")))
-        raise StoreError(f"table {self._prefix}leases: the lease of tenant {tenant_id} kept changing")
+        raise StoreError(
+            f"table {self._prefix}leases: the lease of tenant {tenant_id} kept changing",
+            table=f"{self._prefix}leases",
+            operation="take the tenant's lease",
+        )
 
-    @_guarded("release the tenant's lease", "leases")
+    @guarded("release the tenant's lease", "leases")
     def release_lease(self, lease: Lease) -> None:
         with contextlib.suppress(ResourceModifiedError, ResourceNotFoundError):
             self._tables["leases"].delete_entity(
                 lease.tenant_id, "pass", etag=lease.token, match_condition=MatchConditions.IfNotModified
             )
+
+
+# A lease's tenant is its PartitionKey, and its token the row's ETag.
+LEASE = Layout(partition="tenant_id", etag="token")
 
 
 # -- keys ----------------------------------------------------------------------------------------

@@ -20,11 +20,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from monitor.store.base import StoreError
+from monitor.store.account import guarded
 
 if TYPE_CHECKING:
-    from azure.data.tables import TableServiceClient
+    from monitor.store.account import TableAccount
 
+TABLE = "tenants"
 PARTITION = "tenant"
 CYCLE = "cycle"
 TenantState = Literal["active", "quarantined"]
@@ -176,106 +177,73 @@ class MemoryTenantStore:
 
 
 class TableTenantStore:
-    def __init__(self, service: TableServiceClient, prefix: str) -> None:
-        self._name = f"{prefix}tenants"
-        self._service = service
-        self._table = service.get_table_client(self._name)
-        self._created = False
+    def __init__(self, account: TableAccount) -> None:
+        self._account = account
+        self._table = account.table(TABLE)
 
-    def _ensure(self) -> None:
-        if not self._created:
-            self._guard("create table", lambda: self._service.create_table_if_not_exists(self._name))
-            self._created = True
-
-    def _guard(self, operation: str, work: Callable[[], Any]) -> Any:
-        from azure.core.exceptions import AzureError
-
-        from monitor.store.tables import describe
-
-        try:
-            return work()
-        except AzureError as exc:
-            raise StoreError(f"table {self._name}: {operation} failed ({describe(exc)})") from exc
-
+    @guarded("list tenants", TABLE)
     def tenants(self) -> list[TenantRecord]:
-        self._ensure()
-        entities = self._guard(
-            "list tenants",
-            lambda: list(self._table.query_entities("PartitionKey eq @p", parameters={"p": PARTITION})),
-        )
+        entities = self._table.query_entities("PartitionKey eq @p", parameters={"p": PARTITION})
         return sorted((_record(e) for e in entities), key=lambda r: r.tenant_id)
 
+    @guarded("read tenant", TABLE)
     def tenant(self, tenant_id: str) -> TenantRecord | None:
         from azure.core.exceptions import ResourceNotFoundError
 
-        self._ensure()
+        try:
+            return _record(self._table.get_entity(PARTITION, tenant_id.lower()))
+        except ResourceNotFoundError:
+            return None
 
-        def read() -> Any:
-            try:
-                return self._table.get_entity(PARTITION, tenant_id.lower())
-            except ResourceNotFoundError:
-                return None
-
-        entity = self._guard("read tenant", read)
-        return _record(entity) if entity is not None else None
-
+    @guarded("save tenant", TABLE)
     def save(self, record: TenantRecord) -> TenantRecord:
         from azure.core import MatchConditions
         from azure.core.exceptions import ResourceExistsError, ResourceModifiedError
         from azure.data.tables import UpdateMode
 
-        self._ensure()
-        entity = _entity(replace(record, tenant_id=record.tenant_id.lower()))
+        record = replace(record, tenant_id=record.tenant_id.lower())
+        entity = _entity(record)
+        try:
+            if record.etag:
+                answer = self._table.update_entity(
+                    entity,
+                    UpdateMode.REPLACE,
+                    etag=record.etag,
+                    match_condition=MatchConditions.IfNotModified,
+                )
+            else:
+                answer = self._table.create_entity(entity)
+        except (ResourceModifiedError, ResourceExistsError) as exc:
+            raise TenantConflict(f"tenant {record.tenant_id} changed") from exc
+        return replace(record, etag=str(answer.get("etag", "")))
 
-        def write() -> Any:
-            try:
-                if record.etag:
-                    return self._table.update_entity(
-                        entity,
-                        UpdateMode.REPLACE,
-                        etag=record.etag,
-                        match_condition=MatchConditions.IfNotModified,
-                    )
-                return self._table.create_entity(entity)
-            except (ResourceModifiedError, ResourceExistsError) as exc:
-                raise TenantConflict(f"tenant {record.tenant_id} changed") from exc
-
-        answer = self._guard("save tenant", write)
-        return replace(record, tenant_id=record.tenant_id.lower(), etag=str(answer.get("etag", "")))
-
+    @guarded("remove tenant", TABLE)
     def remove(self, tenant_id: str) -> bool:
-        self._ensure()
         existed = self.tenant(tenant_id) is not None
-        self._guard("remove tenant", lambda: self._table.delete_entity(PARTITION, tenant_id.lower()))
+        self._table.delete_entity(PARTITION, tenant_id.lower())
         return existed
 
+    @guarded("save the fan-out cycle", TABLE)
     def save_cycle(self, document: Mapping[str, Any]) -> None:
         import orjson
 
-        self._ensure()
         entity = {"PartitionKey": CYCLE, "RowKey": "last", "Document": orjson.dumps(dict(document)).decode()}
-        self._guard("save the fan-out cycle", lambda: self._table.upsert_entity(entity))
+        self._table.upsert_entity(entity)
 
+    @guarded("read the fan-out cycle", TABLE)
     def last_cycle(self) -> Mapping[str, Any] | None:
         import orjson
         from azure.core.exceptions import ResourceNotFoundError
 
-        self._ensure()
-
-        def read() -> Any:
-            try:
-                return self._table.get_entity(CYCLE, "last")
-            except ResourceNotFoundError:
-                return None
-
-        entity = self._guard("read the fan-out cycle", read)
-        if entity is None:
+        try:
+            entity = self._table.get_entity(CYCLE, "last")
+        except ResourceNotFoundError:
             return None
         document: Mapping[str, Any] = orjson.loads(entity["Document"])
         return document
 
     def close(self) -> None:
-        self._table.close()
+        """Nothing to close: the table client is the account's, shared with its other stores."""
 
 
 def _entity(record: TenantRecord) -> dict[str, Any]:

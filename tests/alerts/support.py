@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.data.tables import TableServiceClient
 
 from graphsim import GraphSimulator
 from monitor.alerts.settings import AlertDestination, AlertRoute, AlertSettings
 from monitor.entra import PIN_RESET_SERVICE_APP_ID
 from monitor.records import Tenant
 from monitor.settings import Settings
-from monitor.store.alerts import AlertStore, MemoryAlertStore, TableAlertStore
+from monitor.store.account import TableAccount
+from monitor.store.alerts import AlertStore, MemoryAlertStore
 from monitor.store.base import StoredFinding
 from tests.support import write, write_tenant
 
@@ -89,7 +89,7 @@ def alert_store(request: pytest.FixtureRequest) -> Iterator[AlertStore]:
 def _table_store(request: pytest.FixtureRequest) -> Iterator[AlertStore]:
     connection = request.getfixturevalue("azurite")
     prefix = request.getfixturevalue("table_prefix")
-    store = TableAlertStore(TableServiceClient.from_connection_string(connection), prefix)
+    store = TableAccount.shared(connection, prefix=prefix).alerts()
     yield store
     store.close()
 

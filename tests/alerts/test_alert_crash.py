@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from azure.data.tables import TableServiceClient
 
 from graphsim import GraphSimulator
 from graphsim.receiver import CaptureReceiver
-from monitor.store.alerts import MemoryAlertStore, TableAlertStore
+from monitor.store.account import TableAccount
+from monitor.store.alerts import MemoryAlertStore
 from tests.alert_crash import KillResult, crash_then_recover, endpoints, kill_points_of_a_clean_step
 
 SEED = 20261204
@@ -56,7 +56,7 @@ def test_an_alert_step_killed_in_table_storage_loses_nothing_and_repeats_at_most
     sample = sorted(random.Random(SEED).sample(range(1, points + 1), TABLE_POINTS))
     results = []
     for n, point in enumerate(sample):
-        store = TableAlertStore(TableServiceClient.from_connection_string(azurite), f"{table_prefix}c{n}")
+        store = TableAccount.shared(azurite, prefix=f"{table_prefix}c{n}").alerts()
         results.append(crash_then_recover(store, point, *ends))
         store.close()
 

@@ -14,18 +14,20 @@ from graphsim.receiver import CaptureReceiver
 from monitor.errors import BadRequest, NotFound
 from monitor.service import alerts, health, passes
 from monitor.service.answer import Answer, failure, respond
-from monitor.service.runtime import MemoryStores, Runtime
+from monitor.service.runtime import Runtime
 from monitor.settings import Settings, SettingsError
+from monitor.store.account import MemoryAccount
 from monitor.store.base import StoreError
 from tests.alerts.support import alert_settings
 from tests.conftest import ROOT
 from tests.support import NOW, TENANT_ID, simulator_settings, write_tenant
 
 
-class CountingStores(MemoryStores):
+class CountingStores(MemoryAccount):
     """Memory stores that count how often each is opened and closed."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.opened: list[str] = []
         self.closed: list[str] = []
 

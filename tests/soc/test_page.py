@@ -16,11 +16,9 @@ import azure.functions as func
 import pytest
 
 from graphsim import GraphSimulator
-from monitor.settings import Settings
+from monitor.service.runtime import Runtime
 from monitor.soc.principal import REVIEW_ROLE, encode_principal
 from monitor.soc.service import histories
-from monitor.store import open_store
-from monitor.store.reviews import open_review_store
 from tests import entry as service
 from tests.chromium import CHROMIUM
 from tests.conftest import ROOT
@@ -54,16 +52,11 @@ def stored(azurite: str) -> Iterator[None]:
 
 
 def reviews_of(signin: str) -> list[tuple[str, str, str, str]]:
-    settings = Settings.from_env()
-    state, store = open_store(settings), open_review_store(settings)
-    try:
-        tenants = [run.tenant_id for run in state.latest_runs()]
+    with Runtime.from_env() as runtime:
+        tenants = [run.tenant_id for run in runtime.state.latest_runs()]
         assert len(tenants) == 1
-        kept = histories(store, tenants).get(signin, [])
+        kept = histories(runtime.reviews, tenants).get(signin, [])
         return [(r.verdict, r.reviewer, r.reviewer_id, r.via) for r in kept]
-    finally:
-        state.close()
-        store.close()
 
 
 def call(

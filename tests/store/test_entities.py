@@ -9,8 +9,8 @@ import pytest
 
 from monitor.records import SignInHour, UnusableItem
 from monitor.rules.cases._builders import issuance, tap_signin
-from monitor.store.base import InventoryItem, RunRecord, StoredConsent, StoredFinding
-from monitor.store.entities import from_entity, pascal, to_entity
+from monitor.store.base import InventoryItem, Lease, RunRecord, StoredConsent, StoredFinding
+from monitor.store.entities import Layout, from_entity, pascal, to_entity
 from tests.store.test_contract import signin
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -58,3 +58,14 @@ def test_a_value_too_large_for_a_property_is_replaced_by_a_note() -> None:
     finding = StoredFinding("r", "s", "low", "t", "d", {"blob": "x" * 40_000}, "open", T0, T0)
     kept = from_entity(StoredFinding, to_entity(finding, "pk", "rk"))
     assert kept.evidence == {"truncated": True, "note": "the value exceeded Table Storage's property size"}
+
+
+def test_a_layout_keeps_the_partition_field_in_the_partition_key_and_the_etag_out_of_the_row() -> None:
+    layout = Layout(partition="tenant_id", etag="token")
+    lease = Lease("tenant-1", "run-1", T0, token='W/"1"')
+
+    entity = to_entity(lease, lease.tenant_id, "pass", layout)
+
+    assert entity == {"PartitionKey": "tenant-1", "RowKey": "pass", "Holder": "run-1", "Until": T0}
+    assert from_entity(Lease, entity, layout) == lease
+    assert from_entity(Lease, entity, layout).token == ""  # a row read without its metadata has no ETag

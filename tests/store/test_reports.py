@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from monitor.store.account import TableAccount
 from monitor.store.entities import MAX_TEXT
-from monitor.store.reports import MemoryReportStore, ReportStore, TableReportStore
+from monitor.store.reports import MemoryReportStore, ReportStore
 
 TENANT = "4b1c5b67-3f1e-4e38-9d5e-2a2f3c1d0e9a"
 WEEK = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -22,10 +23,9 @@ def reports(request: pytest.FixtureRequest) -> Iterator[ReportStore]:
     if request.param == "memory":
         yield MemoryReportStore()
         return
-    from azure.data.tables import TableServiceClient
-
-    service = TableServiceClient.from_connection_string(request.getfixturevalue("azurite"))
-    store = TableReportStore(service, request.getfixturevalue("table_prefix"))
+    store = TableAccount.shared(
+        request.getfixturevalue("azurite"), prefix=request.getfixturevalue("table_prefix")
+    ).reports()
     yield store
     store.close()
 
@@ -96,8 +96,7 @@ def test_a_snapshot_whose_parts_come_from_two_writes_is_skipped_not_joined(
 ) -> None:
     from azure.data.tables import TableServiceClient, UpdateMode
 
-    service = TableServiceClient.from_connection_string(azurite)
-    store = TableReportStore(service, table_prefix)
+    store = TableAccount.shared(azurite, prefix=table_prefix).reports()
     store.save_snapshot(TENANT, WEEK - timedelta(weeks=1), snapshot(WEEK - timedelta(weeks=1)))
     store.save_snapshot(TENANT, WEEK, snapshot(WEEK, devices=150_000))
     table = TableServiceClient.from_connection_string(azurite).get_table_client(

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from azure.data.tables import TableServiceClient
 
 from monitor.soc.review import new_review
+from monitor.store.account import TableAccount
 from monitor.store.base import StoreError
-from monitor.store.reviews import MemoryReviewStore, ReviewStore, TableReviewStore
+from monitor.store.reviews import MemoryReviewStore, ReviewStore
 from tests.support import NOW, TENANT_ID
 
 
@@ -21,7 +21,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[ReviewStore]:
         return
     azurite = request.getfixturevalue("azurite")
     prefix = request.getfixturevalue("table_prefix")
-    tables = TableReviewStore(TableServiceClient.from_connection_string(azurite), prefix)
+    tables = TableAccount.shared(azurite, prefix=prefix).reviews()
     yield tables
     tables.close()
 

@@ -8,11 +8,10 @@ from datetime import timedelta
 from itertools import count
 
 import pytest
-from azure.data.tables import TableServiceClient
 
+from monitor.store.account import TableAccount
 from monitor.store.tenants import (
     MemoryTenantStore,
-    TableTenantStore,
     TenantConflict,
     TenantRecord,
     TenantStore,
@@ -30,7 +29,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[TenantStore]:
         yield MemoryTenantStore()
         return
     connection: str = request.getfixturevalue("azurite")
-    tables = TableTenantStore(TableServiceClient.from_connection_string(connection), f"t{next(_prefixes)}x")
+    tables = TableAccount.shared(connection, prefix=f"t{next(_prefixes)}x").tenants()
     yield tables
     tables.close()
 
