@@ -28,6 +28,7 @@ single-tenant deployment changes nothing.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 import time
@@ -37,9 +38,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
+from azure.core.exceptions import AzureError
+
+log = logging.getLogger(__name__)
 
 REPORT_LIMIT = 122  # per app across all tenants, per window
 REPORT_WINDOW_SECONDS = 10.0
+# What a failing or unreachable store raises (a row that is not JSON is a ValueError).
+_STORE_ERRORS = (AzureError, ValueError)
 Transition = Callable[[dict[str, Any]], tuple[dict[str, Any], Any]]
 
 
@@ -109,8 +115,8 @@ def claim(
 
     state = {"grants": [[time, count, who], ...], "queue": [[who, last seen], ...]}.
     """
-    grants = [g for g in state.get("grants", []) if g[0] > now - config.span]
-    queue = [q for q in state.get("queue", []) if q[1] > now - 2 * config.span]
+    grants = [g for g in _rows(state, "grants", 3) if g[0] > now - config.span]
+    queue = [q for q in _rows(state, "queue", 2) if q[1] > now - 2 * config.span]
     used = sum(int(g[1]) for g in grants)
     room = config.limit - used
     ahead = next((i for i, q in enumerate(queue) if q[0] == who), len(queue))
@@ -128,6 +134,19 @@ def claim(
     oldest = min((g[0] for g in grants), default=now)
     wait = max(0.01, oldest + config.span - now) if room <= 0 else 0.05
     return {"grants": grants, "queue": queue}, Claim(0, wait)
+
+
+def _rows(state: Mapping[str, Any], key: str, width: int) -> list[list[Any]]:
+    """The well-formed rows of `state[key]` ([time, ...]); anything else in a stored row is dropped."""
+    rows = state.get(key) if isinstance(state, Mapping) else None
+    return [
+        list(r)
+        for r in (rows if isinstance(rows, list) else [])
+        if isinstance(r, list)
+        and len(r) == width
+        and isinstance(r[0], int | float)
+        and (width == 2 or (isinstance(r[1], int) and r[1] > 0))
+    ]
 
 
 class Backend(Protocol):
@@ -207,6 +226,7 @@ class BudgetFigures:
     claims: int = 0
     waits: int = 0  # requests that had to wait for the budget
     waited_seconds: float = 0.0
+    unshared: int = 0  # requests let through without the shared budget, its store failing
 
 
 class BudgetExceeded(Exception):
@@ -262,7 +282,15 @@ class ReportBudget:
             moments.append(self._clock())
             return claim(state, self.who, want, moments[-1], self.config)
 
-        result: Claim = self.backend.transact(change)
+        try:
+            result: Claim = self.backend.transact(change)
+        except _STORE_ERRORS as exc:  # the store failed: the pass goes on paced per tenant, as without one
+            log.warning("report budget not reachable, request sent unshared: %s", type(exc).__name__)
+            with self._lock:
+                self.figures.unshared += 1
+                self.figures.used -= 1  # _take_local counts it as used
+                self._tokens.append(self._clock() + self.config.lease_seconds)
+            return 0.0
         with self._lock:
             self.figures.claims += 1
             if result.granted:
@@ -321,8 +349,11 @@ class ReportBudget:
     def report(self) -> dict[str, Any]:
         """Figures for health: what this process was granted and waited, and its share of the window."""
         now = self._clock()
-        state: dict[str, Any] = self.backend.transact(lambda s: (s, s))
-        grants = [g for g in state.get("grants", []) if g[0] > now - self.config.span]
+        try:
+            state: dict[str, Any] = self.backend.transact(lambda s: (s, s))
+        except _STORE_ERRORS as exc:
+            state = {"error": f"the budget's store could not be read: {type(exc).__name__}"}
+        grants = [g for g in _rows(state, "grants", 3) if g[0] > now - self.config.span]
         total = sum(int(g[1]) for g in grants)
         mine = sum(int(g[1]) for g in grants if g[2] == self.who)
         f = self.figures
@@ -337,29 +368,53 @@ class ReportBudget:
             "waitedSeconds": round(f.waited_seconds, 3),
             "windowUsed": total,
             "share": round(mine / total, 3) if total else 0.0,
-            "queued": len(state.get("queue", [])),
+            "queued": len(_rows(state, "queue", 2)),
             "transactions": self.backend.transactions,
+            "unshared": f.unshared,
+            **({"problem": state["error"]} if "error" in state else {}),
         }
 
 
 _PROCESS_BUDGET: dict[str, ReportBudget | None] = {}
+_PROCESS_PROBLEM: dict[str, str] = {}
 _PROCESS_LOCK = threading.Lock()
 
 
 def open_budget(settings: BudgetSettings) -> ReportBudget | None:
+    """The budget the settings name (None when off). Raises BudgetConfigError if its table cannot be
+    opened."""
     if not settings.kind:
         return None
-    backend: Backend = (
-        TableBackend(settings.connection_string, settings.table, settings.name)
-        if settings.kind == "table"
-        else MemoryBackend()
-    )
+    if settings.kind == "memory":
+        return ReportBudget(MemoryBackend(), settings.config)
+    try:
+        backend = TableBackend(settings.connection_string, settings.table, settings.name)
+    except _STORE_ERRORS as exc:
+        raise BudgetConfigError(
+            f"MONITOR_GRAPH_BUDGET=table: table {settings.table!r} could not be opened ({type(exc).__name__})"
+        ) from None
     return ReportBudget(backend, settings.config)
 
 
 def process_budget(environ: Mapping[str, str] | None = None) -> ReportBudget | None:
-    """This process's budget as the environment sets it (one per process; None when off)."""
+    """This process's budget as the environment sets it: one per process; None when off, or when its
+    settings cannot be used (logged once, and said by `budget_health`: passes still pace per tenant)."""
     with _PROCESS_LOCK:
         if "budget" not in _PROCESS_BUDGET:
-            _PROCESS_BUDGET["budget"] = open_budget(BudgetSettings.from_environ(environ))
+            try:
+                _PROCESS_BUDGET["budget"] = open_budget(BudgetSettings.from_environ(environ))
+                _PROCESS_PROBLEM.pop("budget", None)
+            except BudgetConfigError as exc:
+                log.error("report budget off: %s", exc)
+                _PROCESS_PROBLEM["budget"] = str(exc)
+                _PROCESS_BUDGET["budget"] = None
         return _PROCESS_BUDGET["budget"]
+
+
+def budget_health(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What health shows of the report budget: off, its problem, or this process's figures."""
+    budget = process_budget(environ)
+    if budget is not None:
+        return {"state": "on", **budget.report()}
+    problem = _PROCESS_PROBLEM.get("budget")
+    return {"state": "misconfigured", "problem": problem} if problem else {"state": "off"}

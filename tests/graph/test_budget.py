@@ -143,6 +143,39 @@ def test_callers_of_one_process_are_served_in_turn_and_a_deadline_gives_up() -> 
         asyncio.run(late())
 
 
+def test_a_broken_row_or_a_failing_store_never_stops_a_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = BudgetConfig(limit=3)
+    # A row holding anything but the grant log: its rows are dropped, the claim goes on.
+    state, result = claim({"grants": [["x", 1, "p"], [1.0], 5], "queue": "no"}, "p", 2, 50.0, config)
+    assert result.granted == 2
+    assert state["grants"] == [[50.0, 2, "p"]]
+
+    class Failing(MemoryBackend):
+        def transact(self, change: Any) -> Any:
+            from azure.core.exceptions import ServiceRequestError
+
+            raise ServiceRequestError("unreachable")
+
+    budget = ReportBudget(Failing(), config)
+    asyncio.run(budget.acquire())
+    assert budget.figures.unshared == 1
+    assert budget.report()["problem"] == "the budget's store could not be read: ServiceRequestError"
+
+    from monitor.graph import budget as module
+
+    monkeypatch.setattr(module, "_PROCESS_BUDGET", {})
+    monkeypatch.setattr(module, "_PROCESS_PROBLEM", {})
+    health = module.budget_health({"MONITOR_GRAPH_BUDGET": "tables"})
+    assert health == {
+        "state": "misconfigured",
+        "problem": "MONITOR_GRAPH_BUDGET must be table, memory or off, got 'tables'",
+    }
+    monkeypatch.setattr(module, "_PROCESS_BUDGET", {})
+    assert module.budget_health({}) == {"state": "off"}
+    monkeypatch.setattr(module, "_PROCESS_BUDGET", {})
+    assert module.budget_health({"MONITOR_GRAPH_BUDGET": "memory"})["state"] == "on"
+
+
 # -- many processes, one budget in Table Storage -------------------------------------------------
 
 
