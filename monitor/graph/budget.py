@@ -72,7 +72,7 @@ class BudgetSettings:
     kind: str = ""  # "" (off) | "memory" | "table"
     table: str = "graphbudget"
     connection_string: str = field(default="", repr=False)
-    name: str = "reports"  # one budget per app registration: the app's client ID where known
+    name: str = "reports"  # one row per app registration (MONITOR_GRAPH_BUDGET_NAME: the app's client ID)
     config: BudgetConfig = field(default_factory=BudgetConfig)
 
     @classmethod
@@ -95,7 +95,7 @@ class BudgetSettings:
             raise BudgetConfigError("MONITOR_GRAPH_BUDGET_LIMIT must be a whole number") from None
         if not 1 <= limit <= REPORT_LIMIT:
             raise BudgetConfigError(f"MONITOR_GRAPH_BUDGET_LIMIT must be 1 to {REPORT_LIMIT}, got {limit}")
-        name = env.get("MONITOR_GRAPH_CLIENT_ID", "").strip().lower() or cls.name
+        name = env.get("MONITOR_GRAPH_BUDGET_NAME", "").strip().lower() or cls.name
         return cls(kind, table, connection, name, BudgetConfig(limit=limit))
 
 
