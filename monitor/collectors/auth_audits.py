@@ -4,10 +4,12 @@ only when something new happened to them.
 Each audit this monitor needs from the directory audit log, TAP issuances ("Admin registered security
 info" whose resultReason names a temporary access pass) and method registrations and removals ("User/
 Admin registered/deleted security info"), is logged by the "Authentication Methods" service (Microsoft
-Entra audit log activity reference). List directoryAudits supports `$filter` with `eq` on
-`loggedByService` (directoryAudit resource type), so one query per window reads all of them, where one
-per activity did before: five identity and access report requests (5 per 10 s per app per tenant,
-"Microsoft Graph service-specific throttling limits") become one. The read is incremental from a
+Entra audit log activity reference). Microsoft's own queries filter directoryAudits with `eq` on
+`loggedByService` ("Access Azure AD B2C audit logs": `$filter=loggedByService eq 'B2C' and
+activityDateTime gt ...`; the Entra health scenario for Conditional Access: `loggedByService eq
+'Conditional Access'`), so one query per window reads all of them, where one per activity did
+before: five identity and access report requests (5 per 10 s per app per tenant, "Microsoft Graph
+service-specific throttling limits") become one. The read is incremental from a
 checkpoint, like the sign-in streams: the method changes of the lookback are kept in the store
 (inventory kind `method-changes`, one row per user), so a steady pass reads only the minutes since the
 last one.
