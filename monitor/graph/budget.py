@@ -95,7 +95,16 @@ class BudgetSettings:
             raise BudgetConfigError("MONITOR_GRAPH_BUDGET_LIMIT must be a whole number") from None
         if not 1 <= limit <= REPORT_LIMIT:
             raise BudgetConfigError(f"MONITOR_GRAPH_BUDGET_LIMIT must be 1 to {REPORT_LIMIT}, got {limit}")
-        name = env.get("MONITOR_GRAPH_BUDGET_NAME", "").strip().lower() or cls.name
+        # One row per app registration: the multi-tenant app's client ID where one is set.
+        name = (
+            env.get("MONITOR_GRAPH_BUDGET_NAME", "").strip()
+            or env.get("MONITOR_MSP_APP_ID", "").strip()
+            or cls.name
+        ).lower()
+        if not name.replace("-", "").isalnum():
+            raise BudgetConfigError(
+                f"MONITOR_GRAPH_BUDGET_NAME must be letters, digits and '-', got {name!r}"
+            )
         return cls(kind, table, connection, name, BudgetConfig(limit=limit))
 
 

@@ -92,13 +92,24 @@ def test_settings_are_off_by_default_and_refuse_what_they_cannot_use() -> None:
     table = BudgetSettings.from_environ(
         {"MONITOR_GRAPH_BUDGET": "table", "MONITOR_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true"}
     )
-    assert (table.kind, table.table, table.config.limit) == ("table", "graphbudget", 122)
+    assert (table.kind, table.table, table.config.limit, table.name) == (
+        "table",
+        "graphbudget",
+        122,
+        "reports",
+    )
+    app = "5E3CE6C0-2B1F-4285-8D4B-75EE78787346"
+    assert (
+        BudgetSettings.from_environ({"MONITOR_GRAPH_BUDGET": "memory", "MONITOR_MSP_APP_ID": app}).name
+        == app.lower()
+    )
     for environ, word in (
         ({"MONITOR_GRAPH_BUDGET": "tables"}, "MONITOR_GRAPH_BUDGET must"),
         ({"MONITOR_GRAPH_BUDGET": "table"}, "needs MONITOR_STORAGE_CONNECTION_STRING"),
         ({"MONITOR_GRAPH_BUDGET": "memory", "MONITOR_GRAPH_BUDGET_LIMIT": "500"}, "1 to 122"),
         ({"MONITOR_GRAPH_BUDGET": "memory", "MONITOR_GRAPH_BUDGET_LIMIT": "x"}, "whole number"),
         ({"MONITOR_GRAPH_BUDGET": "memory", "MONITOR_GRAPH_BUDGET_TABLE": "no-dash"}, "table name"),
+        ({"MONITOR_GRAPH_BUDGET": "memory", "MONITOR_GRAPH_BUDGET_NAME": "a/b"}, "letters, digits"),
     ):
         with pytest.raises(BudgetConfigError, match=word):
             BudgetSettings.from_environ(environ)
