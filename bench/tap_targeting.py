@@ -28,12 +28,8 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 async def measure(url: str) -> list[dict[str, Any]]:
-    from monitor.collectors.tap import (
-        full_scan_tap_signins,
-        read_tap_issuances,
-        targeted_tap_signins,
-        with_current_passes,
-    )
+    from monitor.collectors.auth_audits import read_auth_method_audits
+    from monitor.collectors.tap import full_scan_tap_signins, targeted_tap_signins, with_current_passes
     from monitor.graph.session import GraphSession
     from monitor.settings import Settings
 
@@ -42,7 +38,8 @@ async def measure(url: str) -> list[dict[str, Any]]:
     async with GraphSession(
         Settings(graph_endpoint=url, graph_credential="simulator", graph_pacing=False)
     ) as graph:
-        issuances = await with_current_passes(graph, await read_tap_issuances(graph, start, NOW))
+        audits = await read_auth_method_audits(graph, start, NOW)
+        issuances = await with_current_passes(graph, audits.issuances)
         for name, read in (("targeted", targeted_tap_signins), ("full scan", full_scan_tap_signins)):
             before = graph.stats.requests
             clock = time.perf_counter()

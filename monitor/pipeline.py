@@ -25,9 +25,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor import inventory, telemetry
+from monitor.collectors.auth_audits import (
+    AUTH_METHODS_AUDIT_STREAM,
+    KeptMethods,
+    audit_ids_by_user,
+    keep_method_changes,
+    keep_user_methods,
+    read_auth_method_audits,
+    stored_method_changes,
+    stored_user_methods,
+    users_to_read,
+)
 from monitor.collectors.directory import read_consent, read_domains, read_tenant, readout
 from monitor.collectors.intune import read_device_policies, read_windows_devices
-from monitor.collectors.methods import read_method_changes, read_user_methods
+from monitor.collectors.methods import read_user_methods
 from monitor.collectors.signins import (
     PIN_RESET_STREAM,
     floor_hour,
@@ -38,7 +49,6 @@ from monitor.collectors.tap import (
     TAP_STREAM,
     full_scan_tap_signins,
     read_privileged_users,
-    read_tap_issuances,
     read_tap_policy,
     with_current_passes,
 )
@@ -126,6 +136,8 @@ class Collected:
     inventory_changes: Mapping[str, InventoryChanges] = field(default_factory=dict)
     # Problems beside the facts' own (a part of a fact that could not be read, say).
     extra_problems: tuple[DataProblem, ...] = ()
+    # When each user's current methods were read (this pass, or an earlier one whose answer still holds).
+    methods_read_at: Mapping[str, datetime] = field(default_factory=dict)
 
     @property
     def problems(self) -> tuple[DataProblem, ...]:
@@ -230,6 +242,10 @@ class TapReadout:
     signins: Readout[tuple[TapSignIn, ...]]
     problems: list[DataProblem] = field(default_factory=list)
     reads: list[StreamRead] = field(default_factory=list)
+    # Method registrations and removals of the lookback (read with the issuances, kept between passes).
+    changes: Readout[tuple[MethodChange, ...]] = field(
+        default_factory=lambda: Readout.missing(_unread("method changes"))
+    )
 
 
 async def poll_tap(
@@ -248,16 +264,28 @@ async def poll_tap(
     result = TapReadout(Readout.missing(_unread("tap issuances")), Readout.missing(_unread("tap sign-ins")))
 
     with telemetry.tracer.start_as_current_span("collect.tap-issuances") as span:
-        start, end = polling_window(store.checkpoint(tenant_id, TAP_AUDIT_STREAM), now, overlap, lookback)
+        # TAP issuances and method changes: one incremental read of the "Authentication Methods" audits.
+        kept = stored_method_changes(store, tenant_id)
+        checkpoint = store.checkpoint(tenant_id, AUTH_METHODS_AUDIT_STREAM) if kept is not None else None
+        start, end = polling_window(checkpoint, now, overlap, lookback)
         try:
-            issued = await read_tap_issuances(graph, start, end)
+            audits = await read_auth_method_audits(graph, start, end)
         except GraphReadError as exc:
             log.warning("tap issuances not read: %s", exc.reason)
             result.issuances = Readout.missing(exc.problem())
             result.signins = Readout.missing(exc.problem())
+            result.changes = Readout.missing(exc.problem())
             return result
+        issued = audits.issuances
         store.save_tap_issuances(tenant_id, issued)
+        changes = {c.audit_id: c for c in (kept or ())} | {c.audit_id: c for c in audits.changes}
+        keep_method_changes(store, tenant_id, changes.values(), now - lookback, now)
+        store.save_checkpoint(tenant_id, AUTH_METHODS_AUDIT_STREAM, end)
         store.save_checkpoint(tenant_id, TAP_AUDIT_STREAM, end)
+        window = sorted(
+            (c for c in changes.values() if now - lookback <= c.at <= now), key=lambda c: (c.at, c.audit_id)
+        )
+        result.changes = Readout.of(tuple(window))
         result.reads.append(StreamRead(TAP_AUDIT_STREAM, start, end, len(issued), len(issued)))
         known = store.tap_issuances(tenant_id, now - lookback)
         try:
@@ -383,43 +411,57 @@ async def _planned_tap_signins(
 class MethodsReadout:
     changes: Readout[tuple[MethodChange, ...]]
     user_methods: Readout[Mapping[str, tuple[UserMethod, ...]]]
+    read_at: Mapping[str, datetime] = field(default_factory=dict)  # when each user's methods were read
 
 
 async def poll_methods(
-    graph: GraphSession, now: datetime, settings: Settings, tap: TapReadout
+    graph: GraphSession, store: StateStore, tenant_id: str, now: datetime, tap: TapReadout
 ) -> MethodsReadout:
-    """Method registrations and removals of the lookback (directory audits: few, so read whole each
-    pass), then the current methods of the users who registered one after signing in with a pass."""
-    start = now - timedelta(days=settings.signin_lookback_days)
-    with telemetry.tracer.start_as_current_span("collect.method-changes") as span:
-        try:
-            changes = tuple(await read_method_changes(graph, start, now))
-        except GraphReadError as exc:
-            log.warning("method changes not read: %s", exc.reason)
-            return MethodsReadout(Readout.missing(exc.problem()), Readout.missing(exc.problem()))
-        span.set_attribute("method.changes", len(changes))
+    """The method registrations and removals of the lookback (read with the TAP issuances), then the
+    current methods of the users who registered one after signing in with a pass: read again only for
+    users with an audit the kept answer does not reflect (collectors.auth_audits)."""
+    changes = tap.changes
+    if changes.value is None:
+        assert changes.problem is not None
+        return MethodsReadout(changes, Readout.missing(changes.problem))
     if tap.issuances.value is None or tap.signins.value is None:
         problem = tap.signins.problem or tap.issuances.problem or _unread("tap sign-ins")
-        return MethodsReadout(Readout.of(changes), Readout.missing(problem))
-    chains = recovery_chains(tap.issuances.value, tap.signins.value, changes)
+        return MethodsReadout(changes, Readout.missing(problem))
+    chains = recovery_chains(tap.issuances.value, tap.signins.value, changes.value)
     with telemetry.tracer.start_as_current_span("collect.user-methods") as span:
         users = users_to_check(chains)
+        kept = stored_user_methods(store, tenant_id)
+        basis = audit_ids_by_user(tap.issuances.value, changes.value)
+        stale = users_to_read(users, kept, basis, now)
         span.set_attribute("users", len(users))
+        span.set_attribute("users.read", len(stale))
         try:
-            methods = await read_user_methods(graph, users)
+            methods = await read_user_methods(graph, stale)
         except GraphReadError as exc:
             log.warning("users' methods not read: %s", exc.reason)
-            return MethodsReadout(Readout.of(changes), Readout.missing(exc.problem()))
-    return MethodsReadout(Readout.of(changes), Readout.of(methods))
+            return MethodsReadout(changes, Readout.missing(exc.problem()))
+    answers = {u: kept[u] for u in users if u not in stale}
+    answers |= {u: KeptMethods(m, now, frozenset(basis.get(u, set()))) for u, m in methods.items()}
+    keep_user_methods(store, tenant_id, answers, now)
+    return MethodsReadout(
+        changes,
+        Readout.of({u: a.methods for u, a in answers.items()}),
+        {u: a.read_at for u, a in answers.items()},
+    )
 
 
-def pass_recoveries(facts: TenantFacts) -> tuple[RecoveryChain, ...]:
-    """The recovery chains of what this pass read; none when the passes or their sign-ins were not read."""
+def pass_recoveries(
+    facts: TenantFacts, methods_read_at: Mapping[str, datetime] | None = None
+) -> tuple[RecoveryChain, ...]:
+    """The recovery chains of what this pass read; none when the passes or their sign-ins were not read.
+    `methods_read_at`: when each user's current methods were read (a kept answer is of an earlier pass)."""
     if facts.tap_issuances.value is None or facts.tap_signins.value is None:
         return ()
     changes = facts.method_changes.value if facts.method_changes.available else ()
     methods = facts.user_methods.value if facts.user_methods.available else None
-    return recovery_chains(facts.tap_issuances.value, facts.tap_signins.value, changes or (), methods)
+    return recovery_chains(
+        facts.tap_issuances.value, facts.tap_signins.value, changes or (), methods, methods_read_at
+    )
 
 
 def _unread(what: str) -> DataProblem:
@@ -464,7 +506,7 @@ async def collect(
         roles = await readout(lambda: read_privileged_users(graph))
     privileged = Readout(roles.value.holders if roles.value else None, roles.problem)
     tap = await poll_tap(graph, store, tenant.id, now, settings, tap_policy)
-    methods = await poll_methods(graph, now, settings, tap)
+    methods = await poll_methods(graph, store, tenant.id, now, tap)
     # Without a report store no device has posted a report to this pass: an empty one says so.
     device_reports = read_device_reports(reports or MemoryIngestStore(), tenant.id)
     facts = TenantFacts(
@@ -486,7 +528,7 @@ async def collect(
     )
     reads = ((signin_read,) if signin_read else ()) + tuple(tap.reads)
     extra = tuple(tap.problems) + tuple(roles.value.unread if roles.value else ())
-    return Collected(facts, reads, record_inventory(store, facts), extra)
+    return Collected(facts, reads, record_inventory(store, facts), extra, methods.read_at)
 
 
 def record_inventory(store: StateStore, facts: TenantFacts) -> dict[str, InventoryChanges]:
@@ -668,7 +710,7 @@ async def run_pass(
         run_id,
         outcome,
         collected.reads,
-        pass_recoveries(collected.facts),
+        pass_recoveries(collected.facts, collected.methods_read_at),
     )
 
 

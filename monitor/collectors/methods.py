@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
-from monitor.collectors.fields import collect_items, obj, odata_time, parse_time, text
+from monitor.collectors.fields import collect_items, obj, parse_time, text
 from monitor.graph.errors import GraphReadError
 from monitor.graph.session import GraphSession
 from monitor.records import MethodAction, MethodChange, UserMethod
@@ -65,25 +64,6 @@ def method_change(audit: Mapping[str, Any]) -> MethodChange | None:
         initiated_by=text(obj(initiated, "user"), "userPrincipalName")
         or text(obj(initiated, "app"), "displayName"),
     )
-
-
-async def read_method_changes(graph: GraphSession, start: datetime, end: datetime) -> list[MethodChange]:
-    """Every method registration and removal in [start, end], oldest first: one query per activity,
-    since directoryAudits documents `eq` on activityDisplayName, not `or` of several."""
-    window = f"activityDateTime ge {odata_time(start)} and activityDateTime le {odata_time(end)}"
-    changes: dict[str, MethodChange] = {}
-    for activity in METHOD_ACTIVITIES:
-        query = {"$filter": f"{window} and activityDisplayName eq '{activity}'"}
-        async for page in graph.pages(
-            graph.url("v1.0", "auditLogs/directoryAudits", query),
-            source="v1.0/auditLogs/directoryAudits",
-            permission=AUDIT_PERMISSION,
-        ):
-            for audit in page:
-                change = method_change(audit) if isinstance(audit, dict) else None
-                if change is not None:
-                    changes[change.audit_id] = change
-    return sorted(changes.values(), key=lambda c: (c.at, c.audit_id))
 
 
 def user_method(item: Mapping[str, Any]) -> UserMethod | None:

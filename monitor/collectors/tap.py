@@ -89,25 +89,6 @@ def tap_issuance(audit: Mapping[str, Any]) -> TapIssuance | None:
     )
 
 
-async def read_tap_issuances(graph: GraphSession, start: datetime, end: datetime) -> list[TapIssuance]:
-    """Every TAP an admin issued in [start, end], oldest first, from the directory audit log."""
-    query = {
-        "$filter": (
-            f"activityDateTime ge {odata_time(start)} and activityDateTime le {odata_time(end)}"
-            f" and activityDisplayName eq '{TAP_ISSUED}'"
-        )
-    }
-    issuances: list[TapIssuance] = []
-    async for page in graph.pages(
-        graph.url("v1.0", "auditLogs/directoryAudits", query),
-        source="v1.0/auditLogs/directoryAudits",
-        permission=AUDIT_PERMISSION,
-    ):
-        found = (tap_issuance(audit) for audit in page if isinstance(audit, dict))
-        issuances.extend(i for i in found if i is not None and i.audit_id)
-    return sorted(issuances, key=lambda i: (i.issued_at, i.audit_id))
-
-
 async def with_current_passes(
     graph: GraphSession, issuances: Sequence[TapIssuance], *, issued_since: datetime | None = None
 ) -> list[TapIssuance]:

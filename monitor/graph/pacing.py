@@ -21,8 +21,12 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from monitor.graph.errors import GraphReadError
+
+if TYPE_CHECKING:
+    from monitor.graph.budget import ReportBudget
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,11 @@ class Pacer:
         budget_seconds: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        budget: ReportBudget | None = None,
     ) -> None:
         self._windows = [_Window(c) for c in classes]
+        # The app's report budget shared with every other pass and instance (budget.py); None: off.
+        self.budget = budget
         self._clock = clock
         self._sleep = sleep
         self.budget_seconds = budget_seconds
@@ -104,6 +111,8 @@ class Pacer:
                 window.answered.popleft()
             if len(window.answered) + window.in_flight < window.throttle.limit:
                 window.in_flight += 1
+                if self.budget is not None and window.throttle is REPORTS:
+                    await self._take_budget(window, path)
                 return window
             # Wait for the oldest answer to leave the window (or, with every slot in flight, a moment).
             wait = window.answered[0] + limit - now if window.answered else 0.05
@@ -114,6 +123,20 @@ class Pacer:
                 waited = True
             self.waited_seconds += wait
             await self._sleep(wait)
+
+    async def _take_budget(self, window: _Window, path: str) -> None:
+        """A token of the app's report budget for a request that has its tenant's slot."""
+        from monitor.graph.budget import BudgetExceeded
+
+        assert self.budget is not None
+        try:
+            await self.budget.acquire(self.deadline, self._clock)
+        except BudgetExceeded:
+            window.in_flight -= 1
+            raise BudgetExhausted(path, self.budget_seconds or 0) from None
+        except BaseException:
+            window.in_flight -= 1
+            raise
 
     def release(self, window: _Window | None) -> None:
         if window is None:

@@ -43,6 +43,7 @@ from msgraph_core.middleware import GraphTelemetryHandler
 from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 
 from monitor import telemetry
+from monitor.graph.budget import process_budget
 from monitor.graph.credentials import GRAPH_SCOPE, graph_credential
 from monitor.graph.errors import GraphReadError, MalformedPage, from_odata_error
 from monitor.graph.pacing import THROTTLE_CLASSES, BudgetExhausted, Pacer
@@ -144,6 +145,7 @@ class GraphSession:
         self.pacer = pacer or Pacer(
             THROTTLE_CLASSES if settings.graph_pacing else (),
             budget_seconds=settings.pass_budget_seconds or None,
+            budget=process_budget() if settings.graph_pacing else None,
         )
         # Sources whose $select Graph refused in this pass: read without it from then on.
         self.select_refused: set[str] = set()

@@ -45,6 +45,9 @@ class RecoveryChain:
     removed: tuple[MethodChange, ...]  # methods deleted after it
     # Methods the user still has that were there before the pass; None when they were not read.
     kept_old: tuple[UserMethod, ...] | None = None
+    # When the user's current methods (kept_old) were read: this pass, or an earlier one whose answer no
+    # audit since then can have changed. None when they were not read.
+    methods_read_at: datetime | None = None
 
     @property
     def user_id(self) -> str:
@@ -80,6 +83,7 @@ class RecoveryChain:
             "registered": [_change_json(c) for c in self.registered],
             "removed": [_change_json(c) for c in self.removed],
             "oldMethodsKept": [method_json(m) for m in self.kept_old] if self.kept_old is not None else None,
+            "methodsReadAt": iso(self.methods_read_at) if self.methods_read_at else None,
         }
 
 
@@ -131,6 +135,7 @@ def recovery_chains(
     signins: Iterable[TapSignIn],
     changes: Iterable[MethodChange],
     user_methods: Mapping[str, Sequence[UserMethod]] | None = None,
+    methods_read_at: Mapping[str, datetime] | None = None,
 ) -> tuple[RecoveryChain, ...]:
     """One chain per issuance, oldest first. A pass's steps end where the user's next pass begins."""
     by_user: dict[str, list[TapIssuance]] = defaultdict(list)
@@ -161,9 +166,11 @@ def recovery_chains(
                 registered = tuple(c for c in after if c.action == "registered")
                 removed = tuple(c for c in after if c.action == "deleted")
             kept = None
+            read_at = None
             if registered and user_methods is not None and user_id in user_methods:
                 kept = methods_from_before(user_methods[user_id], issued.issued_at, registered)
-            chains.append(RecoveryChain(issued, first, registered, removed, kept))
+                read_at = (methods_read_at or {}).get(user_id)
+            chains.append(RecoveryChain(issued, first, registered, removed, kept, read_at))
     return tuple(sorted(chains, key=lambda c: (c.issuance.issued_at, c.issuance.audit_id)))
 
 

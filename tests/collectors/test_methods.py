@@ -11,7 +11,8 @@ import orjson
 import pytest
 
 from graphsim import GraphSimulator
-from monitor.collectors.methods import method_change, read_method_changes, read_user_methods
+from monitor.collectors.auth_audits import read_auth_method_audits
+from monitor.collectors.methods import method_change, read_user_methods
 from monitor.graph.errors import GraphReadError
 from monitor.graph.session import GraphSession
 from monitor.records import MethodChange, UserMethod
@@ -24,7 +25,7 @@ def changes(snapshot: Path) -> list[MethodChange]:
     async def read() -> list[MethodChange]:
         with GraphSimulator(snapshot) as sim:
             async with GraphSession(simulator_settings(sim.url)) as graph:
-                return await read_method_changes(graph, NOW - timedelta(days=14), NOW)
+                return (await read_auth_method_audits(graph, NOW - timedelta(days=14), NOW)).changes
 
     return asyncio.run(read())
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from graphsim import GraphSimulator
+from monitor.collectors.auth_audits import read_auth_method_audits
 from monitor.collectors.tap import (
     full_scan_tap_signins,
     read_privileged_users,
-    read_tap_issuances,
     read_tap_policy,
     targeted_tap_signins,
     with_current_passes,
@@ -128,7 +128,8 @@ def run(simulator: GraphSimulator, work: Any) -> Any:
 
 def issuances(simulator: GraphSimulator) -> list[TapIssuance]:
     async def read(graph: GraphSession) -> list[TapIssuance]:
-        return await with_current_passes(graph, await read_tap_issuances(graph, START, NOW))
+        audits = await read_auth_method_audits(graph, START, NOW)
+        return await with_current_passes(graph, audits.issuances)
 
     return list(run(simulator, read))
 
@@ -153,7 +154,7 @@ def test_issuances_come_from_the_audit_log_and_carry_the_current_pass(simulator:
     audit_filters = [r.query["$filter"] for r in simulator.requests if "directoryaudits" in r.path.lower()]
     assert audit_filters == [
         "activityDateTime ge 2026-11-06T12:00:00Z and activityDateTime le 2026-11-20T12:00:00Z"
-        " and activityDisplayName eq 'Admin registered security info'"
+        " and loggedByService eq 'Authentication Methods'"
     ]
 
 

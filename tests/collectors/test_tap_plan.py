@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from graphsim import GraphSimulator, ThrottleModel
-from monitor.collectors.tap import read_tap_issuances, targeted_tap_signins
+from monitor.collectors.auth_audits import read_auth_method_audits
+from monitor.collectors.tap import targeted_tap_signins
 from monitor.collectors.tap_plan import (
     TapKnowledge,
     TapPlanRead,
@@ -89,7 +90,7 @@ def run(simulator: GraphSimulator, work: Any, pacer: Pacer | None = None) -> Any
 
 def wave(simulator: GraphSimulator, holders: int = WAVE) -> list[TapIssuance]:
     async def read(graph: GraphSession) -> list[TapIssuance]:
-        return await read_tap_issuances(graph, START, NOW)
+        return (await read_auth_method_audits(graph, START, NOW)).issuances
 
     found: list[TapIssuance] = run(simulator, read)
     simulator.reset()
