@@ -1,0 +1,166 @@
+"""One headless chromium for every page a test process draws, driven over the DevTools protocol.
+
+Starting chromium costs about a second; the rendering tests draw some twenty pages. Each page still gets
+a fresh tab at the width the test asks for; the browser (its own profile folder, the flags of
+tests/chromium.py) is started on first use and ends with the test process. The protocol runs over a
+pair of pipes (`--remote-debugging-pipe`: chromium reads commands on its fd 3 and answers on fd 4, each
+message JSON ended by a NUL byte), so nothing listens on a port.
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.chromium import chromium_command
+
+
+class DevToolsError(Exception):
+    pass
+
+
+class Browser:
+    def __init__(self, profile: Path) -> None:
+        self.profile = profile
+        to_child, self._commands = os.pipe()
+        self._answers, from_child = os.pipe()
+
+        def wire() -> None:  # in the child, before exec: the protocol's fds 3 and 4
+            os.dup2(to_child, 3)
+            os.dup2(from_child, 4)
+
+        self.process = subprocess.Popen(
+            chromium_command(profile, "--remote-debugging-pipe", "--hide-scrollbars", "about:blank"),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(3, 4),
+            preexec_fn=wire,  # tests start it from one thread
+        )
+        os.close(to_child)
+        os.close(from_child)
+        self._buffer = b""
+        self._next = 0
+        self._lock = threading.Lock()
+        self._events: list[dict[str, Any]] = []
+
+    def _read(self) -> dict[str, Any]:
+        while b"\0" not in self._buffer:
+            chunk = os.read(self._answers, 1 << 20)
+            if not chunk:
+                raise DevToolsError(f"chromium closed the DevTools pipe (exit {self.process.poll()})")
+            self._buffer += chunk
+        message, self._buffer = self._buffer.split(b"\0", 1)
+        parsed: dict[str, Any] = json.loads(message)
+        return parsed
+
+    def send(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
+        with self._lock:
+            self._next += 1
+            ident = self._next
+            message: dict[str, Any] = {"id": ident, "method": method, "params": params}
+            if session:
+                message["sessionId"] = session
+            os.write(self._commands, json.dumps(message).encode() + b"\0")
+            while True:
+                answer = self._read()
+                if answer.get("id") == ident:
+                    if "error" in answer:
+                        raise DevToolsError(f"{method}: {answer['error']}")
+                    result: dict[str, Any] = answer.get("result", {})
+                    return result
+                self._events.append(answer)
+
+    def wait_for(self, event: str, session: str, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        with self._lock:
+            while True:
+                for i, seen in enumerate(self._events):
+                    if seen.get("method") == event and seen.get("sessionId") == session:
+                        del self._events[i]
+                        return
+                if time.monotonic() > deadline:
+                    raise DevToolsError(f"no {event} within {seconds} s")
+                self._events.append(self._read())
+
+    def close(self) -> None:
+        with contextlib.suppress(DevToolsError, OSError):
+            self.send("Browser.close")
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        for fd in (self._commands, self._answers):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+class Tab:
+    """A fresh tab of `width` x `height` CSS pixels showing `url`, loaded."""
+
+    def __init__(self, browser: Browser, url: str, width: int, height: int) -> None:
+        self.browser = browser
+        self.target = browser.send("Target.createTarget", url="about:blank")["targetId"]
+        self.session = browser.send("Target.attachToTarget", targetId=self.target, flatten=True)["sessionId"]
+        self.call("Page.enable")
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        self.call("Emulation.setScrollbarsHidden", hidden=True)
+        self.call("Page.navigate", url=url)
+        browser.wait_for("Page.loadEventFired", self.session)
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        return self.browser.send(method, self.session, **params)
+
+    def text_of(self, element_id: str, seconds: float = 60) -> str:
+        """The text of the element, once the page's scripts have written it."""
+        deadline = time.monotonic() + seconds
+        while True:
+            text = self.evaluate(f"document.getElementById({json.dumps(element_id)}).textContent")
+            if text:
+                return str(text)
+            if time.monotonic() > deadline:
+                raise DevToolsError(f"#{element_id} still empty after {seconds} s")
+            time.sleep(0.05)
+
+    def evaluate(self, expression: str) -> Any:
+        answer = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        if "exceptionDetails" in answer:
+            raise DevToolsError(f"{expression}: {answer['exceptionDetails']}")
+        return answer["result"].get("value")
+
+    def screenshot(self, path: Path) -> None:
+        path.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"]))
+
+    def close(self) -> None:
+        self.browser.send("Target.closeTarget", targetId=self.target)
+
+
+_shared: Browser | None = None
+
+
+def shared_browser() -> Browser:
+    """The test process's browser, started on first use."""
+    global _shared
+    if _shared is None or _shared.process.poll() is not None:
+        profile = Path(tempfile.mkdtemp(prefix="chromium-profile-"))
+        _shared = Browser(profile)
+        atexit.register(_shared.close)
+    return _shared
