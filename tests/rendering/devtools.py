@@ -15,7 +15,7 @@ import contextlib
 import json
 import os
 import shutil
-import subprocess
+import signal
 import tempfile
 import threading
 import time
@@ -34,19 +34,21 @@ class Browser:
         self.profile = profile
         to_child, self._commands = os.pipe()
         self._answers, from_child = os.pipe()
-
-        def wire() -> None:  # in the child, before exec: the protocol's fds 3 and 4
-            os.dup2(to_child, 3)
-            os.dup2(from_child, 4)
-
-        self.process = subprocess.Popen(
-            chromium_command(profile, "--remote-debugging-pipe", "--hide-scrollbars", "about:blank"),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4),
-            preexec_fn=wire,  # tests start it from one thread
+        command = chromium_command(profile, "--remote-debugging-pipe", "--hide-scrollbars", "about:blank")
+        # posix_spawn, not fork: safe in a process with threads. The protocol's ends become fds 3 and 4.
+        self.pid = os.posix_spawn(
+            command[0],
+            command,
+            dict(os.environ),
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_DUP2, to_child, 3),
+                (os.POSIX_SPAWN_DUP2, from_child, 4),
+            ],
         )
+        self.exit_code: int | None = None
         os.close(to_child)
         os.close(from_child)
         self._buffer = b""
@@ -58,7 +60,7 @@ class Browser:
         while b"\0" not in self._buffer:
             chunk = os.read(self._answers, 1 << 20)
             if not chunk:
-                raise DevToolsError(f"chromium closed the DevTools pipe (exit {self.process.poll()})")
+                raise DevToolsError(f"chromium closed the DevTools pipe (exit {self.poll()})")
             self._buffer += chunk
         message, self._buffer = self._buffer.split(b"\0", 1)
         parsed: dict[str, Any] = json.loads(message)
@@ -93,14 +95,23 @@ class Browser:
                     raise DevToolsError(f"no {event} within {seconds} s")
                 self._events.append(self._read())
 
+    def poll(self) -> int | None:
+        """The exit code, once chromium has ended."""
+        if self.exit_code is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.exit_code = os.waitstatus_to_exitcode(status)
+        return self.exit_code
+
     def close(self) -> None:
         with contextlib.suppress(DevToolsError, OSError):
             self.send("Browser.close")
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        deadline = time.monotonic() + 10
+        while self.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
         for fd in (self._commands, self._answers):
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -159,7 +170,7 @@ _shared: Browser | None = None
 def shared_browser() -> Browser:
     """The test process's browser, started on first use."""
     global _shared
-    if _shared is None or _shared.process.poll() is not None:
+    if _shared is None or _shared.poll() is not None:
         profile = Path(tempfile.mkdtemp(prefix="chromium-profile-"))
         _shared = Browser(profile)
         atexit.register(_shared.close)

@@ -3,10 +3,11 @@ repository by tests/rules/test_add_a_rule.py (which adds a throw-away rule there
 repository's own test functions; the result is one JSON object: check name -> null (it passed) or the
 first line of why it failed.
 
-    python -m tests.rules.rule_checks [--regenerate]      (from the root of the copy)
+    python -m tests.rules.rule_checks [--regenerate] [--exitfirst]      (from the root of the copy)
 
 --regenerate first runs `python -m monitor rules --format markdown --output docs/rules.md` in this
-interpreter (its failure is reported as the check "regenerate").
+interpreter (its failure is reported as the check "regenerate"); --exitfirst stops at the first check
+that fails, as pytest -x does (the checks run cheapest first).
 """
 
 from __future__ import annotations
@@ -61,9 +62,9 @@ def count() -> None:
 CHECKS: dict[str, Callable[[], None]] = {
     "catalog": catalog,
     "messages": messages,
-    "oracle": oracle,
     "reference": reference,
     "count": count,
+    "oracle": oracle,  # reads every bundled tenant: seconds
 }
 
 
@@ -84,6 +85,8 @@ def main() -> int:
         except Exception as exc:  # noqa: BLE001 - every failure is reported, the next check still runs
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             results[name] = f"{type(exc).__name__}: {first}"
+            if "--exitfirst" in sys.argv[1:]:
+                break
     print(json.dumps(results))
     return 0
 
