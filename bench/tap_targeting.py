@@ -88,6 +88,7 @@ async def measure(url: str) -> list[dict[str, Any]]:
             rows.append(
                 {
                     "mode": f"targeted ({planned.plan.strategy})",
+                    "estimate": (planned.plan.per_user_requests, planned.plan.scan_requests),
                     "pass": each.name,
                     "requests": graph.stats.requests - before,
                     "received": planned.received,
@@ -156,6 +157,10 @@ def main() -> int:
         "simulator seconds: each new filter costs the simulator a scan of its whole log, which favours the "
         "full scan's one filter; on Graph the throttle floor (5 requests per 10 s) is what a pass waits for."
     )
+    for r in rows:
+        if "estimate" in r:
+            per_user, scan = r["estimate"]
+            print(f"{r['pass']}: the planned reader estimated {per_user} per-user requests, {scan} a scan")
     same = all(rows[i]["found"] == rows[i + 1]["found"] for i in range(0, len(rows), 2))
     print(f"both modes found the same TAP sign-ins in each pass: {'yes' if same else 'NO'}")
     return 0 if same else 1
