@@ -4,7 +4,9 @@ and the Graph permission and licence it needs.
 Each entry names a field of `monitor.records.TenantFacts`. Rules declare the facts they read
 (`Rule.reads`); the registry refuses a name that is not here, docs/rules.md shows each rule's
 permissions and licence from here, and `python -m monitor permissions` builds the least-privilege
-manifest from here. Adding a fact means adding its entry, nothing else.
+manifest from here. This entry is what a new fact adds for those three; reading it still takes its
+`TenantFacts` field, a collector, the lines of `monitor.pipeline` that put it into a pass's facts and
+its healthy value in `monitor.rules.cases._builders` (the README's "Add a rule" lists them).
 
 Permissions are Microsoft Graph application permissions, as "Permissions" on each API's reference page
 (https://learn.microsoft.com/graph/permissions-reference) names them.

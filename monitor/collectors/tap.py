@@ -2,10 +2,11 @@
 sign-ins made with a pass.
 
 Finding TAP sign-ins without reading every sign-in (docs/tap.md): a pass is only ever issued by an admin,
-and the directory audit log records each issuance. So the audit log says whose sign-ins to read, and
-only those users' sign-ins around each pass's validity are read (`targeted`). `full_scan` reads every
-interactive sign-in of the window instead, for tenants that want TAP sign-ins whose issuance fell
-outside the audit window; docs/tap.md compares what each costs in Graph requests.
+and the directory audit log records each issuance. So the audit log says whose sign-ins to read; the
+default `targeted` mode reads them the cheaper way in `collectors/tap_plan.py` (per holder, or one scan
+of the window). `full_scan_tap_signins` here reads every interactive sign-in of the window instead, for
+tenants that want TAP sign-ins whose issuance fell outside the audit window; docs/tap.md compares what
+each costs in Graph requests.
 """
 
 from __future__ import annotations
@@ -424,30 +425,6 @@ def _classify(items: Sequence[JSON], history_days: int, read: TapRead, seen: dat
         if signin is not None:
             found.append(signin)
     return found
-
-
-async def targeted_tap_signins(
-    graph: GraphSession,
-    issuances: Sequence[TapIssuance],
-    start: datetime,
-    end: datetime,
-    *,
-    history_days: int,
-    fallback_lifetime: int,
-) -> tuple[list[TapSignIn], TapRead]:
-    """TAP sign-ins in [start, end] of the users whose pass was valid then: one query per user,
-    reaching back `history_days` before their earliest pass for where they usually sign in from."""
-    windows: dict[str, tuple[datetime, datetime]] = {}
-    for issuance in issuances:
-        valid_from = issuance.start or issuance.issued_at
-        valid_until = issuance.valid_until(fallback_lifetime)
-        if valid_until < start or valid_from > end:
-            continue
-        low, high = windows.get(issuance.user_id, (valid_from, valid_until))
-        windows[issuance.user_id] = (min(low, valid_from, issuance.issued_at), max(high, valid_until))
-    return await _tap_signins_of_users(
-        graph, windows, issuances, start, end, TapRead(), history_days, fallback_lifetime
-    )
 
 
 async def full_scan_tap_signins(

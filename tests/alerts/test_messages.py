@@ -42,7 +42,11 @@ def unlabelled_guids(text: str) -> list[str]:
 
 
 def test_every_rule_has_a_designed_message() -> None:
-    assert {e.rule.id for e in load_catalog()} == set(facts.RULE_MESSAGES)
+    rules = {e.rule.id for e in load_catalog()}
+    without = sorted(rules - set(facts.RULE_MESSAGES))
+    unknown = sorted(set(facts.RULE_MESSAGES) - rules)
+    assert not without, f"rules without an entry in RULE_MESSAGES (monitor/alerts/facts.py): {without}"
+    assert not unknown, f"RULE_MESSAGES (monitor/alerts/facts.py) names rules the catalog lacks: {unknown}"
 
 
 @pytest.mark.parametrize("item", OPENED, ids=lambda i: i["alert"]["rule"])

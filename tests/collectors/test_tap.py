@@ -1,11 +1,12 @@
-"""TAP collection against the simulator: targeted reading costs a few requests per pass holder; a full
-scan reads every interactive sign-in of the window. The simulator counts the requests."""
+"""TAP collection against the simulator: targeted reading (the planned reader a pass runs) costs a
+request per pass holder; a full scan reads every interactive sign-in of the window. The simulator counts
+the requests."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,11 @@ from monitor.collectors.tap import (
     full_scan_tap_signins,
     read_privileged_users,
     read_tap_policy,
-    targeted_tap_signins,
     with_current_passes,
 )
+from monitor.collectors.tap_plan import TapKnowledge, TapPlanRead, read_tap_signins_planned
 from monitor.graph.session import GraphSession
-from monitor.records import RoleHolding, TapIssuance, TapSignIn
+from monitor.records import RoleHolding, TapIssuance, TapSignIn, UnusableItem
 from tests.support import (
     NOW,
     graph_signin,
@@ -134,6 +135,19 @@ def issuances(simulator: GraphSimulator) -> list[TapIssuance]:
     return list(run(simulator, read))
 
 
+async def targeted(graph: GraphSession, known: list[TapIssuance]) -> tuple[list[TapSignIn], TapPlanRead]:
+    """What a first targeted pass reads: the planned reader with nothing learned yet."""
+    found: list[TapSignIn] = []
+
+    def keep(part: list[TapSignIn], until: datetime, unusable: list[UnusableItem]) -> None:
+        found.extend(part)
+
+    read = await read_tap_signins_planned(
+        graph, known, START, NOW, TapKnowledge(), history_days=14, fallback_lifetime=480, keep=keep
+    )
+    return sorted(found, key=lambda s: (s.created, s.id)), read
+
+
 def test_issuances_come_from_the_audit_log_and_carry_the_current_pass(simulator: GraphSimulator) -> None:
     bob, alice = issuances(simulator)  # oldest first
     assert (
@@ -162,8 +176,8 @@ def test_targeted_reading_asks_only_for_the_pass_holders_sign_ins(simulator: Gra
     known = issuances(simulator)
     simulator.reset()
 
-    async def read(graph: GraphSession) -> tuple[list[TapSignIn], Any]:
-        return await targeted_tap_signins(graph, known, START, NOW, history_days=14, fallback_lifetime=480)
+    async def read(graph: GraphSession) -> tuple[list[TapSignIn], TapPlanRead]:
+        return await targeted(graph, known)
 
     found, read_stats = run(simulator, read)
 
@@ -180,6 +194,7 @@ def test_targeted_reading_asks_only_for_the_pass_holders_sign_ins(simulator: Gra
     # One query per pass holder, none refused (no $select is asked for).
     assert simulator.count(path_contains=SIGNINS, status=200) == 2
     assert simulator.count(path_contains=SIGNINS, status=400) == 0
+    assert read_stats.plan.strategy == "per-user"
     assert read_stats.received < 300
 
 
@@ -188,14 +203,14 @@ def test_a_full_scan_finds_the_same_sign_ins_reading_every_one_of_the_window(
 ) -> None:
     known = issuances(simulator)
 
-    async def targeted(graph: GraphSession) -> Any:
-        return await targeted_tap_signins(graph, known, START, NOW, history_days=14, fallback_lifetime=480)
+    async def planned(graph: GraphSession) -> Any:
+        return await targeted(graph, known)
 
     async def full(graph: GraphSession) -> Any:
         return await full_scan_tap_signins(graph, known, START, NOW, history_days=14, fallback_lifetime=480)
 
     simulator.reset()
-    targeted_found, targeted_read = run(simulator, targeted)
+    targeted_found, targeted_read = run(simulator, planned)
     targeted_requests = simulator.count(path_contains=SIGNINS, status=200)
     simulator.reset()
     full_found, full_read = run(simulator, full)

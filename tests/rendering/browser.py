@@ -3,7 +3,8 @@ renderer (the npm package `adaptivecards`, installed under tools/adaptivecards b
 and emails and the weekly report as pages, all in headless Debian chromium at a phone's width.
 
 Each page measures itself in the browser (horizontal overflow, cut button titles, `None`, unlabelled
-GUIDs, tiny chart labels) and writes what it found as JSON into the DOM, which `--dump-dom` returns.
+GUIDs, tiny chart labels) and writes what it found as JSON into the DOM, read back over the DevTools
+protocol from one chromium per test process (tests/rendering/devtools.py), each page in a fresh tab.
 Screenshots go under .run/rendering/ (git-ignored) for a person to look at.
 """
 
@@ -11,15 +12,15 @@ from __future__ import annotations
 
 import html
 import json
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.chromium import CHROMIUM, chromium_command
+from tests.chromium import CHROMIUM
 from tests.conftest import ROOT
+from tests.rendering.devtools import Tab, shared_browser
 
 RENDERER = (
     ROOT / "tools" / "adaptivecards" / "node_modules" / "adaptivecards" / "dist" / "adaptivecards.min.js"
@@ -137,19 +138,21 @@ def need_browser() -> None:
         )
 
 
-def _chromium(profile: Path, *args: str, width: int, height: int = 2400) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        chromium_command(profile, "--hide-scrollbars", f"--window-size={width},{height}", *args),
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+def _measure(page: Path, width: int, height: int = 2400) -> Any:
+    """Load the page in a `width` x `height` viewport; what its scripts wrote into #result."""
+    tab = Tab(shared_browser(), page.as_uri(), width, height)
+    try:
+        return json.loads(tab.text_of("result"))
+    finally:
+        tab.close()
 
 
-def _result(dom: str) -> Any:
-    start = dom.index('<pre id="result">') + len('<pre id="result">')
-    return json.loads(html.unescape(dom[start : dom.index("</pre>", start)]))
+def _screenshot(page: Path, shot: Path, width: int, height: int) -> None:
+    tab = Tab(shared_browser(), page.as_uri(), width, height)
+    try:
+        tab.screenshot(shot)
+    finally:
+        tab.close()
 
 
 def render_cards(cards: Mapping[str, Mapping[str, Any]], work: Path, width: int = PHONE) -> dict[str, Any]:
@@ -166,9 +169,7 @@ def render_cards(cards: Mapping[str, Mapping[str, Any]], work: Path, width: int 
         ),
         encoding="utf-8",
     )
-    done = _chromium(work / "profile", "--dump-dom", page.as_uri(), width=width + 40)
-    assert done.returncode == 0, done.stderr[-2000:]
-    results: dict[str, Any] = _result(done.stdout)
+    results: dict[str, Any] = _measure(page, width + 40)
     return results
 
 
@@ -191,8 +192,7 @@ def screenshot_cards(cards: Mapping[str, Mapping[str, Any]], work: Path, width: 
             encoding="utf-8",
         )
         shot = out / f"{name}.png"
-        done = _chromium(work / "profile", f"--screenshot={shot}", page.as_uri(), width=width, height=1100)
-        assert done.returncode == 0, done.stderr[-2000:]
+        _screenshot(page, shot, width, 1100)
         shots.append(shot)
     return shots
 
@@ -209,12 +209,7 @@ def render_page(markup: str, work: Path, name: str, width: int = MAIL_PHONE) -> 
         ),
         encoding="utf-8",
     )
-    done = _chromium(work / "profile", "--dump-dom", page.as_uri(), width=width + 200)
-    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, Any] = _measure(page, width + 200)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    shot = _chromium(
-        work / "profile", f"--screenshot={SHOTS / name}.png", page.as_uri(), width=width, height=height
-    )
-    assert shot.returncode == 0, shot.stderr[-2000:]
-    result: dict[str, Any] = _result(done.stdout)
+    _screenshot(page, SHOTS / f"{name}.png", width, height)
     return result

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pkgutil
 import re
 import types
 
 import pytest
 
 from monitor.rules import CatalogEntry, RegistryError, _entry, load_catalog, rule_cases, run_rule
+from monitor.rules import cases as cases_package
 from monitor.rules.base import SEVERITIES, Case, Rule, passed
 from monitor.rules.cases._builders import healthy
 from monitor.thresholds import Thresholds
@@ -50,6 +52,14 @@ def test_no_rule_fires_on_the_healthy_tenant() -> None:
         entry.rule.id for entry in load_catalog() if run_rule(entry, healthy(), Thresholds()).status != "pass"
     ]
     assert fired == []
+
+
+def test_every_cases_module_belongs_to_a_rule() -> None:
+    rules = {entry.module.rsplit(".", 1)[-1] for entry in load_catalog()}
+    found = pkgutil.iter_modules(cases_package.__path__)
+    modules = {info.name for info in found if not info.name.startswith("_")}
+    orphans = sorted(modules - rules)
+    assert not orphans, f"cases modules without a rule in monitor/rules/catalog/: {orphans}"
 
 
 def test_catalog_holds_the_consent_rules() -> None:

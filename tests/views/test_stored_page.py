@@ -3,6 +3,7 @@ rows, tokens and counts of the view over every sign-in of the window, in memory 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -24,6 +25,7 @@ from monitor.views.tap_signins import (
     parse_filters,
     stored_page,
 )
+from tests.conftest import _prefixes
 
 TENANTS = ("4b1c5b67-3f1e-4e38-9d5e-2a2f3c1d0e9a", "0c0ffee0-0000-4000-8000-00000000beef")
 START, END = NOW - timedelta(days=14), NOW
@@ -56,23 +58,38 @@ def signins() -> dict[str, list[TapSignIn]]:
     return kept
 
 
-@pytest.fixture(params=["memory", "tables", "tables written before the hours were counted"])
-def store(request: pytest.FixtureRequest) -> Iterator[StateStore]:
-    if request.param == "memory":
+STORES = ["memory", "tables", "tables written before the hours were counted"]
+
+
+def filled(kind: str, request: pytest.FixtureRequest, prefix: str) -> StateStore:
+    if kind == "memory":
         kept: StateStore = MemoryStore()
         for tenant, found in signins().items():
             kept.save_tap_signins(tenant, found)
-        yield kept
-        return
-    connection = request.getfixturevalue("azurite")
-    tables = open_table_store(connection, prefix=request.getfixturevalue("table_prefix"))
+        return kept
+    tables = open_table_store(request.getfixturevalue("azurite"), prefix=prefix)
     for tenant, found in signins().items():
-        if request.param == "tables":
+        if kind == "tables":
             tables.save_tap_signins(tenant, found)
         else:  # as the previous code wrote them: the sign-ins' rows, no hourly counts
             tables._submit("tapsignins", (("upsert", _tap_signin_entity(tenant, s)) for s in found))
-    yield tables
-    tables.close()
+    return tables
+
+
+@pytest.fixture(scope="module", params=STORES)
+def store(request: pytest.FixtureRequest) -> Iterator[StateStore]:
+    """Filled once per kind for the tests that only read it (its own tables, so no other test sees them)."""
+    kept = filled(request.param, request, f"t{os.getpid()}m{next(_prefixes)}")
+    yield kept
+    kept.close()
+
+
+@pytest.fixture(params=STORES)
+def own_store(request: pytest.FixtureRequest, table_prefix: str) -> Iterator[StateStore]:
+    """Filled for one test that writes more into it."""
+    kept = filled(request.param, request, table_prefix)
+    yield kept
+    kept.close()
 
 
 def every_page(store: StateStore, raw: dict[str, str], whole: bool) -> list[TapSignInPage]:
@@ -123,7 +140,10 @@ def test_the_count_by_key_is_the_number_of_sign_ins_read_for_every_window(store:
             assert store.count_tap_signins(tenant, start, end) == len(store.tap_signins(tenant, start, end))
 
 
-def test_sign_ins_bunched_in_a_few_hours_long_ago_page_as_the_whole_window_does(store: StateStore) -> None:
+def test_sign_ins_bunched_in_a_few_hours_long_ago_page_as_the_whole_window_does(
+    own_store: StateStore,
+) -> None:
+    store = own_store
     bunched = [
         replace(
             tap_signin(BOB, n=1000 + n),
