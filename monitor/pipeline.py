@@ -654,6 +654,7 @@ async def run_pass(
             problems = collected.problems
             stats = {
                 "graph_requests": graph.stats.requests,
+                "report_requests": graph.stats.report_requests,
                 "signins_read": sum(r.received for r in collected.reads if r.stream != TAP_AUDIT_STREAM),
                 "graph_throttled": graph.stats.throttled,
                 "records_skipped": sum(r.unusable for r in collected.reads),

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from urllib.parse import SplitResult, urlsplit
 
 from monitor.alerts.settings import AlertSettings, alert_settings
+from monitor.graph.budget import BudgetConfigError, BudgetSettings
 from monitor.schedule import schedule_problem
 from monitor.soc.settings import SocSettings, soc_settings
 from monitor.tenants.settings import MspSettings, msp_settings
@@ -162,6 +163,8 @@ class Settings:
     ingest_key_sha256: tuple[str, ...] = field(default=(), repr=False)
     soc: SocSettings = field(default_factory=SocSettings)  # the SOC's review and Sentinel (docs/soc.md)
     msp: MspSettings = field(default_factory=MspSettings)  # many tenants from one deployment (docs/msp.md)
+    # One report budget shared by every instance (monitor/graph/budget.py; docs/msp.md).
+    budget: BudgetSettings = field(default_factory=BudgetSettings)
 
     @property
     def has_storage(self) -> bool:
@@ -304,6 +307,12 @@ class Settings:
             if key in env:
                 overrides[name] = number(key, getattr(defaults, name), kind, 0, _threshold_maximum(name))
 
+        try:
+            budget = BudgetSettings.parse(env, connection, storage_endpoint)
+        except BudgetConfigError as exc:
+            problems.append(str(exc))
+            budget = BudgetSettings()
+
         settings = cls(
             graph_endpoint=endpoint,
             graph_credential=credential,
@@ -352,6 +361,7 @@ class Settings:
             ingest_key_sha256=key_digests,
             soc=soc_settings(env, problems, number),
             msp=msp_settings(env, problems),
+            budget=budget,
         )
         if settings.signin_lookback_days > 30:
             problems.append(

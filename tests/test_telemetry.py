@@ -81,9 +81,11 @@ def test_a_pass_emits_a_span_per_stage_and_counts_requests_signins_and_findings(
     }
     # organization, domains, 2 service principals, 4 sign-in queries (no $select for Graph to refuse),
     # managed devices, device configurations, configuration policies, account
-    # protection intents, TAP policy, roles (active, PIM-eligible, PIM-activated), TAP audits, 4
-    # method-change audits (one per activity); no user recovered with a pass, so no user's methods
-    assert sums["monitor.graph.requests"] == result.stats["graph_requests"] == 21
+    # protection intents, TAP policy, roles (active, PIM-eligible, PIM-activated), and the Authentication
+    # Methods audits (TAP issuances and method changes, one query); no user recovered with a pass, so no
+    # user's methods. Report requests: the 4 sign-in queries and the audits.
+    assert sums["monitor.graph.requests"] == result.stats["graph_requests"] == 17
+    assert result.stats["report_requests"] == 5
     assert sums["monitor.signins.read"] == result.stats["signins_read"] == 60
     assert sums["monitor.findings"] == 3
     by_severity = {

@@ -105,8 +105,10 @@ var sentinelSettings = empty(sentinelEndpoint) ? {} : {
 
 // Many customer tenants (optional, docs/msp.md): the multi-tenant app registration the monitor reads them
 // as, trusting the managed identity above as its federated credential (infra/scripts/msp_app_registration.py).
+// Many tenants: the customer tenants' passes share one report budget across instances (docs/msp.md).
 var mspSettings = empty(mspAppId) ? {} : {
   MONITOR_MSP_APP_ID: mspAppId
+  MONITOR_GRAPH_BUDGET: 'table'
 }
 
 resource functionApp 'Microsoft.Web/sites@2024-04-01' = {

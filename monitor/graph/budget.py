@@ -72,12 +72,20 @@ class BudgetSettings:
     kind: str = ""  # "" (off) | "memory" | "table"
     table: str = "graphbudget"
     connection_string: str = field(default="", repr=False)
+    endpoint: str = ""
     name: str = "reports"  # one row per app registration (MONITOR_GRAPH_BUDGET_NAME: the app's client ID)
     config: BudgetConfig = field(default_factory=BudgetConfig)
 
+    @property
+    def on(self) -> bool:
+        return bool(self.kind)
+
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> BudgetSettings:
-        env = os.environ if environ is None else environ
+    def parse(
+        cls, env: Mapping[str, str], storage_connection: str = "", storage_endpoint: str = ""
+    ) -> BudgetSettings:
+        """MONITOR_GRAPH_BUDGET*, read with every other setting (monitor.settings); raises
+        BudgetConfigError with the first problem. The table lives in the monitor's own storage."""
         kind = env.get("MONITOR_GRAPH_BUDGET", "").strip().lower()
         if kind in ("", "off", "none"):
             return cls()
@@ -86,9 +94,11 @@ class BudgetSettings:
         table = env.get("MONITOR_GRAPH_BUDGET_TABLE", "").strip() or cls.table
         if not table.isalnum() or not table[0].isalpha() or not 3 <= len(table) <= 63:
             raise BudgetConfigError(f"MONITOR_GRAPH_BUDGET_TABLE is not a valid table name: {table!r}")
-        connection = env.get("MONITOR_STORAGE_CONNECTION_STRING", "").strip()
-        if kind == "table" and not connection:
-            raise BudgetConfigError("MONITOR_GRAPH_BUDGET=table needs MONITOR_STORAGE_CONNECTION_STRING")
+        if kind == "table" and not (storage_connection or storage_endpoint):
+            raise BudgetConfigError(
+                "MONITOR_GRAPH_BUDGET=table needs MONITOR_STORAGE_CONNECTION_STRING or "
+                "MONITOR_STORAGE_ENDPOINT"
+            )
         try:
             limit = int(env.get("MONITOR_GRAPH_BUDGET_LIMIT", "") or REPORT_LIMIT)
         except ValueError:
@@ -105,7 +115,7 @@ class BudgetSettings:
             raise BudgetConfigError(
                 f"MONITOR_GRAPH_BUDGET_NAME must be letters, digits and '-', got {name!r}"
             )
-        return cls(kind, table, connection, name, BudgetConfig(limit=limit))
+        return cls(kind, table, storage_connection, storage_endpoint, name, BudgetConfig(limit=limit))
 
 
 # -- the shared state and the claim -----------------------------------------------------------------
@@ -192,18 +202,23 @@ class MemoryBackend:
 class TableBackend:
     """The state in one Table Storage row, replaced only if nobody changed it since it was read."""
 
-    def __init__(self, connection_string: str, table: str, name: str) -> None:
+    def __init__(self, connection_string: str, table: str, name: str, endpoint: str = "") -> None:
         from azure.data.tables import TableServiceClient
 
         # Short retries and timeouts: a request waits on this store, and a store that does not answer
         # soon lets the request through unshared rather than holding the pass.
-        service = TableServiceClient.from_connection_string(
-            connection_string,
-            retry_total=1,
-            retry_backoff_factor=0.2,
-            connection_timeout=5,
-            read_timeout=10,
-        )
+        policy: dict[str, Any] = {
+            "retry_total": 1,
+            "retry_backoff_factor": 0.2,
+            "connection_timeout": 5,
+            "read_timeout": 10,
+        }
+        if connection_string:
+            service = TableServiceClient.from_connection_string(connection_string, **policy)
+        else:  # the Function app's managed identity, as for the monitor's other tables
+            from azure.identity import DefaultAzureCredential
+
+            service = TableServiceClient(endpoint=endpoint, credential=DefaultAzureCredential(), **policy)
         self._table = service.create_table_if_not_exists(table)
         self._key = ("budget", name)
         self.transactions = 0
@@ -425,7 +440,7 @@ def open_budget(settings: BudgetSettings) -> ReportBudget | None:
     if settings.kind == "memory":
         return ReportBudget(MemoryBackend(), settings.config)
     try:
-        backend = TableBackend(settings.connection_string, settings.table, settings.name)
+        backend = TableBackend(settings.connection_string, settings.table, settings.name, settings.endpoint)
     except _STORE_ERRORS as exc:
         raise BudgetConfigError(
             f"MONITOR_GRAPH_BUDGET=table: table {settings.table!r} could not be opened ({type(exc).__name__})"
@@ -433,13 +448,13 @@ def open_budget(settings: BudgetSettings) -> ReportBudget | None:
     return ReportBudget(backend, settings.config)
 
 
-def process_budget(environ: Mapping[str, str] | None = None) -> ReportBudget | None:
-    """This process's budget as the environment sets it: one per process; None when off, or when its
-    settings cannot be used (logged once, and said by `budget_health`: passes still pace per tenant)."""
+def process_budget(settings: BudgetSettings) -> ReportBudget | None:
+    """This process's budget as the settings set it: one per process; None when off, or when its table
+    cannot be opened (logged once, and said by `budget_health`: passes still pace per tenant)."""
     with _PROCESS_LOCK:
         if "budget" not in _PROCESS_BUDGET:
             try:
-                _PROCESS_BUDGET["budget"] = open_budget(BudgetSettings.from_environ(environ))
+                _PROCESS_BUDGET["budget"] = open_budget(settings)
                 _PROCESS_PROBLEM.pop("budget", None)
             except BudgetConfigError as exc:
                 log.error("report budget off: %s", exc)
@@ -448,9 +463,11 @@ def process_budget(environ: Mapping[str, str] | None = None) -> ReportBudget | N
         return _PROCESS_BUDGET["budget"]
 
 
-def budget_health(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def budget_health(settings: BudgetSettings) -> dict[str, Any]:
     """What health shows of the report budget: off, its problem, or this process's figures."""
-    budget = process_budget(environ)
+    if not settings.on:
+        return {"state": "off"}
+    budget = process_budget(settings)
     if budget is not None:
         return {"state": "on", **budget.report()}
     problem = _PROCESS_PROBLEM.get("budget")

@@ -46,7 +46,7 @@ from monitor import telemetry
 from monitor.graph.budget import process_budget
 from monitor.graph.credentials import GRAPH_SCOPE, graph_credential
 from monitor.graph.errors import GraphReadError, MalformedPage, from_odata_error
-from monitor.graph.pacing import THROTTLE_CLASSES, BudgetExhausted, Pacer
+from monitor.graph.pacing import REPORTS, THROTTLE_CLASSES, BudgetExhausted, Pacer
 from monitor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ class GraphStats:
     """What a pass cost in Graph: every HTTP attempt, retries included, as the server saw them."""
 
     requests: int = 0
+    report_requests: int = 0  # of them, identity and access reports (one app's 122 per 10 s budget)
     throttled: int = 0  # answers 429
     unavailable: int = 0  # answers 503/504
     transport_retries: int = 0  # dropped connections retried by the reader
@@ -95,6 +96,8 @@ class _CountingMiddleware(BaseMiddleware):
     async def send(self, request: httpx.Request, transport: httpx.AsyncBaseTransport) -> httpx.Response:
         stats = self._stats
         stats.requests += 1
+        if REPORTS.pattern.match(request.url.path):
+            stats.report_requests += 1
         telemetry.GRAPH_REQUESTS.add(1)
         response = await super().send(request, transport)
         if response.status_code == 429:
@@ -145,7 +148,7 @@ class GraphSession:
         self.pacer = pacer or Pacer(
             THROTTLE_CLASSES if settings.graph_pacing else (),
             budget_seconds=settings.pass_budget_seconds or None,
-            budget=process_budget() if settings.graph_pacing else None,
+            budget=process_budget(settings.budget) if settings.graph_pacing else None,
         )
         # Sources whose $select Graph refused in this pass: read without it from then on.
         self.select_refused: set[str] = set()

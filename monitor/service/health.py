@@ -31,6 +31,7 @@ class Health:
     problems: tuple[str, ...] = ()
     last_runs: tuple[RunRecord, ...] = field(default=())
     soc_review: Mapping[str, Any] | None = None  # unreviewed TAP sign-ins (monitor.soc.workflow)
+    report_budget: Mapping[str, Any] | None = None  # the shared report budget (monitor.graph.budget)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,7 +50,7 @@ class Health:
                 for run in self.last_runs
             ],
             "socReview": dict(self.soc_review) if self.soc_review is not None else None,
-        }
+        } | ({"reportBudget": dict(self.report_budget)} if self.report_budget is not None else {})
 
     def answer(self) -> Answer:
         from monitor.service.answer import Answer
@@ -122,7 +123,14 @@ def check(runtime: Runtime, checked: datetime | None = None) -> Health:
     if rejects:
         problems.append(rejects)
     problems += tenants
-    return Health("degraded" if problems else "ok", checked, tuple(problems), runs, soc)
+    budget = None
+    if runtime.settings.budget.on:
+        from monitor.graph.budget import budget_health
+
+        budget = budget_health(runtime.settings.budget)
+        if budget.get("state") == "misconfigured":
+            problems.append(f"the shared report budget is off: {budget.get('problem')}")
+    return Health("degraded" if problems else "ok", checked, tuple(problems), runs, soc, budget)
 
 
 def dead_summary(tenant_id: str, dead: list[Notification]) -> str:

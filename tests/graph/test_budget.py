@@ -30,6 +30,7 @@ from monitor.graph.budget import (
     claim,
 )
 from monitor.graph.pacing import Pacer
+from monitor.settings import Settings, SettingsError
 
 PROCESSES = 4
 TENANTS_PER_PROCESS = 8
@@ -86,10 +87,15 @@ def test_grants_never_exceed_the_limit_in_any_span_and_the_queue_goes_first() ->
     assert all(q[0] != "first" for q in full["queue"])
 
 
+def parse(environ: dict[str, str]) -> BudgetSettings:
+    """MONITOR_GRAPH_BUDGET* as the monitor's settings read them (the storage is the monitor's)."""
+    return BudgetSettings.parse(environ, environ.get("MONITOR_STORAGE_CONNECTION_STRING", ""))
+
+
 def test_settings_are_off_by_default_and_refuse_what_they_cannot_use() -> None:
-    assert BudgetSettings.from_environ({}).kind == ""
-    assert BudgetSettings.from_environ({"MONITOR_GRAPH_BUDGET": "memory"}).kind == "memory"
-    table = BudgetSettings.from_environ(
+    assert parse({}).kind == ""
+    assert parse({"MONITOR_GRAPH_BUDGET": "memory"}).kind == "memory"
+    table = parse(
         {"MONITOR_GRAPH_BUDGET": "table", "MONITOR_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true"}
     )
     assert (table.kind, table.table, table.config.limit, table.name) == (
@@ -99,20 +105,20 @@ def test_settings_are_off_by_default_and_refuse_what_they_cannot_use() -> None:
         "reports",
     )
     app = "5E3CE6C0-2B1F-4285-8D4B-75EE78787346"
-    assert (
-        BudgetSettings.from_environ({"MONITOR_GRAPH_BUDGET": "memory", "MONITOR_MSP_APP_ID": app}).name
-        == app.lower()
-    )
+    assert parse({"MONITOR_GRAPH_BUDGET": "memory", "MONITOR_MSP_APP_ID": app}).name == app.lower()
     for environ, word in (
         ({"MONITOR_GRAPH_BUDGET": "tables"}, "MONITOR_GRAPH_BUDGET must"),
-        ({"MONITOR_GRAPH_BUDGET": "table"}, "needs MONITOR_STORAGE_CONNECTION_STRING"),
+        (
+            {"MONITOR_GRAPH_BUDGET": "table"},
+            "needs MONITOR_STORAGE_CONNECTION_STRING or MONITOR_STORAGE_ENDPOINT",
+        ),
         ({"MONITOR_GRAPH_BUDGET": "memory", "MONITOR_GRAPH_BUDGET_LIMIT": "500"}, "1 to 122"),
         ({"MONITOR_GRAPH_BUDGET": "memory", "MONITOR_GRAPH_BUDGET_LIMIT": "x"}, "whole number"),
         ({"MONITOR_GRAPH_BUDGET": "memory", "MONITOR_GRAPH_BUDGET_TABLE": "no-dash"}, "table name"),
         ({"MONITOR_GRAPH_BUDGET": "memory", "MONITOR_GRAPH_BUDGET_NAME": "a/b"}, "letters, digits"),
     ):
         with pytest.raises(BudgetConfigError, match=word):
-            BudgetSettings.from_environ(environ)
+            parse(environ)
 
 
 def test_callers_of_one_process_are_served_in_turn_and_a_deadline_gives_up() -> None:
@@ -179,15 +185,17 @@ def test_a_broken_row_or_a_failing_store_never_stops_a_request(monkeypatch: pyte
 
     monkeypatch.setattr(module, "_PROCESS_BUDGET", {})
     monkeypatch.setattr(module, "_PROCESS_PROBLEM", {})
-    health = module.budget_health({"MONITOR_GRAPH_BUDGET": "tables"})
-    assert health == {
-        "state": "misconfigured",
-        "problem": "MONITOR_GRAPH_BUDGET must be table, memory or off, got 'tables'",
-    }
+    unreachable = BudgetSettings(
+        "table", "graphbudget", "UseDevelopmentStorage=true;TableEndpoint=http://127.0.0.1:9/x"
+    )
+    health = module.budget_health(unreachable)
+    assert health["state"] in ("misconfigured", "on")  # a table that cannot be opened: said, never raised
     monkeypatch.setattr(module, "_PROCESS_BUDGET", {})
-    assert module.budget_health({}) == {"state": "off"}
+    assert module.budget_health(BudgetSettings()) == {"state": "off"}
     monkeypatch.setattr(module, "_PROCESS_BUDGET", {})
-    assert module.budget_health({"MONITOR_GRAPH_BUDGET": "memory"})["state"] == "on"
+    assert module.budget_health(parse({"MONITOR_GRAPH_BUDGET": "memory"}))["state"] == "on"
+    with pytest.raises(SettingsError, match="MONITOR_GRAPH_BUDGET must be table, memory or off"):
+        Settings.from_env({"MONITOR_GRAPH_BUDGET": "tables"})
 
 
 # -- many processes, one budget in Table Storage -------------------------------------------------
