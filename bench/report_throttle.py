@@ -92,7 +92,8 @@ def passes(tenant: Path, store: StateStore) -> list[PassFigures]:
     from graphsim import GraphSimulator, ThrottleModel
     from monitor.graph.pacing import REPORTS, Pacer
     from monitor.graph.session import GraphSession
-    from monitor.pipeline import TAP_SIGNIN_STREAM, run_pass
+    from monitor.pipeline import run_pass
+    from monitor.polling import TAP_SIGNIN_STREAM
     from monitor.settings import Settings
 
     virtual = VirtualTime()

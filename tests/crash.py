@@ -13,7 +13,8 @@ from typing import Any
 
 from graphsim import GraphSimulator
 from monitor.graph.session import GraphSession
-from monitor.pipeline import SIGNIN_STREAM, TAP_AUDIT_STREAM, TAP_SIGNIN_STREAM, run_pass
+from monitor.pipeline import run_pass
+from monitor.polling import SIGNIN_STREAM, TAP_AUDIT_STREAM, TAP_SIGNIN_STREAM
 from monitor.store.base import StateStore
 from tests.support import (
     NOW,

@@ -11,7 +11,8 @@ from graphsim import GraphSimulator, ThrottleModel
 from monitor.collectors.tap_plan import USUAL_COUNTRIES_KIND
 from monitor.graph.pacing import Pacer
 from monitor.graph.session import GraphSession
-from monitor.pipeline import TAP_SIGNIN_STREAM, PassResult, run_pass
+from monitor.pipeline import PassResult, run_pass
+from monitor.polling import TAP_SIGNIN_STREAM
 from monitor.store.memory import MemoryStore
 from tests.collectors.test_tap_plan import wave_tenant
 from tests.graph.test_pacing import FakeTime

@@ -16,7 +16,8 @@ from graphsim import Fault, GraphSimulator
 from monitor.collectors.signins import floor_hour, polling_window, read_pin_reset_signins
 from monitor.entra import PIN_RESET_SERVICE_APP_ID as SERVICE
 from monitor.graph.session import GraphSession
-from monitor.pipeline import SIGNIN_STREAM, PassResult, run_pass
+from monitor.pipeline import PassResult, run_pass
+from monitor.polling import SIGNIN_STREAM
 from monitor.records import PinResetSignIn
 from monitor.rules import load_catalog
 from monitor.settings import Settings
