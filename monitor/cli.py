@@ -15,6 +15,7 @@
     queue-alert FILE           queue the pass an Azure Monitor alert asks for (POST /api/azure-monitor-alerts)
     run-queued-passes          run the queued passes, debounced (the queue trigger)
     ingest-rejects             the log-stream records refused, with their reasons (last 7 days)
+    tenants      the customer tenants watched: add, list, remove, check, status (docs/msp.md)
 
 Exit codes: 0 the command ran (whatever it found); 1 it could not finish (Graph or storage failed);
 2 bad arguments, bad configuration or an unreadable snapshot, with a one-line error on stderr.
@@ -37,6 +38,8 @@ import orjson
 from monitor import report
 from monitor.settings import SettingsError
 from monitor.soc.cli import add_review_command, review_command
+from monitor.tenants.cli import HELP as TENANTS_HELP
+from monitor.tenants.cli import add_tenants_command, tenants_command
 
 if TYPE_CHECKING:
     from monitor.service.runtime import Runtime
@@ -153,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     output_options(permissions, "table")
     add_ingest_commands(commands)
+    add_tenants_command(commands)
     describe_commands(commands.choices)
     return parser
 
@@ -232,6 +236,7 @@ HELP_PAGES: dict[str, tuple[str, str]] = {
         "Run the queued passes, debounced (what the queue trigger does).",
         "python -m monitor run-queued-passes",
     ),
+    "tenants": TENANTS_HELP,
 }
 
 
@@ -583,6 +588,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ingest-rejects",
         ):
             text = _ingest(args)
+        elif args.command == "tenants":
+            text = tenants_command(args)
         elif args.command == "rules":
             from monitor.rules.reference import render, render_table
 
