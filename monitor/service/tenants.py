@@ -37,6 +37,8 @@ DISPLAY_NAME_MAX = 256
 TAG_MAX = 64
 TAGS_MAX = 20
 BODY_FIELDS = ("displayName", "tags", "destinations", "thresholds")
+# A tenant's body is a few hundred bytes; anything far larger is not one.
+BODY_MAX_BYTES = 65_536
 # The measures a pass records of what it asked of Graph, best first: report requests are what the
 # global budget of the identity and access reports counts; older passes record only all requests.
 BUDGET_MEASURES = ("report_requests", "graph_requests")
@@ -86,7 +88,7 @@ def display_name_of(value: Any) -> str:
     if not isinstance(value, str):
         raise BadRequest(f"displayName must be a string, got {_shown(value)}")
     name = value.strip()
-    if len(name) > DISPLAY_NAME_MAX or not name.isprintable():
+    if len(value) > DISPLAY_NAME_MAX or not name.isprintable():
         raise BadRequest(f"displayName must be at most {DISPLAY_NAME_MAX} printable characters")
     return name
 
@@ -99,7 +101,7 @@ def tags_of(values: Any) -> tuple[str, ...]:
         if not isinstance(value, str):
             raise BadRequest(f"a tag must be a string, got {_shown(value)}")
         tag = value.strip()
-        if not tag or len(tag) > TAG_MAX or not tag.isprintable():
+        if not tag or len(value) > TAG_MAX or not tag.isprintable():
             raise BadRequest(f"a tag is 1 to {TAG_MAX} printable characters, got {_shown(value)}")
         if tag not in tags:
             tags.append(tag)
@@ -173,6 +175,8 @@ def changes_from_body(body: bytes, settings: Settings) -> TenantChanges:
     """The JSON body of PUT /api/tenants/{tenant_id}: {displayName?, tags?, destinations?, thresholds?}."""
     import orjson
 
+    if len(body) > BODY_MAX_BYTES:
+        raise BadRequest(f"the body is larger than {BODY_MAX_BYTES} bytes: a tenant's fields are far smaller")
     try:
         document = orjson.loads(body) if body.strip() else {}
     except orjson.JSONDecodeError as exc:
