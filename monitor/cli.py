@@ -480,7 +480,7 @@ async def _weekly(args: argparse.Namespace) -> str:
     from graphsim import SnapshotError
     from monitor.collectors.directory import TenantUnreadable
     from monitor.service.offline import weekly_from_snapshot
-    from monitor.service.weekly import ReportMismatch, send_weekly_reports, weekly_from_store
+    from monitor.service.weekly import ReportMismatch, send_weekly_reports, weekly_from_store, weekly_rollup
 
     previous = None
     if args.previous is not None:
@@ -492,27 +492,40 @@ async def _weekly(args: argparse.Namespace) -> str:
             raise UsageError(f"{args.previous} is not a weekly report.json")
     if args.snapshot is None and previous is not None:
         raise UsageError("--previous needs --snapshot (with storage the last kept snapshot is used)")
+    rollup = None
     with _runtime(require_storage=args.snapshot is None) as runtime:
         try:
             if args.snapshot is not None:
                 runs = [await weekly_from_snapshot(runtime, args.snapshot, args.now, args.output, previous)]
             else:
                 runs = weekly_from_store(runtime, args.now, args.output)
+                # Beside the tenants' own reports when the tenants table has rows (docs/msp.md).
+                rollup = weekly_rollup(runtime, runs, args.output, args.now)
         except (SnapshotError, TenantUnreadable) as exc:
             raise UsageError(f"unreadable snapshot: {exc}") from exc
         except ReportMismatch as exc:
             raise UsageError(str(exc)) from exc
         except OSError as exc:
             raise UsageError(f"cannot write the report into {args.output}: {exc.strerror}") from exc
-        if not runs:
+        if not runs and rollup is None:
             return "No monitoring pass is recorded yet: there is nothing to report.\n"
         # Kept in Table Storage: also sent to the alert destinations, as the weekly timer sends it.
-        sent = await send_weekly_reports(runtime, runs) if args.snapshot is None else []
-    return "".join(
-        f"{run.report.snapshot.tenant.display_name or run.report.snapshot.tenant.id}: "
-        f"{run.report.changes.summary}\n" + "".join(f"  wrote {path}\n" for path in run.written)
-        for run in runs
-    ) + "".join(f"{line}\n" for line in sent)
+        sent = await send_weekly_reports(runtime, runs, rollup) if args.snapshot is None else []
+    rolled = (
+        f"roll-up across tenants: {rollup.rollup.summary()}\n"
+        + "".join(f"  wrote {p}\n" for p in rollup.written)
+        if rollup is not None
+        else ""
+    )
+    return (
+        "".join(
+            f"{run.report.snapshot.tenant.display_name or run.report.snapshot.tenant.id}: "
+            f"{run.report.changes.summary}\n" + "".join(f"  wrote {path}\n" for path in run.written)
+            for run in runs
+        )
+        + rolled
+        + "".join(f"{line}\n" for line in sent)
+    )
 
 
 async def _tap_signins(args: argparse.Namespace) -> str:

@@ -329,3 +329,19 @@ def test_a_stored_tenant_keeps_what_a_change_does_not_name() -> None:
     assert record == replace(
         TenantRecord(CONTOSO, "Contoso", (), (), {"spike_ratio": 8}, added=NOW), etag=record.etag
     )
+
+
+def test_weekly_writes_the_rollup_beside_the_report_when_tenants_are_in_the_table(
+    configured: GraphSimulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert run(capsys, "add", TENANT_ID)[0] == 0
+    assert main(["run"]) == 0
+    capsys.readouterr()
+
+    assert main(["weekly", "--output", str(tmp_path)]) == 0
+
+    out = capsys.readouterr().out
+    assert "roll-up across tenants: 1 tenant(s): 0 critical and 1 high finding(s) open, 0 quarantined" in out
+    assert f"  wrote {tmp_path / 'rollup.html'}\n" in out
+    [row] = orjson.loads((tmp_path / "rollup.json").read_bytes())["tenants"]
+    assert (row["tenantId"], row["displayName"], row["report"]) == (TENANT_ID, "Contoso", "report.html")
