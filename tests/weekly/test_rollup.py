@@ -224,3 +224,53 @@ def test_schema_1_2_still_takes_the_weekly_report_of_1_1(week: Week) -> None:
     v12 = Draft202012Validator(orjson.loads((ROOT / "docs" / "webhook-schema-v1.2.json").read_bytes()))
 
     v12.validate(orjson.loads(webhook.weekly_body(week.runs[0].report, NOW)))
+
+
+def test_teams_and_email_take_the_rollup_with_rollup_html_attached(week: Week, tmp_path: Path) -> None:
+    from graphsim import GraphSimulator
+    from monitor.graph.session import GraphSession
+    from monitor.weekly.send import send_rollup
+    from tests.support import simulator_settings
+
+    tenant = TENANTS / "consent-missing"
+    sender = orjson.loads((tenant / "v1.0" / "users.json").read_bytes())["value"][0]["userPrincipalName"]
+    html = to_html(week.rollup.rollup)
+    with CaptureReceiver() as receiver, GraphSimulator(tenant, mail_dir=tmp_path / "mail") as simulator:
+        alerts = Settings.from_env(
+            {
+                "MONITOR_ALERT_DESTINATIONS": "ops=teams,owners=email",
+                "MONITOR_ALERT_OPS_URL": f"{receiver.url}/teams/ops",
+                "MONITOR_ALERT_OWNERS_RECIPIENTS": "noc@provider.example",
+                "MONITOR_ALERT_EMAIL_SENDER": sender,
+            }
+        ).alerts
+
+        async def go() -> list[str]:
+            async with GraphSession(simulator_settings(simulator.url)) as graph:
+                return await send_rollup(week.rollup.rollup, html, alerts, graph, NOW, "/reports/rollup.html")
+
+        said = asyncio.run(go())
+        [teams] = receiver.deliveries
+        [mail] = simulator.mail.sent
+
+    assert said == [
+        "teams destination ops: sent",
+        "email destination owners (noc@provider.example): sent",
+    ]
+    card = orjson.loads(teams.body)["attachments"][0]["content"]
+    assert [f["title"] for f in card["body"][3]["facts"]] == [
+        "Gone Ltd",
+        "Trey Research",
+        "Northwind Traders",
+    ]
+    assert card["body"][-1]["text"] == (
+        "The full roll-up (rollup.html) is attached to the roll-up email and saved as /reports/rollup.html."
+    )
+    message = mail.message
+    assert message["Subject"] == "Weekly roll-up across 3 tenant(s), week to 2026-11-20"
+    assert (
+        "Gone Ltd: QUARANTINED (consent_revoked since 2026-11-20 09:00 UTC"
+        in message.get_body(("plain",)).get_content()
+    )
+    [attachment] = list(message.iter_attachments())
+    assert (attachment.get_filename(), attachment.get_content()) == ("rollup.html", html)
