@@ -14,7 +14,6 @@ from monitor.errors import BadRequest
 from monitor.service import tenants as service
 from monitor.service.runtime import Runtime
 from monitor.settings import Settings
-from monitor.store.tenants import TableTenantStore
 from tests.support import indexed_functions
 
 KEY = {"x-functions-key": "test-key"}
@@ -51,7 +50,7 @@ def test_the_routes_are_indexed_with_a_function_key() -> None:
     }
 
 
-def test_put_adds_then_changes_a_tenant_in_table_storage(stored: str, azurite: str) -> None:
+def test_put_adds_then_changes_a_tenant_in_table_storage(stored: str) -> None:
     body = {"displayName": "Contoso", "tags": ["eu"], "destinations": ["contoso-hook"]}
     status, created = call("tenant_change", "PUT", CONTOSO.upper(), orjson.dumps(body))
     assert (status, created["tenantId"], created["destinations"]) == (201, CONTOSO, ["contoso-hook"])
@@ -64,10 +63,8 @@ def test_put_adds_then_changes_a_tenant_in_table_storage(stored: str, azurite: s
         ["eu"],
         {"spike_ratio": 8},
     )
-    from azure.data.tables import TableServiceClient
-
-    with TableServiceClient.from_connection_string(azurite) as tables:
-        [record] = TableTenantStore(tables, stored).tenants()
+    with Runtime.from_env() as runtime:
+        [record] = runtime.tenants.tenants()
     assert (record.tenant_id, record.display_name, dict(record.thresholds)) == (
         CONTOSO,
         "Contoso",
