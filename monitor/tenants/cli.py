@@ -70,13 +70,12 @@ def tenants_command(args: argparse.Namespace) -> str:
     from monitor.errors import BadRequest, NotFound
     from monitor.service.runtime import Runtime
     from monitor.store.tenants import TenantConflict
-    from monitor.tenants.settings import msp_settings
 
-    msp = msp_settings()
     # Checking a named tenant reads Graph only: it works before any storage is set up (docs/msp.md).
     storage = not (args.tenant_action == "check" and args.tenant_id is not None)
     try:
         with Runtime.from_env(require_storage=storage) as runtime:
+            msp = _msp(runtime)
             action = args.tenant_action
             if action == "add":
                 return _add(runtime, args, msp)
@@ -93,6 +92,20 @@ def tenants_command(args: argparse.Namespace) -> str:
         raise UsageError(str(exc).strip("'\"")) from exc
     except TenantConflict as exc:
         raise IngestFailed(str(exc)) from exc
+
+
+def _msp(runtime: Runtime) -> MspSettings:
+    """The MONITOR_MSP_* settings: read with the other settings where the Settings carry them
+    (`settings.msp`), else on their own. Once every branch reads them with the Settings, this is
+    `runtime.settings.msp`."""
+    from monitor.tenants import settings as msp_module
+
+    carried = getattr(runtime.settings, "msp", None)
+    if isinstance(carried, msp_module.MspSettings):
+        return carried
+    read_alone: Any = msp_module.msp_settings
+    settings: MspSettings = read_alone()
+    return settings
 
 
 def _json(document: Any) -> str:
