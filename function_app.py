@@ -178,6 +178,32 @@ def azure_monitor_alerts(req: func.HttpRequest) -> func.HttpResponse:
     )
 
 
+# -- the tenants a many-tenant deployment watches (docs/msp.md) ----------------------------------------
+
+
+@app.route(route="tenants", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def tenants_status(req: func.HttpRequest) -> func.HttpResponse:
+    """Every tenant: last pass, open findings by severity, quarantine, budget share (`monitor tenants
+    status --format json`)."""
+    from monitor.service.answer import respond
+    from monitor.service.tenants import tenants_answer
+
+    return _http(respond("tenants", tenants_answer))
+
+
+@app.route(route="tenants/{tenant_id}", methods=["PUT", "DELETE"], auth_level=func.AuthLevel.FUNCTION)
+def tenant_change(req: func.HttpRequest) -> func.HttpResponse:
+    """PUT: add or change a tenant, body {displayName?, tags?, destinations?, thresholds?} (`monitor
+    tenants add`); DELETE: stop watching it (`monitor tenants remove`). Bad body 400, unknown 404."""
+    from monitor.service.answer import respond
+    from monitor.service.tenants import delete_tenant_request, put_tenant_request
+
+    tenant_id = req.route_params.get("tenant_id", "")
+    if req.method == "DELETE":
+        return _http(respond("tenant delete", lambda rt: delete_tenant_request(rt, tenant_id)))
+    return _http(respond("tenant put", lambda rt: put_tenant_request(rt, tenant_id, req.get_body())))
+
+
 # The queue of monitor.settings.PASS_QUEUE, on the app's own storage account (its identity settings).
 @app.queue_trigger(arg_name="message", queue_name="pinmon-passes", connection="AzureWebJobsStorage")
 async def requested_pass(message: func.QueueMessage) -> None:

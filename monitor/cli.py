@@ -15,6 +15,7 @@
     queue-alert FILE           queue the pass an Azure Monitor alert asks for (POST /api/azure-monitor-alerts)
     run-queued-passes          run the queued passes, debounced (the queue trigger)
     ingest-rejects             the log-stream records refused, with their reasons (last 7 days)
+    tenants      the customer tenants watched: add, list, remove, check, status (docs/msp.md)
 
 Exit codes: 0 the command ran (whatever it found); 1 it could not finish (Graph or storage failed);
 2 bad arguments, bad configuration or an unreadable snapshot, with a one-line error on stderr.
@@ -35,8 +36,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import orjson
 
 from monitor import report
+from monitor.ingest.cli import add_ingest_commands, ingest_command
 from monitor.settings import SettingsError
 from monitor.soc.cli import add_review_command, review_command
+from monitor.tenants.cli import HELP as TENANTS_HELP
+from monitor.tenants.cli import add_tenants_command, tenants_command
 
 if TYPE_CHECKING:
     from monitor.service.runtime import Runtime
@@ -152,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
         "permissions", help="the Graph application permissions the monitor needs, and what needs each"
     )
     output_options(permissions, "table")
-    add_ingest_commands(commands)
+    add_ingest_commands(commands, parse_now)
+    add_tenants_command(commands)
     describe_commands(commands.choices)
     return parser
 
@@ -232,6 +237,7 @@ HELP_PAGES: dict[str, tuple[str, str]] = {
         "Run the queued passes, debounced (what the queue trigger does).",
         "python -m monitor run-queued-passes",
     ),
+    "tenants": TENANTS_HELP,
 }
 
 
@@ -245,32 +251,6 @@ def describe_commands(parsers: Any) -> None:
         command.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
-def add_ingest_commands(commands: Any) -> None:
-    report = commands.add_parser(
-        "ingest-device-report", help="store a device's dsregcmd /status report (POST /api/device-reports)"
-    )
-    report.add_argument("file", type=Path, help="the JSON body (docs/schemas/device-report.json)")
-    records = commands.add_parser(
-        "ingest-log-records", help="store Entra log-stream records and judge them (the Event Hub trigger)"
-    )
-    records.add_argument("file", type=Path, help='an Event Hub event body: {"records": [...]}')
-    records.add_argument("--now", type=parse_now, help="fix the clock the rules judge by (default: now)")
-    alert = commands.add_parser(
-        "queue-alert", help="queue the pass an Azure Monitor alert asks for (POST /api/azure-monitor-alerts)"
-    )
-    alert.add_argument("file", type=Path, help="the alert in the common alert schema")
-    queued = commands.add_parser(
-        "run-queued-passes", help="run the queued passes, debounced (the queue trigger)"
-    )
-    queued.add_argument("--now", type=parse_now, help="fix the clock of the passes (default: now)")
-    rejects = commands.add_parser(
-        "ingest-rejects", help="the log-stream records refused, with their reasons (default: last 7 days)"
-    )
-    rejects.add_argument("--since", type=parse_now, help="list what was refused since this time")
-    for command in (report, records, alert, queued, rejects):
-        command.set_defaults(output=None)
-
-
 def _runtime(*, require_storage: bool = True) -> Runtime:
     """The command's Runtime, from the environment (a SettingsError is a usage error: exit 2)."""
     from monitor.service.runtime import Runtime
@@ -278,48 +258,8 @@ def _runtime(*, require_storage: bool = True) -> Runtime:
     return Runtime.from_env(require_storage=require_storage)
 
 
-def _read_input(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
-
-
-def _answered(answer: Any) -> str:
-    """An HTTP route's answer as the CLI's result: 4xx is bad input (exit 2), 5xx storage (exit 1)."""
-    if answer.status >= 500:
-        raise IngestFailed(answer.json().get("error", "storage failed"))
-    if answer.status >= 400:
-        raise UsageError(answer.json().get("error", "rejected"))
-    return _json(dict(answer.json()))
-
-
 class IngestFailed(Exception):
     """Storage refused what ingestion would store: exit 1."""
-
-
-def _ingest(args: argparse.Namespace) -> str:
-    from monitor.service import ingest, passes
-
-    with _runtime() as runtime:
-        if args.command == "ingest-device-report":
-            return _answered(ingest.store_device_report(runtime, {}, _read_input(args.file)))
-        if args.command == "queue-alert":
-            return _answered(ingest.queue_alert(runtime, {}, _read_input(args.file)))
-        if args.command == "run-queued-passes":
-            return _json({"passes": asyncio.run(passes.run_queued_passes(runtime, now=args.now))})
-        if args.command == "ingest-rejects":
-            since = args.since or datetime.now(UTC) - timedelta(days=7)
-            return _json({"rejects": ingest.ingest_rejects(runtime, since)})
-        from monitor.ingest.errors import RejectedBody
-        from monitor.ingest.resource_logs import event_records
-
-        body = _read_input(args.file)
-        try:
-            event_records(body)
-        except RejectedBody as exc:
-            raise UsageError(f"{args.file}: {exc}") from exc
-        return _json(ingest.ingest_log_events(runtime, [body], now=args.now).to_json())
 
 
 def _emit(text: str, output: Path | None, csv: bool = False) -> None:
@@ -475,7 +415,7 @@ async def _weekly(args: argparse.Namespace) -> str:
     from graphsim import SnapshotError
     from monitor.collectors.directory import TenantUnreadable
     from monitor.service.offline import weekly_from_snapshot
-    from monitor.service.weekly import ReportMismatch, send_weekly_reports, weekly_from_store
+    from monitor.service.weekly import ReportMismatch, send_weekly_reports, weekly_from_store, weekly_rollup
 
     previous = None
     if args.previous is not None:
@@ -487,27 +427,40 @@ async def _weekly(args: argparse.Namespace) -> str:
             raise UsageError(f"{args.previous} is not a weekly report.json")
     if args.snapshot is None and previous is not None:
         raise UsageError("--previous needs --snapshot (with storage the last kept snapshot is used)")
+    rollup = None
     with _runtime(require_storage=args.snapshot is None) as runtime:
         try:
             if args.snapshot is not None:
                 runs = [await weekly_from_snapshot(runtime, args.snapshot, args.now, args.output, previous)]
             else:
                 runs = weekly_from_store(runtime, args.now, args.output)
+                # Beside the tenants' own reports when the tenants table has rows (docs/msp.md).
+                rollup = weekly_rollup(runtime, runs, args.output, args.now)
         except (SnapshotError, TenantUnreadable) as exc:
             raise UsageError(f"unreadable snapshot: {exc}") from exc
         except ReportMismatch as exc:
             raise UsageError(str(exc)) from exc
         except OSError as exc:
             raise UsageError(f"cannot write the report into {args.output}: {exc.strerror}") from exc
-        if not runs:
+        if not runs and rollup is None:
             return "No monitoring pass is recorded yet: there is nothing to report.\n"
         # Kept in Table Storage: also sent to the alert destinations, as the weekly timer sends it.
-        sent = await send_weekly_reports(runtime, runs) if args.snapshot is None else []
-    return "".join(
-        f"{run.report.snapshot.tenant.display_name or run.report.snapshot.tenant.id}: "
-        f"{run.report.changes.summary}\n" + "".join(f"  wrote {path}\n" for path in run.written)
-        for run in runs
-    ) + "".join(f"{line}\n" for line in sent)
+        sent = await send_weekly_reports(runtime, runs, rollup) if args.snapshot is None else []
+    rolled = (
+        f"roll-up across tenants: {rollup.rollup.summary()}\n"
+        + "".join(f"  wrote {p}\n" for p in rollup.written)
+        if rollup is not None
+        else ""
+    )
+    return (
+        "".join(
+            f"{run.report.snapshot.tenant.display_name or run.report.snapshot.tenant.id}: "
+            f"{run.report.changes.summary}\n" + "".join(f"  wrote {path}\n" for path in run.written)
+            for run in runs
+        )
+        + rolled
+        + "".join(f"{line}\n" for line in sent)
+    )
 
 
 async def _tap_signins(args: argparse.Namespace) -> str:
@@ -582,7 +535,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "run-queued-passes",
             "ingest-rejects",
         ):
-            text = _ingest(args)
+            text = ingest_command(args)
+        elif args.command == "tenants":
+            text = tenants_command(args)
         elif args.command == "rules":
             from monitor.rules.reference import render, render_table
 

@@ -59,8 +59,10 @@ def test_the_app_indexes_a_timer_and_a_health_route(functions: dict[str, Any]) -
         "soc_review_page",
         "tap_signin_review",
         "tap_signins",
+        "tenant_change",
         "tenant_pass",
         "tenant_pass_poison",
+        "tenants_status",
         "weekly",
     ]
     poll = orjson.loads(functions["poll"].get_function_json())["bindings"][0]

@@ -6,6 +6,8 @@ The sample is seeded (derandomize) and bounded: five strategies, 10,000 bodies p
 extreme numbers, extreme dates and digits that are not ASCII; one strategy nests up to 1,030 levels and
 sends Content-Length headers such as "²". The alert action and the SOC view's filters get 500 generated
 requests each, with the same odd digits, extreme dates and deep nesting.
+The tenants route gets 2,500 generated PUTs and DELETEs (odd tenant IDs in the path among them), checked
+against the published body schema (docs/schemas/tenant.json) and a model of what the table must hold.
 A rejected body never reaches storage, so each of those calls costs no Azurite round trip.
 """
 
@@ -471,3 +473,119 @@ def test_generated_tap_signin_filters_are_answered_without_a_500(fuzzed: Setting
 
     answered()
     assert sum(answers.values()) == 500
+
+
+# -- the tenants routes: PUT /api/tenants/{tenant_id} with generated bodies and IDs, and DELETE --------
+
+TENANT_IDS = [f"{n}{n}{n}{n}{n}{n}{n}{n}-{n}{n}{n}{n}-4{n}{n}{n}-8{n}{n}{n}-{n * 12}" for n in "123"]
+TENANT_PATHS = st.sampled_from(
+    [*TENANT_IDS, TENANT_IDS[0].upper(), "{" + TENANT_IDS[1] + "}"]
+) | st.sampled_from(["", "contoso.com", "٣" * 36, "1" * 36, TENANT_IDS[0] + "x", "..", "a/b"])
+VALID_TENANT_BODIES: list[Any] = [
+    {},
+    {"displayName": "Contoso"},
+    {"displayName": "Fabrikam Müller", "tags": ["eu", "retail"]},
+    {"tags": [], "destinations": ["ops"]},
+    {"destinations": [], "thresholds": {"spike_ratio": 8.5, "tap_max_lifetime_hours": 4}},
+    {"thresholds": {}},
+    {"displayName": "", "tags": ["x"], "destinations": ["ops"], "thresholds": {"device_inactive_days": 3650}},
+]
+
+
+def expected_record(before: dict[str, Any] | None, body: dict[str, Any]) -> dict[str, Any]:
+    """What a stored tenant holds after an accepted PUT: each field given replaces, tags without
+    repeats."""
+    record = dict(before or {"displayName": "", "tags": [], "destinations": [], "thresholds": {}})
+    for field, value in body.items():
+        if field in ("tags", "destinations"):
+            value = list(dict.fromkeys(v.strip() for v in value))
+        elif field == "displayName":
+            value = value.strip()
+        record[field] = value
+    return record
+
+
+def test_generated_tenant_changes_are_answered_and_only_accepted_ones_stored(
+    fuzzed: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONITOR_ALERT_DESTINATIONS", "ops=webhook")
+    monkeypatch.setenv("MONITOR_ALERT_OPS_URL", "http://127.0.0.1:9/hook")
+    monkeypatch.setenv("MONITOR_ALERT_OPS_HMAC_KEY", "k" * 32)
+    contract = schema("tenant")
+    model: dict[str, dict[str, Any]] = {}
+    answers: dict[int, int] = {}
+    change = indexed_functions()["tenant_change"].get_user_function()
+
+    def request(method: str, tenant: str, body: bytes) -> None:
+        response = change(
+            func.HttpRequest(
+                method, f"/api/tenants/{tenant}", headers=KEY, body=body, route_params={"tenant_id": tenant}
+            )
+        )
+        status, answer = response.status_code, orjson.loads(response.get_body())
+        answers[status] = answers.get(status, 0) + 1
+        key = tenant.strip().strip("{}").lower()
+        known = key in TENANT_IDS
+        if status == 400:
+            assert answer["error"], answer
+            assert "\n" not in answer["error"], answer
+        if not known:
+            assert status == 400, (tenant, status)
+            return
+        if method == "DELETE":
+            assert status == (200 if key in model else 404), (status, answer)
+            model.pop(key, None)
+            return
+        try:
+            document = orjson.loads(body) if body.strip() else {}
+        except orjson.JSONDecodeError:
+            document = ValueError
+        if document is ValueError or depth(document) > 64 or not contract.is_valid(document):
+            assert status == 400, (status, answer, body[:80])
+        assert status in (200, 201, 400), (status, answer)
+        if status != 400:
+            assert status == (200 if key in model else 201)
+            model[key] = expected_record(model.get(key), document)
+            assert {k: answer[k] for k in model[key]} == model[key]
+
+    @settings(FUZZ, max_examples=100)
+    @given(
+        requests=st.lists(
+            st.tuples(
+                st.sampled_from(["PUT"] * 9 + ["DELETE"]),
+                TENANT_PATHS,
+                json_bodies(st.sampled_from(VALID_TENANT_BODIES))
+                | json_bodies(mutations(VALID_TENANT_BODIES))
+                | json_bodies(JSON)
+                | RAW_BYTES
+                | DEEP,
+            ),
+            min_size=BODIES_PER_EXAMPLE,
+            max_size=BODIES_PER_EXAMPLE,
+        )
+    )
+    def answered(requests: list[tuple[str, str, bytes]]) -> None:
+        for method, tenant, body in requests:
+            request(method, tenant, body)
+
+    answered()
+    assert sum(answers.values()) == 2_500
+    assert {200, 201, 400, 404} <= set(answers)
+    service = TableServiceClient.from_connection_string(fuzzed.storage_connection_string)
+    table = service.get_table_client(f"{fuzzed.table_prefix}tenants")
+    try:
+        stored = {
+            e["RowKey"]: {
+                "displayName": e.get("DisplayName", ""),
+                "tags": orjson.loads(e.get("Tags", "[]")),
+                "destinations": orjson.loads(e.get("Destinations", "[]")),
+                "thresholds": orjson.loads(e.get("Thresholds", "{}")),
+            }
+            for e in table.query_entities("PartitionKey eq 'tenant'")
+        }
+    finally:
+        table.close()
+        service.close()
+    assert stored == model
+    status, listed = call("tenants_status", func.HttpRequest("GET", "/api/tenants", headers=KEY, body=b""))
+    assert (status, sorted(t["tenantId"] for t in orjson.loads(listed)["tenants"])) == (200, sorted(model))

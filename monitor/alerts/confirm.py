@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Protocol
 from urllib.parse import parse_qs
 
-from monitor.alerts import actions, facts, links
+from monitor.alerts import actions, links, wording
 from monitor.alerts.model import Alert
 from monitor.alerts.settings import AlertSettings
 from monitor.records import iso
@@ -209,7 +209,7 @@ def message_page(status: int, title: str, reason: str) -> Page:
 
 
 def _when(moment: datetime) -> str:
-    return facts.when(iso(moment))
+    return wording.when(iso(moment))
 
 
 def alert_page(

@@ -57,6 +57,7 @@ def failure(exc: Exception, route: str) -> Answer:
     from monitor.settings import SettingsError
     from monitor.store.alerts import AlertConflict
     from monitor.store.base import StoreError
+    from monitor.store.tenants import TenantConflict
 
     if isinstance(exc, BadRequest):
         return refused(400, str(exc), "bad-request")
@@ -70,7 +71,7 @@ def failure(exc: Exception, route: str) -> Answer:
         # Store errors are one line naming the table and what the service said, never a secret.
         log.warning("%s: Table Storage failed: %s", route, exc)
         return refused(503, f"Table Storage unavailable: {exc}; try again", "storage")
-    if isinstance(exc, AlertConflict):
+    if isinstance(exc, AlertConflict | TenantConflict):
         log.warning("%s: %s", route, exc)
         return refused(503, f"{exc}", "storage")
     if isinstance(exc, AzureError):  # a credential that cannot get a token, before any table is touched

@@ -1,4 +1,5 @@
-"""The weekly report as the alert channels send it: an email body and a Teams card.
+"""The weekly report (and the roll-up across tenants) as the alert channels send it: an email body and
+a Teams card.
 
 Delivery itself belongs to the alert channels; these only build what they post. The email body is plain
 HTML tables (mail clients drop inline SVG and most CSS), with report.html meant as its attachment; the
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from monitor.weekly.report import WeeklyReport
+    from monitor.weekly.rollup import RollupRow, WeeklyRollup
 
 CARD_VERSION = "1.4"
 # The card's label column is about 100 px on a phone: the report's labels, shortened.
@@ -122,6 +124,109 @@ def teams_card(report: WeeklyReport, where: str = ATTACHED) -> dict[str, Any]:
         },
         {"type": "TextBlock", "wrap": True, "isSubtle": True, "separator": True, "text": where},
     ]
+    card = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": CARD_VERSION,
+        "body": body,
+    }
+    return {
+        "type": "message",
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}
+        ],
+    }
+
+
+# -- the roll-up across tenants ------------------------------------------------------------------------
+
+# Tenants named one by one on the card and in the email body; the rest are in rollup.html.
+ROLLUP_LISTED = 15
+
+
+def rollup_subject(rollup: WeeklyRollup) -> str:
+    return f"Weekly roll-up across {len(rollup.rows)} tenant(s), week to {rollup.period_end:%Y-%m-%d}"
+
+
+def rollup_location(emailed: bool, saved_to: str = "") -> str:
+    """Where a reader of the roll-up's card finds rollup.html."""
+    parts = (["attached to the roll-up email"] if emailed else []) + (
+        [f"saved as {saved_to}"] if saved_to else []
+    )
+    if not parts:
+        return (
+            "The full roll-up is written with the weekly reports; ask the monitor's operator for rollup.html."
+        )
+    return "The full roll-up (rollup.html) is " + " and ".join(parts) + "."
+
+
+def rollup_line(row: RollupRow) -> str:
+    """One tenant in a few words: what is open, what changed, quarantine, TAP sign-ins unreviewed."""
+    from monitor.rules.base import SEVERITIES
+
+    open_parts = [f"{row.open_findings[s]} {s}" for s in SEVERITIES if row.open_findings[s]]
+    parts = [("open: " + ", ".join(open_parts)) if open_parts else "no open findings", row.change_text()]
+    if row.state == "quarantined":
+        parts.insert(0, f"QUARANTINED ({row.quarantine_text()})")
+    if row.unreviewed_tap_signins:
+        parts.append(f"{row.unreviewed_tap_signins} TAP sign-in(s) unreviewed")
+    return "; ".join(parts)
+
+
+def _rollup_rest(rollup: WeeklyRollup) -> str:
+    rest = len(rollup.rows) - ROLLUP_LISTED
+    return f"and {rest} more tenant(s) in rollup.html." if rest > 0 else ""
+
+
+def rollup_email_body(rollup: WeeklyRollup) -> str:
+    red = "color:#c53030;font-weight:700"
+    items = "".join(
+        f"<li><b>{escape(r.display_name or '(no name)')}</b>: "
+        + (
+            f'<span style="{red}">{escape(rollup_line(r))}</span>'
+            if r.state == "quarantined"
+            else escape(rollup_line(r))
+        )
+        + "</li>"
+        for r in rollup.rows[:ROLLUP_LISTED]
+    )
+    rest = _rollup_rest(rollup)
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+        '<body style="font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1a202c;'
+        'overflow-wrap:anywhere;margin:0;padding:12px">'
+        f'<h2 style="margin:0 0 4px;font-size:18px">{escape(rollup_subject(rollup))}</h2>'
+        f"<p>{escape(rollup.summary())}</p><p>Tenants, most in need first:</p><ul>{items}</ul>"
+        + (f"<p>{escape(rest)}</p>" if rest else "")
+        + "<p>The full roll-up is attached (rollup.html).</p></body></html>"
+    )
+
+
+def rollup_card(rollup: WeeklyRollup, where: str) -> dict[str, Any]:
+    """The roll-up's totals and its first tenants, most in need first, one fact each."""
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "size": "Large", "weight": "Bolder", "wrap": True, "text": "Weekly roll-up"},
+        {
+            "type": "TextBlock",
+            "isSubtle": True,
+            "spacing": "None",
+            "wrap": True,
+            "text": f"{len(rollup.rows)} tenant(s), week to {rollup.period_end:%d %b %Y}",
+        },
+        {"type": "TextBlock", "wrap": True, "text": rollup.summary()},
+        {
+            "type": "FactSet",
+            "facts": [
+                {"title": r.display_name or "(no name)", "value": rollup_line(r)}
+                for r in rollup.rows[:ROLLUP_LISTED]
+            ],
+        },
+    ]
+    rest = _rollup_rest(rollup)
+    if rest:
+        body.append({"type": "TextBlock", "wrap": True, "text": rest})
+    body.append({"type": "TextBlock", "wrap": True, "isSubtle": True, "separator": True, "text": where})
     card = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",

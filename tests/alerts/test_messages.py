@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from monitor.alerts import facts
+from monitor.alerts import facts, wording
 from monitor.alerts.channels import email, teams
 from monitor.entra import CONSENT_URLS, PIN_RESET_CLIENT_APP_ID, PIN_RESET_SERVICE_APP_ID
 from monitor.rules import load_catalog
@@ -169,7 +169,7 @@ def test_the_html_email_hides_the_consent_url_behind_its_button() -> None:
 
 
 def test_times_have_one_readable_form() -> None:
-    assert facts.when("2026-11-20T09:30:00Z") == "20 Nov 2026, 09:30 UTC"
-    assert facts.span("2026-11-20T11:32:00Z", "2026-11-20T11:39:00Z") == "20 Nov 2026, 11:32–11:39 UTC"
-    assert facts.readable_times("began 2026-11-20T10:00:00Z;") == "began 20 Nov 2026, 10:00 UTC;"
-    assert facts.when(None) == ""
+    assert wording.when("2026-11-20T09:30:00Z") == "20 Nov 2026, 09:30 UTC"
+    assert wording.span("2026-11-20T11:32:00Z", "2026-11-20T11:39:00Z") == "20 Nov 2026, 11:32–11:39 UTC"
+    assert wording.readable_times("began 2026-11-20T10:00:00Z;") == "began 20 Nov 2026, 10:00 UTC;"
+    assert wording.when(None) == ""

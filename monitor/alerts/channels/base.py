@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from monitor.graph.session import GraphSession
     from monitor.weekly.report import WeeklyReport
+    from monitor.weekly.rollup import WeeklyRollup
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,18 @@ class Weekly:
 
     destination: AlertDestination
     report: WeeklyReport
+    html: str
+    where: str
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """The weekly roll-up across tenants for one of the provider's destinations (never a tenant's own).
+    A channel sends it with `send_rollup(rollup, via)`, a member it may define: one without it is said
+    not to take the roll-up, in one line, and the tenants' own reports still go out."""
+
+    destination: AlertDestination
+    rollup: WeeklyRollup
     html: str
     where: str
 

@@ -15,16 +15,17 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
-from monitor.alerts import delivery, facts
-from monitor.alerts.channels.base import Notices, Via, Weekly, what
+from monitor.alerts import delivery, facts, wording
+from monitor.alerts.channels.base import Notices, Rollup, Via, Weekly, what
 from monitor.alerts.content import headline
 from monitor.alerts.delivery import Outcome
 from monitor.alerts.settings import AlertDestination
 from monitor.records import iso
-from monitor.weekly.delivery import email_body, email_subject
+from monitor.weekly.delivery import email_body, email_subject, rollup_email_body, rollup_line, rollup_subject
 
 if TYPE_CHECKING:
     from monitor.weekly.report import WeeklyReport
+    from monitor.weekly.rollup import WeeklyRollup
 
 # The link to the confirmation page, where the alert is acknowledged or snoozed (monitor.alerts.confirm).
 ACKNOWLEDGE = "Acknowledge or snooze"
@@ -52,7 +53,7 @@ def subject_line(items: Sequence[Mapping[str, Any]]) -> str:
     return subject if len(subject) <= SUBJECT_CHARS else subject[: SUBJECT_CHARS - 3] + "..."
 
 
-def _rows(item: Mapping[str, Any]) -> tuple[facts.Message, list[tuple[str, str]]]:
+def _rows(item: Mapping[str, Any]) -> tuple[wording.Message, list[tuple[str, str]]]:
     alert = item["alert"]
     designed = facts.message(item)
     resolved = item["event"] == "resolved"
@@ -64,9 +65,9 @@ def _rows(item: Mapping[str, Any]) -> tuple[facts.Message, list[tuple[str, str]]
         rows.append(("Tenant", facts.tenant_name(item)))
     if not resolved:
         rows += [(f.label, f.value) for f in designed.facts]
-    rows.append(("First seen", facts.when(alert["failingSince"])))
+    rows.append(("First seen", wording.when(alert["failingSince"])))
     if resolved and alert.get("resolvedAt"):
-        rows.append(("Resolved", facts.when(alert["resolvedAt"])))
+        rows.append(("Resolved", wording.when(alert["resolvedAt"])))
     return designed, [(k, v) for k, v in rows if v]
 
 
@@ -309,5 +310,43 @@ async def send_weekly(weekly: Weekly, via: Via) -> list[tuple[str, Outcome]]:
     sent = []
     for recipient, message in zip(weekly.destination.recipients, render_weekly(weekly, via), strict=True):
         to = f"{what(weekly.destination)} ({recipient})"
+        sent.append((to, await _send(message, recipient, to, via, no_graph)))
+    return sent
+
+
+def rollup_email(rollup: WeeklyRollup, html: str, sender: str, recipient: str, at: datetime) -> EmailMessage:
+    """The roll-up's message: the per-tenant lines as the body, rollup.html attached."""
+    message = EmailMessage()
+    message["Subject"] = rollup_subject(rollup)
+    message["From"] = sender
+    message["To"] = recipient
+    message["Date"] = format_datetime(at)
+    key = f"rollup|{iso(rollup.period_end)}|{recipient}"
+    message["Message-ID"] = (
+        f"<rollup-{hashlib.sha256(key.encode()).hexdigest()[:24]}@pin-reset-monitor.invalid>"
+    )
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    lines = [rollup_subject(rollup), "", rollup.summary(), ""]
+    lines += [f"{row.display_name or row.tenant_id}: {rollup_line(row)}" for row in rollup.rows]
+    lines += ["", "The full roll-up is attached (rollup.html)."]
+    message.set_content("\n".join(lines) + "\n")
+    message.add_alternative(rollup_email_body(rollup), subtype="html")
+    message.add_attachment(html.encode(), maintype="text", subtype="html", filename="rollup.html")
+    return message
+
+
+def render_rollup(rollup: Rollup, via: Via) -> list[EmailMessage]:
+    sender = via.settings.email_sender
+    return [
+        rollup_email(rollup.rollup, rollup.html, sender, r, via.now) for r in rollup.destination.recipients
+    ]
+
+
+async def send_rollup(rollup: Rollup, via: Via) -> list[tuple[str, Outcome]]:
+    no_graph = Outcome("dead", "email through Graph needs a Graph session")
+    sent = []
+    for recipient, message in zip(rollup.destination.recipients, render_rollup(rollup, via), strict=True):
+        to = f"{what(rollup.destination)} ({recipient})"
         sent.append((to, await _send(message, recipient, to, via, no_graph)))
     return sent

@@ -11,12 +11,12 @@ from typing import Any
 
 import orjson
 
-from monitor.alerts import facts
-from monitor.alerts.channels.base import Notices, Post, Via, Weekly, post, read_url, what
+from monitor.alerts import facts, wording
+from monitor.alerts.channels.base import Notices, Post, Rollup, Via, Weekly, post, read_url, what
 from monitor.alerts.content import headline
 from monitor.alerts.delivery import Outcome
 from monitor.alerts.settings import AlertDestination
-from monitor.weekly.delivery import teams_card
+from monitor.weekly.delivery import rollup_card, teams_card
 
 CARD_VERSION = "1.4"
 _COLOURS = {
@@ -120,9 +120,9 @@ def alert_card(item: Mapping[str, Any], link: str | None = None) -> dict[str, An
         shown.append((designed.subject_label, designed.subject_name))
     if not resolved:
         shown += [(f.label, f.value) for f in designed.facts]
-    shown.append(("First seen", facts.when(alert["failingSince"])))
+    shown.append(("First seen", wording.when(alert["failingSince"])))
     if resolved and alert.get("resolvedAt"):
-        shown.append(("Resolved", facts.when(alert["resolvedAt"])))
+        shown.append(("Resolved", wording.when(alert["resolvedAt"])))
     detail = facts.detail(item)
     body: list[dict[str, Any]] = [
         _text(headline(item), size="Medium", weight="Bolder", color=colour),
@@ -233,3 +233,11 @@ async def send_notices(notices: Notices, via: Via) -> Outcome:
 
 async def send_weekly(weekly: Weekly, via: Via) -> list[tuple[str, Outcome]]:
     return [(what(weekly.destination), await post(weekly.destination, render_weekly(weekly, via), via))]
+
+
+def render_rollup(rollup: Rollup, via: Via) -> Post:
+    return Post(orjson.dumps(rollup_card(rollup.rollup, rollup.where)), {})
+
+
+async def send_rollup(rollup: Rollup, via: Via) -> list[tuple[str, Outcome]]:
+    return [(what(rollup.destination), await post(rollup.destination, render_rollup(rollup, via), via))]

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from monitor.alerts.channels.base import Notices, Post, Via, Weekly, post, read_url, what
+from monitor.alerts.channels.base import Notices, Post, Rollup, Via, Weekly, post, read_url, what
 from monitor.alerts.delivery import Outcome
 from monitor.alerts.settings import AlertDestination
 from monitor.rules.evidence import iso
 
 if TYPE_CHECKING:
     from monitor.weekly.report import WeeklyReport
+    from monitor.weekly.rollup import WeeklyRollup
 
 SCHEMA_VERSION = "1"
 SIGNATURE_HEADER = "X-Monitor-Signature"
@@ -73,6 +74,30 @@ def weekly_body(report: WeeklyReport, at: datetime) -> bytes:
     )
 
 
+# `kind: "weeklyRollup"` is new in version 1.2 (docs/webhook-schema-v1.2.json).
+ROLLUP_SCHEMA_VERSION = "1.2"
+
+
+def rollup_delivery_id(rollup: WeeklyRollup) -> str:
+    """Stable for one week's roll-up of one set of tenants: a resend carries the same ID."""
+    tenants = ",".join(sorted(row.tenant_id for row in rollup.rows))
+    key = f"rollup|{iso(rollup.period_end)}|{tenants}"
+    return f"rollup.{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def rollup_body(rollup: WeeklyRollup, at: datetime) -> bytes:
+    return orjson.dumps(
+        {
+            "schemaVersion": ROLLUP_SCHEMA_VERSION,
+            "source": "pin-reset-monitor",
+            "deliveryId": rollup_delivery_id(rollup),
+            "kind": "weeklyRollup",
+            "sentAt": iso(at),
+            "rollup": rollup.to_json(),
+        }
+    )
+
+
 # The channel (monitor.alerts.channels.base.Channel).
 BUNDLES = False
 # A key shorter than this is refused when the settings are read.
@@ -111,3 +136,11 @@ async def send_notices(notices: Notices, via: Via) -> Outcome:
 
 async def send_weekly(weekly: Weekly, via: Via) -> list[tuple[str, Outcome]]:
     return [(what(weekly.destination), await post(weekly.destination, render_weekly(weekly, via), via))]
+
+
+def render_rollup(rollup: Rollup, via: Via) -> Post:
+    return _signed(rollup.destination, rollup_body(rollup.rollup, via.now), rollup_delivery_id(rollup.rollup))
+
+
+async def send_rollup(rollup: Rollup, via: Via) -> list[tuple[str, Outcome]]:
+    return [(what(rollup.destination), await post(rollup.destination, render_rollup(rollup, via), via))]
