@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import selectors
 import socket
 import threading
@@ -23,7 +24,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from os import PathLike
@@ -272,6 +273,20 @@ class GraphSimulator:
 # --- HTTP
 
 
+# Graph's organization resource is the tenant itself: its `id` is the tenant ID ("organization resource
+# type"). Serving many tenants, each from a snapshot that may be shared or copied, the simulator answers
+# with the ID of the tenant the token was issued in, as Graph would.
+_ORGANIZATION = re.compile(r"^/(?:v1\.0|beta)/organization/?$", re.IGNORECASE)
+
+
+def _organization_of(reply: Reply, tenant_id: str) -> Reply:
+    document = orjson.loads(reply.body)
+    for item in document.get("value", []) if isinstance(document, dict) else []:
+        if isinstance(item, dict):
+            item["id"] = tenant_id
+    return replace(reply, body=orjson.dumps(document))
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -496,6 +511,8 @@ class _Handler(BaseHTTPRequestHandler):
             host = self.headers.get("Host") or f"{sim.host}:{sim.port}"
             headers = {name.lower(): value for name, value in self.headers.items()}
             reply = tenant.engine.get(self.path, headers, f"http://{host}")
+            if tenant.tenant_id and reply.status == 200 and _ORGANIZATION.match(path):
+                reply = _organization_of(reply, tenant.tenant_id)
         except GraphError as error:
             log(error.status, fault_kind)
             self._send_error(error, ids)

@@ -360,3 +360,13 @@ def test_the_tenant_credential_keeps_its_token_for_its_lifetime(sim: GraphSimula
     assert len(sim.token_requests) == 1
     with pytest.raises(ValueError, match="needs the simulator's URL"):
         SimulatorCredential(CONTOSO)
+
+
+def test_the_organization_is_the_tenant_the_token_names_even_from_a_shared_snapshot(
+    tenants_dir: Path,
+) -> None:
+    shared = tenants_dir / CONTOSO
+    with GraphSimulator(tenants={CONTOSO: shared, FABRIKAM: shared}) as sim:
+        for tenant in (CONTOSO, FABRIKAM):
+            [org] = get(sim, "/v1.0/organization", tenant).json()["value"]
+            assert (org["id"], org["displayName"]) == (tenant, "Contoso")
