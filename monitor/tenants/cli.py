@@ -1,5 +1,6 @@
-"""`python -m monitor tenants add|list|remove|check|status`: the tenants table from a terminal
-(monitor/service/tenants.py does the work; docs/msp.md walks through it)."""
+"""`python -m monitor tenants add|list|remove|check|status|poll|run-queued`: the tenants table from a
+terminal (monitor/service/tenants.py does the work; docs/msp.md walks through it), and locally what the
+poll timer and the tenant-pass queue trigger do in Azure (monitor/service/fanout.py)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ HELP = (
 
 def add_tenants_command(commands: Any) -> None:
     tenants = commands.add_parser(
-        "tenants", help="the customer tenants watched: add, list, remove, check, status"
+        "tenants", help="the customer tenants watched: add, list, remove, check, status, poll, run-queued"
     )
     actions = tenants.add_subparsers(dest="tenant_action", required=True, parser_class=type(tenants))
     add = actions.add_parser("add", help="add a tenant, or change one (prints the admin-consent URL)")
@@ -61,7 +62,21 @@ def add_tenants_command(commands: Any) -> None:
         "status", help="per tenant: last pass, open findings, quarantine, budget share"
     )
     status.add_argument("--format", choices=("table", "json"), default="table", help="default: table")
+    poll = actions.add_parser(
+        "poll", help="what the poll timer does: queue each due tenant's pass, within the report budget"
+    )
+    poll.add_argument("--now", type=_now, help="the timer's time (default: now)")
+    queued = actions.add_parser(
+        "run-queued", help="what the tenant-pass queue trigger does, for every message waiting now"
+    )
+    queued.add_argument("--now", type=_now, help="fix the clock of the passes (default: now)")
     tenants.set_defaults(output=None)
+
+
+def _now(value: str) -> Any:
+    from monitor.cli import parse_now
+
+    return parse_now(value)
 
 
 def tenants_command(args: argparse.Namespace) -> str:
@@ -85,6 +100,14 @@ def tenants_command(args: argparse.Namespace) -> str:
                 return _check(runtime, args, msp)
             if action == "list":
                 return _list(runtime, args.format)
+            if action == "poll":
+                from monitor.service.fanout import enqueue_due
+
+                return _json(enqueue_due(runtime, args.now).to_json())
+            if action == "run-queued":
+                from monitor.service.fanout import run_queued_tenant_passes
+
+                return _json({"passes": asyncio.run(run_queued_tenant_passes(runtime, args.now))})
             return _status(runtime, args.format)
     except BadRequest as exc:
         raise UsageError(str(exc)) from exc

@@ -249,3 +249,37 @@ def test_a_poisoned_tenant_pass_is_recorded_and_shown_by_health() -> None:
     assert problems == [
         "tenant Contoso: last pass failed 5 time(s); moved to the poison queue at 2026-11-20T12:00:00Z"
     ]
+
+
+def test_the_commands_run_what_the_timer_and_the_queue_trigger_run(
+    tmp_path: Path,
+    azurite_with_queues: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`tenants poll` then `tenants run-queued`, as a provider tries it locally (docs/msp.md)."""
+    from monitor.cli import main
+    from tests.support import configure_monitor
+
+    shared = customer(tmp_path, CONTOSO, "Contoso", service="missing")
+    with GraphSimulator(tenants={CONTOSO: shared, FABRIKAM: shared}) as simulator:
+        configure_monitor(monkeypatch, simulator.url, azurite_with_queues, f"cli{next(_prefix)}x")
+        monkeypatch.setenv("MONITOR_MSP_APP_ID", APP)
+        simulator.set_tenant_state(FABRIKAM, "disabled")
+        with Runtime.from_env() as runtime:
+            runtime.tenant_queue.receive_all()  # what an earlier test left on the shared queue
+        for tenant in (CONTOSO, FABRIKAM):
+            assert main(["tenants", "add", tenant, "--name", tenant[:8]]) == 0
+        capsys.readouterr()
+
+        assert main(["tenants", "poll", "--now", "2026-11-20T12:00:00Z"]) == 0
+        polled = orjson.loads(capsys.readouterr().out)
+        assert main(["tenants", "run-queued", "--now", "2026-11-20T12:00:00Z"]) == 0
+        ran = orjson.loads(capsys.readouterr().out)["passes"]
+        assert main(["tenants", "status", "--format", "json"]) == 0
+        status = {t["tenantId"]: t for t in orjson.loads(capsys.readouterr().out)["tenants"]}
+
+    assert (polled["tenants"], polled["sent"], polled["waiting"]) == (2, 2, 0)
+    assert sorted((p["tenantId"], p["outcome"]) for p in ran) == [(CONTOSO, "ran"), (FABRIKAM, "quarantined")]
+    assert (status[CONTOSO]["state"], status[CONTOSO]["lastOutcome"]) == ("active", "ok")
+    assert (status[FABRIKAM]["state"], status[FABRIKAM]["problem"]) == ("quarantined", "app_disabled")
