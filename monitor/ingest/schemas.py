@@ -6,6 +6,7 @@ routes enforce. They are deployed with the app (.funcignore keeps docs/schemas/)
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -60,6 +61,9 @@ def too_deep(document: Any, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
 def describe(error: ValidationError) -> str:
     where = "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
     message = error.message
@@ -67,5 +71,7 @@ def describe(error: ValidationError) -> str:
         choices = [" and ".join(branch.get("required", ())) for branch in error.validator_value]
         message = f"needs exactly one of: {', '.join(choices)}"
     text = f"{where.lstrip('.') or 'body'}: {message}"
+    # One line: a key or value with a line break or another control character is shown escaped.
+    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
     # The message quotes the offending value, which may be long: keep the line readable.
     return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 1] + "…"

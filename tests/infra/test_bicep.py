@@ -36,12 +36,13 @@ AZURE_EVENT_HUBS_DATA_RECEIVER = "a638d3c7-ab3a-418d-83e6-5f17a39d4fde"
 
 
 # monitor/settings.py, the modules it hands a group of settings to (the alerts', the SOC's), and the
-# many-tenant settings (monitor/tenants/settings.py).
+# many-tenant settings (monitor/tenants/settings.py) and the report budget's (monitor/graph/budget.py).
 SETTINGS_MODULES = (
     REPO / "monitor" / "settings.py",
     REPO / "monitor" / "alerts" / "settings.py",
     REPO / "monitor" / "soc" / "settings.py",
     REPO / "monitor" / "tenants" / "settings.py",
+    REPO / "monitor" / "graph" / "budget.py",
 )
 
 

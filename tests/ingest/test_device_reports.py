@@ -176,3 +176,18 @@ def test_a_tenant_in_the_output_that_is_not_a_guid_is_refused(tenant: str) -> No
 
     with pytest.raises(RejectedBody, match="is not a tenant ID"):
         device_report(body, RECEIVED)
+
+
+def test_a_refusal_naming_a_key_with_a_line_break_stays_one_line() -> None:
+    """Found by the route fuzz: a section named with a line break made a two-line 400."""
+    body = {
+        "collectedDateTime": "2026-11-20T10:00:00Z",
+        "userPrincipalName": "user1@contoso.com",
+        "intuneDeviceId": "ad000000-0000-4000-8000-000000000001",
+        "sections": {"User\nState": None, "Tenant\u2028Details": None},
+    }
+    reason = violation("device-report", body)
+    assert reason is not None
+    assert reason.startswith("sections.")
+    assert "\n" not in reason
+    assert "\u2028" not in reason
