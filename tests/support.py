@@ -239,10 +239,13 @@ def tap_method(issued: datetime, lifetime: int = 60, once: bool = True) -> dict[
 
 
 def configure_monitor(monkeypatch: Any, graph_url: str, storage: str, prefix: str) -> None:
-    """App settings for a pass against the simulator at `graph_url` with state in Azurite."""
+    """App settings for a pass against the simulator at `graph_url` with state in Azurite. Pacing is
+    off, as `simulator_settings` has it: the simulator throttles only when a test asks it to, and the
+    pacer's own tests (tests/graph) and the shared budget's run it on."""
     for name, value in {
         "MONITOR_GRAPH_ENDPOINT": graph_url,
         "MONITOR_GRAPH_CREDENTIAL": "simulator",
+        "MONITOR_GRAPH_PACING": "off",
         "MONITOR_STORAGE_CONNECTION_STRING": storage,
         "MONITOR_TABLE_PREFIX": prefix,
         "MONITOR_POLL_SCHEDULE": "0 */15 * * * *",
