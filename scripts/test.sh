@@ -3,6 +3,8 @@
 # Tests start their own Azurite and Graph simulators on loopback. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$SECONDS
+trap 'echo "scripts/test.sh: $((SECONDS - started)) s" >&2' EXIT
 scripts/bootstrap.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -9,6 +9,9 @@ a `Runtime` (runtime.py) built once per invocation, so nothing the timer does is
 - health: what `GET /api/health` and `monitor status` report
 - ingest: device reports, Azure Monitor alerts and the Entra log stream
 - offline: what only the CLI runs, against a tenant snapshot through the Graph simulator
+- fanout: many tenants: the poll timer's one message per due tenant, the tenant-pass queue trigger,
+  quarantine
+- tenants: the tenants table's commands and routes, and the status across tenants
 - answer: the one HTTP answer type and the one place errors become status codes
 
 Empty of imports on purpose: `function_app` is imported to index the triggers, and each trigger imports
