@@ -124,6 +124,11 @@ def teams_card(report: WeeklyReport, where: str = ATTACHED) -> dict[str, Any]:
         },
         {"type": "TextBlock", "wrap": True, "isSubtle": True, "separator": True, "text": where},
     ]
+    return _teams_message(body)
+
+
+def _teams_message(body: list[dict[str, Any]]) -> dict[str, Any]:
+    """An Adaptive Card 1.4 of `body` as the body a Teams Workflows webhook takes."""
     card = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -227,15 +232,4 @@ def rollup_card(rollup: WeeklyRollup, where: str) -> dict[str, Any]:
     if rest:
         body.append({"type": "TextBlock", "wrap": True, "text": rest})
     body.append({"type": "TextBlock", "wrap": True, "isSubtle": True, "separator": True, "text": where})
-    card = {
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": CARD_VERSION,
-        "body": body,
-    }
-    return {
-        "type": "message",
-        "attachments": [
-            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}
-        ],
-    }
+    return _teams_message(body)
