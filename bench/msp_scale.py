@@ -77,7 +77,8 @@ PRICE_SOURCES = (
     'Microsoft "Azure Functions pricing" (Flex Consumption on demand: $0.000026 per GB-s, $0.40 per million '
     'executions) and "Estimating consumption-based costs" (what is billed); "Azure Table Storage pricing" '
     '($0.00036 per 10,000 transactions); "Azure Queue Storage pricing" ($0.004 per 10,000 operations); '
-    "free grants left out"
+    "free grants left out; the figures are as those pages gave them when this bench was written, not read "
+    "by it: check them for your region"
 )
 INSTANCE_SIZES_MB = (512, 2048, 4096)  # Flex Consumption instance memory (infra: MONITOR_INSTANCE_MEMORY_MB)
 
