@@ -12,10 +12,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
-def serve(snapshot: Path) -> Iterator[str]:
-    """Serve `snapshot` on loopback; yields the simulator's root URL."""
+def serve(snapshot: Path, *options: str, tenants: bool = False) -> Iterator[str]:
+    """Serve `snapshot` on loopback (with `tenants`, a directory of tenant snapshots, one per tenant ID;
+    `options` as `python -m graphsim` takes them, e.g. "--throttle"); yields the simulator's root URL."""
+    source = "--tenants" if tenants else "--snapshot"
     server = subprocess.Popen(
-        [sys.executable, "-m", "graphsim", "--snapshot", str(snapshot), "--port", "0"],
+        [sys.executable, "-m", "graphsim", source, str(snapshot), "--port", "0", *options],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -290,6 +290,9 @@ def _organization_of(reply: Reply, tenant_id: str) -> Reply:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The listen backlog. socketserver's default of 5 drops the connections of a burst of clients (many
+    # tenants' sessions opening at once), which then wait a second or more for the SYN to be resent.
+    request_queue_size = 1024
 
     def __init__(
         self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], sim: GraphSimulator

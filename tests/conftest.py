@@ -118,39 +118,58 @@ def table_prefix() -> str:
 AZURITE_QUEUE = AZURITE.with_name("azurite-queue")
 
 
+class AzuriteQueues:
+    """One Azurite queue service on loopback (tests' fixture and benchmarks)."""
+
+    def __init__(self) -> None:
+        if not AZURITE_QUEUE.exists():
+            pytest.fail(f"Azurite is not installed at {AZURITE_QUEUE}: run scripts/bootstrap.sh")
+        self.port = free_port()
+        self.workspace = tempfile.mkdtemp(prefix="azurite-queue-")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}/devstoreaccount1"
+
+    def start(self) -> AzuriteQueues:
+        self.process = subprocess.Popen(
+            [
+                str(AZURITE_QUEUE),
+                "--queueHost",
+                "127.0.0.1",
+                "--queuePort",
+                str(self.port),
+                "--inMemoryPersistence",
+                "--disableTelemetry",
+                "--skipApiVersionCheck",
+                "--silent",
+            ],
+            cwd=self.workspace,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, self.process)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        shutil.rmtree(self.workspace, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def azurite_queue_endpoint() -> Iterator[str]:
     """The queue endpoint of an Azurite queue service that lives for the test session."""
-    if not AZURITE_QUEUE.exists():
-        pytest.fail(f"Azurite is not installed at {AZURITE_QUEUE}: run scripts/bootstrap.sh")
-    port = free_port()
-    workspace = tempfile.mkdtemp(prefix="azurite-queue-")
-    process = subprocess.Popen(
-        [
-            str(AZURITE_QUEUE),
-            "--queueHost",
-            "127.0.0.1",
-            "--queuePort",
-            str(port),
-            "--inMemoryPersistence",
-            "--disableTelemetry",
-            "--skipApiVersionCheck",
-            "--silent",
-        ],
-        cwd=workspace,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    service = AzuriteQueues()
     try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}/devstoreaccount1"
+        yield service.start().endpoint
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(workspace, ignore_errors=True)
+        service.stop()
 
 
 @pytest.fixture

@@ -304,7 +304,7 @@ class ReportBudget:
         self._tokens: list[float] = []  # expiry of each leased token, oldest first
         self._next_ticket = 0
         self._serving = 0
-        self._abandoned: set[int] = set()
+        self._abandoned: set[int] = set()  # tickets no longer waiting (gave up, or served out of turn)
         self._claiming = False
 
     def _advance(self) -> None:
@@ -313,15 +313,23 @@ class ReportBudget:
             self._abandoned.discard(self._serving)
             self._serving += 1
 
-    def _take_local(self, now: float) -> bool:
+    def _take_local(self, ticket: int, now: float) -> bool:
+        """A leased token for `ticket` if one is live for it: the tokens go to the first callers in line,
+        each taking one as soon as it wakes, so a token does not wait (and expire) while the callers
+        before it in line wake one after another on a busy event loop."""
         live = [t for t in self._tokens if t > now]
         self.figures.expired += len(self._tokens) - len(live)
         self._tokens = live
-        if live:
-            live.pop(0)
-            self.figures.used += 1
-            return True
-        return False
+        ahead = sum(1 for t in range(self._serving, ticket) if t not in self._abandoned)
+        if ahead >= len(live):
+            return False
+        live.pop(0)
+        self.figures.used += 1
+        if ticket == self._serving:
+            self._advance()
+        else:
+            self._abandoned.add(ticket)  # served out of turn: no longer waiting
+        return True
 
     def _claim(self, want: int) -> float:
         """Claim up to `want` tokens into the local pool; 0.0, or how long to wait for room."""
@@ -364,15 +372,13 @@ class ReportBudget:
             while True:
                 claimer = False
                 with self._lock:
-                    if ticket == self._serving:
-                        if self._take_local(self._clock()):
-                            self._advance()
-                            if waited:
-                                self.figures.waited_seconds += self._clock() - began
-                            return
-                        if not self._claiming:
-                            self._claiming = claimer = True
-                    want = self._next_ticket - self._serving
+                    if self._take_local(ticket, self._clock()):
+                        if waited:
+                            self.figures.waited_seconds += self._clock() - began
+                        return
+                    if ticket == self._serving and not self._claiming:
+                        self._claiming = claimer = True
+                    want = self._next_ticket - self._serving - len(self._abandoned)
                     # Callers further back look less often (each only needs to notice its turn).
                     pause = min(0.05, 0.005 * max(1, ticket - self._serving))
                 if claimer:

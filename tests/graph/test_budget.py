@@ -160,6 +160,25 @@ def test_callers_of_one_process_are_served_in_turn_and_a_deadline_gives_up() -> 
         asyncio.run(late())
 
 
+def test_leased_tokens_go_to_the_first_callers_in_line_whichever_wakes_first() -> None:
+    # On a busy event loop (many passes of one instance), the callers a claim leased tokens for wake
+    # one by one; a token waiting for the head of the line to wake would expire unused and waste the
+    # app's budget. Each of the first callers in line takes one as soon as it wakes; later ones wait.
+    budget = ReportBudget(MemoryBackend(), BudgetConfig(), clock=lambda: 100.0)
+    budget._tokens = [100.25, 100.25]  # leased by a claim for the first two callers in line
+    budget._next_ticket = 1  # the head of the line (ticket 0) has not woken yet
+
+    async def main() -> None:
+        await asyncio.wait_for(budget.acquire(), 5)  # ticket 1: the second token is its own
+        with pytest.raises(TimeoutError):  # ticket 2: the last token is the head's, not its own
+            await asyncio.wait_for(budget.acquire(), 0.3)
+
+    asyncio.run(main())
+    assert (budget.figures.used, len(budget._tokens)) == (1, 1)
+    assert budget._take_local(0, 100.0)  # the head wakes: its token is still there
+    assert (budget.figures.used, budget.figures.expired, budget._serving) == (2, 0, 3)
+
+
 def test_a_broken_row_or_a_failing_store_never_stops_a_request(monkeypatch: pytest.MonkeyPatch) -> None:
     config = BudgetConfig(limit=3)
     # A row holding anything but the grant log: its rows are dropped, the claim goes on.
