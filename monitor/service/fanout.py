@@ -28,6 +28,8 @@ from monitor.records import iso, utcnow
 from monitor.tenants.routing import QUARANTINE_RULE
 
 if TYPE_CHECKING:
+    from azure.core.credentials_async import AsyncTokenCredential
+
     from monitor.service.runtime import Runtime
     from monitor.store.base import StoredFinding
     from monitor.store.tenants import TenantRecord
@@ -38,9 +40,10 @@ TENANT_QUEUE = "pinmon-tenant-passes"
 
 # One app registration's report budget ("Microsoft Graph service-specific throttling limits": identity and
 # access reports, 122 requests per 10 seconds per app across all tenants), of which the fan-out plans to
-# use this share: the rest absorbs retries and a person's `tenants check`.
+# use this share: the shared budget grants 118 of the 122 (monitor.graph.budget), and what is left
+# absorbs retries and a person's `tenants check`.
 APP_REPORT_REQUESTS_PER_10S = 122
-PLANNED_SHARE = 0.9
+PLANNED_SHARE = 0.92
 # Report requests a tenant's pass is planned at until its passes have said (a steady pass sends fewer).
 DEFAULT_PASS_COST = 5
 DEFAULT_INTERVAL = timedelta(minutes=15)
@@ -206,15 +209,17 @@ async def run_tenant_pass(
     moment = now or utcnow()
     if record.state == "quarantined" and record.next_probe is not None and record.next_probe > moment:
         return "not-due"
-    refusal = await _token_refusal(runtime, record)
-    if refusal is not None:
-        problem, detail = refusal
+    token = await _tenant_token(runtime, record)
+    if isinstance(token, tuple):
+        problem, detail = token
         await quarantine(runtime, record, problem, detail, moment)
         return "quarantined"
     restored = record.state == "quarantined"
     if restored:
         record = change_tenant(runtime.tenants, record.tenant_id, lambda r: r.restored(moment)) or record
-    with runtime.for_tenant(record) as tenant:
+    # The pass's Graph session takes the credential that just got a token (and closes it): one token
+    # request a pass, not two.
+    with runtime.for_tenant(record, credential=token) as tenant:
         result = await run_configured_pass(tenant, now)
     change_tenant(
         runtime.tenants,
@@ -232,9 +237,9 @@ async def run_tenant_pass(
     return "skipped" if result.outcome == "skipped" else "ran"
 
 
-async def _token_refusal(runtime: Runtime, record: TenantRecord) -> tuple[str, str] | None:
-    """(problem, Entra's reason) when the tenant refuses a token; None when it issues one. A transient
-    failure raises (the host retries the message)."""
+async def _tenant_token(runtime: Runtime, record: TenantRecord) -> AsyncTokenCredential | tuple[str, str]:
+    """The tenant's credential, holding a token, when the tenant issues one; (problem, Entra's reason)
+    when it refuses. A transient failure raises (the host retries the message)."""
     from azure.core.exceptions import ClientAuthenticationError
 
     from monitor.graph.credentials import GRAPH_SCOPE
@@ -245,14 +250,16 @@ async def _token_refusal(runtime: Runtime, record: TenantRecord) -> tuple[str, s
     try:
         await credential.get_token(GRAPH_SCOPE)
     except ClientAuthenticationError as exc:
+        await credential.close()
         problem = classify_refusal(str(exc), was_consented=record.last_pass is not None)
         if problem in ("transient", "provider_misconfigured"):
             # Not this tenant's doing: every tenant fails alike. Retried, then poison, and health says so.
             raise
         return problem, entra_reason(str(exc))
-    finally:
+    except BaseException:
         await credential.close()
-    return None
+        raise
+    return credential
 
 
 async def quarantine(

@@ -77,13 +77,15 @@ class Runtime:
         twin.tenant_record = self.tenant_record
         return twin
 
-    def for_tenant(self, record: TenantRecord) -> Runtime:
+    def for_tenant(self, record: TenantRecord, credential: AsyncTokenCredential | None = None) -> Runtime:
         """One customer tenant's Runtime: the same stores, the tenant's own thresholds and alert routing
-        (monitor.tenants.routing), and Graph tokens issued in that tenant (monitor.tenants.credential)."""
+        (monitor.tenants.routing), and Graph tokens issued in that tenant (monitor.tenants.credential, or
+        `credential`, which its Graph session closes)."""
         from monitor.tenants.routing import tenant_settings
 
         twin = self.with_settings(tenant_settings(self.settings, record))
         twin._tenant, twin.tenant_record = record.tenant_id, record
+        twin._credential = credential
         return twin
 
     def _store(self, name: str, open_it: Callable[[], T]) -> T:
@@ -151,10 +153,12 @@ class Runtime:
         from monitor.graph.session import GraphSession
 
         credential = self._credential
-        if credential is None and self._tenant:
-            from monitor.tenants.credential import tenant_credential
+        if self._tenant:  # a session closes its credential: a tenant's is handed over once
+            self._credential = None
+            if credential is None:
+                from monitor.tenants.credential import tenant_credential
 
-            credential = tenant_credential(self.settings, self._tenant)
+                credential = tenant_credential(self.settings, self._tenant)
         return GraphSession(self.settings, credential)
 
     def close(self) -> None:

@@ -101,7 +101,7 @@ def test_settings_are_off_by_default_and_refuse_what_they_cannot_use() -> None:
     assert (table.kind, table.table, table.config.limit, table.name) == (
         "table",
         "graphbudget",
-        122,
+        118,  # Graph's 122 less 4 for requests a busy event loop sends late
         "reports",
     )
     app = "5E3CE6C0-2B1F-4285-8D4B-75EE78787346"
