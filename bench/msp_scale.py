@@ -2,7 +2,7 @@
 draining the tenant-pass queue within Graph's report budget.
 
     .venv/bin/python bench/msp_scale.py [--tenants 1000] [--workers 1,2,4,8] [--batch 16]
-                                        [--project 1000] [--instance-mb 2048]
+                                        [--project 1000] [--instance-mb 512]
 
 Writes `--tenants` tenant snapshots (most quiet, 5% with a finding, 2% refusing the monitor's token: their
 simulator state revoked or disabled), serves them all from one Graph simulator process over HTTP with its
@@ -420,8 +420,9 @@ def main() -> int:
     parser.add_argument(
         "--instance-mb",
         type=int,
-        default=int(os.environ.get("MONITOR_INSTANCE_MEMORY_MB", "") or 2048),
-        help="Flex Consumption instance memory the target is judged at (infra's MONITOR_INSTANCE_MEMORY_MB)",
+        default=int(os.environ.get("MONITOR_INSTANCE_MEMORY_MB", "") or 512),
+        help="Flex Consumption instance memory the target is judged at (infra's MONITOR_INSTANCE_MEMORY_MB; "
+        "512, what infra chooses for many tenants)",
     )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -573,6 +574,8 @@ def print_figures(
     q_token_rate: float,
     hours: float,
 ) -> bool:
+    from monitor.service.fanout import PLANNED_SHARE
+
     ok = True
     print()
     for r in results:
@@ -586,7 +589,7 @@ def print_figures(
         print(
             f"  tenants per 15-minute cycle: {r['tenants_per_cycle']:,} of {args.project:,} "
             f"(one app registration's ceiling = min(rate x 900 s = {r['rate_per_second'] * 900:,.0f}, the "
-            f"fan-out's capacity at the measured cost: 122 x 90% x 90 windows / "
+            f"fan-out's capacity at the measured cost: 122 x {PLANNED_SHARE:.0%} x 90 windows / "
             f"{r['report_requests_per_steady_pass']:.2f} = {r['capacity_at_cost']:,}) "
             f"= {r['ceiling_per_cycle']:,})"
         )

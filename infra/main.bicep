@@ -50,9 +50,13 @@ param enableEntraLogStream bool = false
 @description('Application (client) ID of the multi-tenant app registration that reads customer tenants (MONITOR_MSP_APP_ID, docs/msp.md); empty: the deployment watches its own tenant only.')
 param mspAppId string = ''
 
-@description('Memory of each Function app instance, in MB ("Azure Functions Flex Consumption plan hosting": instance memory). A pass spends most of its time waiting on Graph\'s report throttle, billed at this size: many tenants run best on 512.')
-@allowed([512, 2048, 4096])
-param instanceMemoryMB int = 2048
+@description('Memory of each Function app instance, in MB ("Azure Functions Flex Consumption plan hosting": instance memory); 0 chooses by the deployment: 2048 for one tenant, 512 for many (a customer tenant\'s pass mostly waits on Graph\'s report budget, and the wait is billed at this size).')
+@allowed([0, 512, 2048, 4096])
+param instanceMemoryMB int = 0
+var manyTenantsMemoryMB = 512
+var oneTenantMemoryMB = 2048
+var chosenMemoryMB = empty(mspAppId) ? oneTenantMemoryMB : manyTenantsMemoryMB
+var instanceMemory = (instanceMemoryMB == 0) ? chosenMemoryMB : instanceMemoryMB
 
 @description('Further app settings, e.g. rule thresholds (MONITOR_<THRESHOLD>); docs/deploy.md lists them.')
 param extraAppSettings object = {}
@@ -171,7 +175,7 @@ module api 'app/api.bicep' = {
     sentinelEndpoint: enableSentinel ? sentinel.outputs.endpoint : ''
     sentinelDcrId: enableSentinel ? sentinel.outputs.immutableId : ''
     mspAppId: mspAppId
-    instanceMemoryMB: instanceMemoryMB
+    instanceMemoryMB: instanceMemory
   }
 }
 
