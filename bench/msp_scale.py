@@ -1,7 +1,7 @@
 """Many tenants from one deployment, as production runs it: the poll timer's fan-out and K worker processes
 draining the tenant-pass queue within Graph's report budget.
 
-    .venv/bin/python bench/msp_scale.py [--tenants 1000] [--workers 1,2,4,8] [--batch 16]
+    .venv/bin/python bench/msp_scale.py [--tenants 1000] [--workers 1,2,4,8] [--batch 8]
                                         [--project 1000] [--instance-mb 512]
 
 Writes `--tenants` tenant snapshots (most quiet, 5% with a finding, 2% refusing the monitor's token: their
@@ -13,8 +13,8 @@ pacing on, read by `Runtime.from_env` in every process.
 
 Each simulated 15-minute tick, this process is the poll timer (`fanout.enqueue_due`); K worker OS
 processes are the queue trigger's instances: each takes messages as the Functions host does for a queue
-trigger (`--batch` at a time, more when half are done: host.json's `batchSize` and `newBatchThreshold`
-defaults) and runs `fanout.run_tenant_pass` for each in a fresh `Runtime`, concurrently on one event loop
+trigger (`--batch` at a time, more when half are done: host.json's `batchSize` and `newBatchThreshold`)
+and runs `fanout.run_tenant_pass` for each in a fresh `Runtime`, concurrently on one event loop
 as the Python worker runs async functions. Tick 0 is every tenant's first pass (the 14-day backfill, with
 the largest K); then one tick per K, each tenant's steady pass. The 2% refusing tenants are quarantined at
 tick 0 and probed when their backoff (an hour) ends, at the fifth tick.
@@ -413,7 +413,9 @@ def main() -> int:
     )
     parser.add_argument("--tenants", type=int, default=1000, help="tenants generated and run (default 1000)")
     parser.add_argument("--workers", default="1,2,4,8", help="comma-separated worker process counts K")
-    parser.add_argument("--batch", type=int, default=16, help="queue messages a worker takes at a time")
+    parser.add_argument(
+        "--batch", type=int, default=8, help="queue messages a worker takes at a time (host.json)"
+    )
     parser.add_argument(
         "--project", type=int, default=1000, help="tenant count the figures are derived for (default 1000)"
     )
