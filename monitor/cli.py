@@ -501,6 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from monitor.collectors.directory import TenantUnreadable
     from monitor.graph.errors import GraphReadError
+    from monitor.rules import RegistryError
     from monitor.store.alerts import AlertConflict
     from monitor.store.base import StoreConfigError, StoreError
 
@@ -556,7 +557,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, SettingsError, StoreConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except IngestFailed as exc:
+    except (IngestFailed, RegistryError) as exc:  # a rule module without its cases is the code's fault
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except (TenantUnreadable, GraphReadError, StoreError, AlertConflict, AzureError) as exc:
