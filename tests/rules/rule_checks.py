@@ -69,10 +69,17 @@ CHECKS: dict[str, Callable[[], None]] = {
 
 
 def regenerate() -> None:
+    import contextlib
+    import io
+
     from monitor.cli import main
 
-    if main(["rules", "--format", "markdown", "--output", "docs/rules.md"]) != 0:
-        raise RuntimeError("python -m monitor rules --format markdown --output docs/rules.md failed")
+    said = io.StringIO()
+    with contextlib.redirect_stderr(said):
+        code = main(["rules", "--format", "markdown", "--output", "docs/rules.md"])
+    if code != 0:
+        command = "python -m monitor rules --format markdown --output docs/rules.md"
+        raise RuntimeError(f"{command} failed: {said.getvalue().strip()}")
 
 
 def main() -> int:
