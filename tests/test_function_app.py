@@ -12,6 +12,7 @@ from typing import Any
 import azure.functions as func
 import orjson
 import pytest
+from azure.data.tables import TableServiceClient
 from azure.functions.timer import TimerRequest
 
 from graphsim import GraphSimulator
@@ -319,6 +320,10 @@ def test_the_weekly_timer_keeps_the_snapshot_and_writes_the_report(
     (kept,) = reports.snapshots(TENANT_ID)
     reports.close()
     assert kept.document["tenant"] == {"id": TENANT_ID, "displayName": "Contoso"}
+    # One tenant, no MONITOR_MSP_APP_ID: no roll-up, and no tenants table to manage.
+    assert not (tmp_path / "weekly" / "rollup.html").exists()
+    service = TableServiceClient.from_connection_string(azurite)
+    assert f"{table_prefix}tenants" not in {t.name for t in service.list_tables()}
 
 
 def indexed_in_a_fresh_process(env: dict[str, str]) -> list[str]:

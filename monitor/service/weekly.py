@@ -107,9 +107,13 @@ def weekly_rollup(
     runtime: Runtime, runs: Sequence[WeeklyRun], output: Path | None, now: datetime | None = None
 ) -> RollupRun | None:
     """The roll-up across tenants beside their own reports (rollup.html and rollup.json in `output`);
-    None when the tenants table has no rows: a single-tenant deployment's weekly output is unchanged."""
+    None when the tenants table has no rows: a single-tenant deployment's weekly output is unchanged.
+    A deployment in Table Storage without MONITOR_MSP_APP_ID watches one tenant: its tenants table is
+    not even read (so it is never created there)."""
     from monitor.weekly.rollup import rollup_of, write_rollup
 
+    if runtime.settings.has_storage and not runtime.settings.msp.enabled:
+        return None
     records = tuple(runtime.tenants.tenants())
     if not records:
         return None
