@@ -226,7 +226,8 @@ async def run_tenant_pass(
         record.tenant_id,
         lambda r: replace(
             r,
-            last_pass=result.now,
+            # A pass skipped (another held the tenant's lease) did not run: the tenant stays due.
+            last_pass=r.last_pass if result.outcome == "skipped" else result.now,
             last_outcome=result.outcome,
             display_name=r.display_name or result.tenant.display_name,
         ),
