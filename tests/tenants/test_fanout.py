@@ -283,3 +283,22 @@ def test_the_commands_run_what_the_timer_and_the_queue_trigger_run(
     assert sorted((p["tenantId"], p["outcome"]) for p in ran) == [(CONTOSO, "ran"), (FABRIKAM, "quarantined")]
     assert (status[CONTOSO]["state"], status[CONTOSO]["lastOutcome"]) == ("active", "ok")
     assert (status[FABRIKAM]["state"], status[FABRIKAM]["problem"]) == ("quarantined", "app_disabled")
+
+
+def test_a_pass_skipped_because_another_holds_the_tenant_leaves_it_due(
+    world: tuple[Settings, GraphSimulator, CaptureReceiver],
+) -> None:
+    from monitor.records import utcnow
+
+    settings, _, _ = world
+    earlier = NOW - timedelta(hours=1)
+    with Runtime(settings) as runtime:
+        runtime.tenants.save(TenantRecord(CONTOSO, "Contoso", added=earlier, last_pass=earlier))
+        now = utcnow()
+        runtime.state.acquire_lease(CONTOSO, "another-pass", now + timedelta(minutes=11), now)
+        fanout.enqueue_due(runtime, NOW)
+    assert drain(settings, NOW) == {CONTOSO: "skipped"}
+    with Runtime(settings) as runtime:
+        record = runtime.tenants.tenant(CONTOSO)
+    assert record is not None
+    assert (record.last_pass, record.last_outcome) == (earlier, "skipped")
