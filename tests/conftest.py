@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 
 import pytest
 
@@ -47,30 +48,30 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float = 
     raise RuntimeError(f"Azurite did not listen on port {port} within {seconds} s")
 
 
-class AzuriteTables:
-    """One Azurite table service on loopback, started and stopped by tests (killed, for failure tests)."""
+class _AzuriteService:
+    """One Azurite service (`kind`: table or queue) on loopback, started and stopped by tests and
+    benchmarks (killed, for failure tests)."""
+
+    kind = "table"
 
     def __init__(self, port: int | None = None, location: str | None = None) -> None:
-        if not AZURITE.exists():
-            pytest.fail(f"Azurite is not installed at {AZURITE}: run scripts/bootstrap.sh")
+        self.program = AZURITE.with_name(f"azurite-{self.kind}")
+        if not self.program.exists():
+            pytest.fail(f"Azurite is not installed at {self.program}: run scripts/bootstrap.sh")
         self.port = port or free_port()
         # Azurite writes its debug/extent files to the working directory; keep them out of the checkout.
-        self.workspace = tempfile.mkdtemp(prefix="azurite-")
+        self.workspace = tempfile.mkdtemp(prefix=f"azurite-{self.kind}-")
         self.location = location
         self.process: subprocess.Popen[bytes] | None = None
 
-    @property
-    def connection_string(self) -> str:
-        return azurite_connection_string(self.port)
-
-    def start(self) -> AzuriteTables:
+    def start(self) -> Self:
         persistence = ["--location", self.location] if self.location else ["--inMemoryPersistence"]
         self.process = subprocess.Popen(
             [
-                str(AZURITE),
-                "--tableHost",
+                str(self.program),
+                f"--{self.kind}Host",
                 "127.0.0.1",
-                "--tablePort",
+                f"--{self.kind}Port",
                 str(self.port),
                 *persistence,
                 "--disableTelemetry",
@@ -99,6 +100,26 @@ class AzuriteTables:
         shutil.rmtree(self.workspace, ignore_errors=True)
 
 
+class AzuriteTables(_AzuriteService):
+    """Azurite's table service."""
+
+    kind = "table"
+
+    @property
+    def connection_string(self) -> str:
+        return azurite_connection_string(self.port)
+
+
+class AzuriteQueues(_AzuriteService):
+    """Azurite's queue service."""
+
+    kind = "queue"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}/devstoreaccount1"
+
+
 @pytest.fixture(scope="session")
 def azurite() -> Iterator[str]:
     """A connection string to an Azurite table service that lives for the test session."""
@@ -113,53 +134,6 @@ def azurite() -> Iterator[str]:
 def table_prefix() -> str:
     """A table prefix no other test uses, so tests never see each other's rows."""
     return f"t{os.getpid()}n{next(_prefixes)}"
-
-
-AZURITE_QUEUE = AZURITE.with_name("azurite-queue")
-
-
-class AzuriteQueues:
-    """One Azurite queue service on loopback (tests' fixture and benchmarks)."""
-
-    def __init__(self) -> None:
-        if not AZURITE_QUEUE.exists():
-            pytest.fail(f"Azurite is not installed at {AZURITE_QUEUE}: run scripts/bootstrap.sh")
-        self.port = free_port()
-        self.workspace = tempfile.mkdtemp(prefix="azurite-queue-")
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}/devstoreaccount1"
-
-    def start(self) -> AzuriteQueues:
-        self.process = subprocess.Popen(
-            [
-                str(AZURITE_QUEUE),
-                "--queueHost",
-                "127.0.0.1",
-                "--queuePort",
-                str(self.port),
-                "--inMemoryPersistence",
-                "--disableTelemetry",
-                "--skipApiVersionCheck",
-                "--silent",
-            ],
-            cwd=self.workspace,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for_port(self.port, self.process)
-        return self
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        shutil.rmtree(self.workspace, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
