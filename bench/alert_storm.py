@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,14 +21,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-AZURITE = ROOT / "tools" / "azurite" / "node_modules" / ".bin" / "azurite-table"
-KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def main() -> int:
@@ -48,28 +36,15 @@ def main() -> int:
     from monitor.records import Tenant
     from monitor.store.account import TableAccount
     from monitor.store.base import StoredFinding
+    from tests.conftest import AzuriteTables
 
-    port = free_port()
-    workspace = tempfile.mkdtemp(prefix="azurite-")
+    azurite = AzuriteTables().start()  # tests/conftest.py: Azurite's table service on loopback
     print(
         "runs on: Table Storage in Azurite (alert and outbox tables), the Teams and webhook posts to a "
         "loopback capture receiver over HTTP"
     )
-    azurite = subprocess.Popen(
-        [str(AZURITE), "--tableHost", "127.0.0.1", "--tablePort", str(port), "--inMemoryPersistence",
-         "--disableTelemetry", "--skipApiVersionCheck", "--silent"],
-        cwd=workspace, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
     try:
-        for _ in range(300):
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        connection = (
-            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
-            f"AccountKey={KEY};TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
-        )
+        connection = azurite.connection_string
         tenant = Tenant("4b1c5b67-3f1e-4e38-9d5e-2a2f3c1d0e9a", "Contoso")
         findings = [
             StoredFinding(
@@ -106,9 +81,7 @@ def main() -> int:
             )
             store.close()
     finally:
-        azurite.terminate()
-        azurite.wait(timeout=10)
-        shutil.rmtree(workspace, ignore_errors=True)
+        azurite.stop()
     return 0
 
 

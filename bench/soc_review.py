@@ -14,11 +14,7 @@ either is missed.
 from __future__ import annotations
 
 import argparse
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,15 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-AZURITE = ROOT / "tools" / "azurite" / "node_modules" / ".bin" / "azurite-table"
-KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 TENANT = "4b1c5b67-3f1e-4e38-9d5e-2a2f3c1d0e9a"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 FIRST_PAGE_TARGET = 1.0
@@ -84,24 +72,11 @@ def main() -> int:
     from monitor.views.tap_signins import parse_filters
     from monitor.weekly.alerts import LedgerAlerts
     from monitor.weekly.snapshot import read_snapshot
+    from tests.conftest import AzuriteTables
 
-    port = free_port()
-    workspace = tempfile.mkdtemp(prefix="azurite-")
-    azurite = subprocess.Popen(
-        [str(AZURITE), "--tableHost", "127.0.0.1", "--tablePort", str(port), "--inMemoryPersistence",
-         "--disableTelemetry", "--skipApiVersionCheck", "--silent"],
-        cwd=workspace, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    azurite = AzuriteTables().start()  # tests/conftest.py: Azurite's table service on loopback
     try:
-        for _ in range(300):
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        connection = (
-            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
-            f"AccountKey={KEY};TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
-        )
+        connection = azurite.connection_string
         environ = {
             "MONITOR_STORAGE_CONNECTION_STRING": connection,
             "MONITOR_TABLE_PREFIX": "bench",
@@ -187,9 +162,7 @@ def main() -> int:
         )
         return 1 if missed else 0
     finally:
-        azurite.terminate()
-        azurite.wait(timeout=10)
-        shutil.rmtree(workspace, ignore_errors=True)
+        azurite.stop()
 
 
 if __name__ == "__main__":
