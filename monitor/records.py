@@ -21,6 +21,11 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def optional_iso(moment: datetime | None) -> str | None:
+    """`iso`, or None (JSON null) for a time that is not known."""
+    return iso(moment) if moment else None
+
+
 def utcnow() -> datetime:
     """The wall clock, in UTC to the second (passes fix their own `now` for the data's windows)."""
     return datetime.now(UTC).replace(microsecond=0)

@@ -38,11 +38,9 @@ log = logging.getLogger(__name__)
 
 TENANT_QUEUE = "pinmon-tenant-passes"
 
-# One app registration's report budget ("Microsoft Graph service-specific throttling limits": identity and
-# access reports, 122 requests per 10 seconds per app across all tenants), of which the fan-out plans to
-# use this share: the shared budget grants 118 of the 122 (monitor.graph.budget), and what is left
-# absorbs retries and a person's `tenants check`.
-APP_REPORT_REQUESTS_PER_10S = 122
+# Of one app registration's report budget (monitor.graph.budget: REPORT_LIMIT requests per
+# REPORT_WINDOW_SECONDS across all tenants), the share the fan-out plans to use: the shared budget grants
+# 118 of the 122, and what is left absorbs retries and a person's `tenants check`.
 PLANNED_SHARE = 0.92
 # Report requests a tenant's pass is planned at until its passes have said (a steady pass sends fewer).
 DEFAULT_PASS_COST = 5
@@ -125,7 +123,9 @@ def pass_cost(runtime: Runtime, records: Sequence[TenantRecord]) -> float:
 
 def capacity(interval: timedelta, cost: float) -> int:
     """Tenant passes one app registration's report budget serves in `interval`."""
-    budget = APP_REPORT_REQUESTS_PER_10S * PLANNED_SHARE * interval.total_seconds() / 10
+    from monitor.graph.budget import REPORT_LIMIT, REPORT_WINDOW_SECONDS
+
+    budget = REPORT_LIMIT * PLANNED_SHARE * interval.total_seconds() / REPORT_WINDOW_SECONDS
     return max(1, math.floor(budget / cost))
 
 

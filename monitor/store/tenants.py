@@ -83,10 +83,7 @@ class TenantRecord:
         return replace(self, state="active", probes=0, next_probe=None, restored_at=now)
 
     def to_json(self) -> dict[str, Any]:
-        from monitor.records import iso
-
-        def at(moment: datetime | None) -> str | None:
-            return iso(moment) if moment else None
+        from monitor.records import optional_iso as at
 
         return {
             "tenantId": self.tenant_id,

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from monitor.records import iso, optional_iso
 from monitor.rules.base import SEVERITIES
-from monitor.rules.evidence import iso
 
 if TYPE_CHECKING:
     from monitor.store.tenants import TenantRecord
@@ -79,9 +79,6 @@ class RollupRow:
         return f"{self.problem or 'quarantined'}{since}{probe}"
 
     def to_json(self) -> dict[str, Any]:
-        def at(moment: datetime | None) -> str | None:
-            return iso(moment) if moment else None
-
         return {
             "tenantId": self.tenant_id,
             "displayName": self.display_name,
@@ -94,15 +91,15 @@ class RollupRow:
             "quarantine": {
                 "state": self.state,
                 "problem": self.problem or None,
-                "since": at(self.quarantined_since),
-                "nextProbe": at(self.next_probe),
+                "since": optional_iso(self.quarantined_since),
+                "nextProbe": optional_iso(self.next_probe),
             },
             "tapSignIns": {
                 "unreviewed": self.unreviewed_tap_signins,
                 "flaggedUnreviewed": self.flagged_unreviewed,
             },
             "report": self.report_path or None,
-            "lastPass": at(self.last_pass),
+            "lastPass": optional_iso(self.last_pass),
         }
 
 

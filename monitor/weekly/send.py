@@ -12,14 +12,15 @@ the next one supersedes it). Secrets (URLs, keys) come from the settings and are
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from monitor.alerts import channels
 from monitor.alerts.channels.base import Rollup, Via, Weekly, what
-from monitor.alerts.settings import AlertSettings
+from monitor.alerts.settings import AlertDestination, AlertSettings
 from monitor.weekly.delivery import report_location, rollup_location
 
 if TYPE_CHECKING:
@@ -28,6 +29,39 @@ if TYPE_CHECKING:
     from monitor.weekly.rollup import WeeklyRollup
 
 log = logging.getLogger(__name__)
+
+
+Send = Callable[[AlertDestination, Any, Via], Awaitable[Sequence[tuple[str, Any]]] | None]
+
+
+async def _each_destination(
+    settings: AlertSettings, graph: GraphSession | None, at: datetime, kind: str, send: Send
+) -> list[str]:
+    """Hand one message to every destination through its channel (`send` gives the channel's call, or
+    None for a channel that does not take this kind): one line per destination or recipient."""
+    chosen = [(d, channels.get(d.channel)) for d in settings.destinations]
+    said: list[str] = []
+    async with httpx.AsyncClient(timeout=settings.request_timeout_seconds) as http:
+        via = Via(settings, http, graph, at)
+        for destination, channel in chosen:
+            sent = send(destination, channel, via)
+            if sent is None:
+                said.append(
+                    f"{what(destination)}: not sent (the {destination.channel} channel takes no {kind})"
+                )
+                continue
+            for target, outcome in await sent:
+                line = (
+                    f"{target}: sent" if outcome.kind == "sent" else f"{target}: not sent ({outcome.reason})"
+                )
+                if outcome.kind != "sent":
+                    log.warning("%s %s", kind, line)
+                said.append(line)
+    return said
+
+
+def _emailed(settings: AlertSettings) -> bool:
+    return any(d.channel == "email" and d.recipients for d in settings.destinations)
 
 
 async def send_weekly(
@@ -41,19 +75,12 @@ async def send_weekly(
     """Hand one tenant's weekly report to every destination; one line per destination (or recipient)
     saying whether it took it. `saved_to`: where report.html was written, for the Teams card. A
     destination on an unknown channel raises UnknownChannel before anything is sent."""
-    chosen = [(d, channels.get(d.channel)) for d in settings.destinations]
-    said: list[str] = []
-    emailed = any(d.channel == "email" and d.recipients for d in settings.destinations)
-    where = report_location(emailed, saved_to)
-    async with httpx.AsyncClient(timeout=settings.request_timeout_seconds) as http:
-        via = Via(settings, http, graph, at)
-        for destination, channel in chosen:
-            for what, outcome in await channel.send_weekly(Weekly(destination, report, html, where), via):
-                line = f"{what}: sent" if outcome.kind == "sent" else f"{what}: not sent ({outcome.reason})"
-                if outcome.kind != "sent":
-                    log.warning("weekly report %s", line)
-                said.append(line)
-    return said
+    where = report_location(_emailed(settings), saved_to)
+
+    def send(destination: AlertDestination, channel: Any, via: Via) -> Any:
+        return channel.send_weekly(Weekly(destination, report, html, where), via)
+
+    return await _each_destination(settings, graph, at, "weekly report", send)
 
 
 async def send_rollup(
@@ -66,24 +93,10 @@ async def send_rollup(
 ) -> list[str]:
     """Hand the roll-up across tenants to every destination of `settings` (the provider's): one line
     per destination or recipient. A channel without `send_rollup` is said not to take it."""
-    chosen = [(d, channels.get(d.channel)) for d in settings.destinations]
-    said: list[str] = []
-    emailed = any(d.channel == "email" and d.recipients for d in settings.destinations)
-    where = rollup_location(emailed, saved_to)
-    async with httpx.AsyncClient(timeout=settings.request_timeout_seconds) as http:
-        via = Via(settings, http, graph, at)
-        for destination, channel in chosen:
-            send = getattr(channel, "send_rollup", None)
-            if send is None:
-                said.append(
-                    f"{what(destination)}: not sent (the {destination.channel} channel takes no roll-up)"
-                )
-                continue
-            for target, outcome in await send(Rollup(destination, rollup, html, where), via):
-                line = (
-                    f"{target}: sent" if outcome.kind == "sent" else f"{target}: not sent ({outcome.reason})"
-                )
-                if outcome.kind != "sent":
-                    log.warning("weekly roll-up %s", line)
-                said.append(line)
-    return said
+    where = rollup_location(_emailed(settings), saved_to)
+
+    def send(destination: AlertDestination, channel: Any, via: Via) -> Any:
+        take = getattr(channel, "send_rollup", None)
+        return take(Rollup(destination, rollup, html, where), via) if take is not None else None
+
+    return await _each_destination(settings, graph, at, "roll-up", send)
