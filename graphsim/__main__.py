@@ -11,15 +11,13 @@ be bound.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from collections.abc import Sequence
-from types import FrameType
 
 from graphsim.errors import SnapshotError
 from graphsim.faults import Fault
 from graphsim.server import GraphSimulator
+from graphsim.serving import serve_until_signal
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,19 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
 
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    print(f"listening on {simulator.url}", flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        simulator.stop()
+    serve_until_signal(simulator.url, simulator.stop)
     return 0
 
 

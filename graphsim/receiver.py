@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import signal
 import sys
 import threading
 from collections import defaultdict, deque
@@ -23,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 _PATH = re.compile(r"^/(teams|webhook)/([A-Za-z0-9_-]{1,64})$")
@@ -145,17 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    stop = threading.Event()
+    from graphsim.serving import serve_until_signal
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    print(f"listening on {receiver.url}", flush=True)
-    while not stop.wait(0.5):
-        pass
-    receiver.stop()
+    serve_until_signal(receiver.url, receiver.stop)
     return 0
 
 
