@@ -132,7 +132,7 @@ def capacity(interval: timedelta, cost: float) -> int:
 def enqueue_due(runtime: Runtime, now: datetime | None = None) -> FanOut:
     """The poll timer of a many-tenant deployment: send each due tenant's pass to the queue, oldest
     first and within the budget, and each quarantined tenant's probe when it is due."""
-    from monitor.store.tenants import change_tenant
+    from monitor.store.tenants import TenantConflict, change_tenant
 
     moment = now or utcnow()
     records = runtime.tenants.tenants()
@@ -161,7 +161,10 @@ def enqueue_due(runtime: Runtime, now: datetime | None = None) -> FanOut:
     queue = runtime.tenant_queue
     for record in [*probes, *chosen]:
         queue.send_json(TenantPassRequest(record.tenant_id, moment).to_json())
-        change_tenant(runtime.tenants, record.tenant_id, lambda r: replace(r, queued=moment))
+        try:  # the row as just listed (its ETag): no second read unless someone changed it meanwhile
+            runtime.tenants.save(replace(record, queued=moment))
+        except TenantConflict:
+            change_tenant(runtime.tenants, record.tenant_id, lambda r: replace(r, queued=moment))
     done = FanOut(
         moment,
         len(records),
